@@ -1,0 +1,14 @@
+/**
+ * The Pulumi program: one validated configuration, then each area of the
+ * runbook as components. Areas whose provider plugin needs a cloud account are
+ * switched by `runbooks:features`; the `local` stack turns those off.
+ */
+import { escalationTable, loadStackConfig } from "./config";
+
+const config = loadStackConfig();
+
+export const stack = config.stack;
+export const owner = config.owner;
+export const features = config.features;
+/** The runbook's severity table, as this stack applies it. */
+export const escalation = escalationTable(config.alerts);

@@ -1,0 +1,15 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts", "policies/**/*.test.ts"],
+    exclude: ["node_modules/**", ".tools/**", ".state/**", ".local/**"],
+    // Real Postgres, S3 and Pulumi processes start once for the whole run.
+    globalSetup: ["test/support/global-setup.ts"],
+    pool: "forks",
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+    // Tests print nothing secret, but the engine's output can be long; keep the console readable.
+    silent: false,
+  },
+});
