@@ -1,0 +1,88 @@
+/**
+ * `npm run setup`: install what this machine lacks, idempotently, and say
+ * what was done. `npm test` and `npm run local` call it first so a newcomer
+ * never has to.
+ *
+ * - PostgreSQL 15+ server and client from Debian's packages (when root);
+ * - MinIO, the local S3 server, built from its Go module into .tools/;
+ * - the Pulumi CLI and our Node.js language host, built from Go modules into .tools/.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { ensureMinio } from "./lib/minio";
+import { findPostgresBinDir } from "../test/support/postgres";
+
+interface Step {
+  name: string;
+  outcome: "present" | "installed" | "built";
+  detail: string;
+}
+
+const quiet = process.argv.includes("--quiet");
+const log = (line: string) => console.log(`[setup] ${line}`);
+const verbose = (line: string) => {
+  if (!quiet) log(line);
+};
+
+function havePostgres(): { binDir: string; major: number } | undefined {
+  try {
+    return findPostgresBinDir();
+  } catch {
+    return undefined;
+  }
+}
+
+function ensurePostgres(): Step {
+  const found = havePostgres();
+  const psql = spawnSync("psql", ["--version"], { encoding: "utf8" }).status === 0;
+  const pgDump = spawnSync("pg_dump", ["--version"], { encoding: "utf8" }).status === 0;
+  if (found && psql && pgDump) return { name: "postgresql", outcome: "present", detail: `PostgreSQL ${found.major} (${found.binDir})` };
+  if (process.getuid?.() !== 0) {
+    throw new Error(
+      "PostgreSQL 15+ (server, contrib and client) is not installed and this is not root, so setup cannot install it.\n" +
+        "Install it with: sudo apt-get install -y postgresql postgresql-contrib postgresql-client\n" +
+        "or point the tests at a server you own: DATABASE_URL=postgres://superuser:…@host:5432/postgres npm test",
+    );
+  }
+  log("installing PostgreSQL from Debian's packages (postgresql, postgresql-contrib, postgresql-client)…");
+  // Debian would create and start a `main` cluster on 5432; the harness makes its own.
+  mkdirSync("/etc/postgresql-common", { recursive: true });
+  if (!existsSync("/etc/postgresql-common/createcluster.conf")) {
+    writeFileSync("/etc/postgresql-common/createcluster.conf", "create_main_cluster = false\n");
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const run = (args: string[]) => {
+    const result = spawnSync("apt-get", args, { env, stdio: quiet ? "ignore" : "inherit" });
+    if (result.status !== 0) throw new Error(`apt-get ${args.join(" ")} failed with exit code ${result.status}; run it by hand to see why.`);
+  };
+  run(["update", "-q"]);
+  run(["install", "-y", "-q", "--no-install-recommends", "postgresql", "postgresql-contrib", "postgresql-client"]);
+  const after = havePostgres();
+  if (!after) throw new Error("apt-get installed postgresql but no PostgreSQL 15+ server binaries were found under /usr/lib/postgresql.");
+  return { name: "postgresql", outcome: "installed", detail: `PostgreSQL ${after.major} from apt` };
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const steps: Step[] = [];
+  steps.push(ensurePostgres());
+  const minio = await ensureMinio(log);
+  steps.push({ name: "minio", outcome: minio.built ? "built" : "present", detail: minio.built ? `built in ${minio.seconds} s` : minio.bin });
+  const { ensurePulumiCli } = await import("./lib/pulumi-cli").catch(() => ({ ensurePulumiCli: undefined }));
+  if (ensurePulumiCli) {
+    const cli = await ensurePulumiCli({ quiet });
+    steps.push({ name: "pulumi", outcome: cli.built ? "built" : "present", detail: `${cli.version} (${cli.bin})` });
+  }
+  const changed = steps.filter((s) => s.outcome !== "present");
+  for (const step of steps) {
+    if (step.outcome !== "present") log(`${step.name}: ${step.outcome} — ${step.detail}`);
+    else verbose(`${step.name}: already present — ${step.detail}`);
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (changed.length > 0 || !quiet) log(`done in ${seconds} s (${changed.length} installed or built, ${steps.length - changed.length} already present)`);
+}
+
+main().catch((err: Error) => {
+  console.error(`[setup] ${err.message}`);
+  process.exit(2);
+});
