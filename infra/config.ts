@@ -22,15 +22,18 @@ export const SEVERITIES = ["P0", "P1", "P2", "P3"] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
 /** The runbook's escalation table, used when a stack does not override it. */
-export const DEFAULT_ESCALATION: Record<Severity, { respondWithinMinutes: number; meaning: string }> =
-  {
-    P0: { respondWithinMinutes: 0, meaning: "Site down or data at risk: respond immediately." },
-    P1: { respondWithinMinutes: 60, meaning: "Major feature broken: respond within 1 hour." },
-    P2: { respondWithinMinutes: 240, meaning: "Degraded or partial outage: respond within 4 hours." },
-    P3: { respondWithinMinutes: 1440, meaning: "Minor issue: respond within 24 hours." },
-  };
+export const DEFAULT_ESCALATION: Record<
+  Severity,
+  { respondWithinMinutes: number; meaning: string }
+> = {
+  P0: { respondWithinMinutes: 0, meaning: "Site down or data at risk: respond immediately." },
+  P1: { respondWithinMinutes: 60, meaning: "Major feature broken: respond within 1 hour." },
+  P2: { respondWithinMinutes: 240, meaning: "Degraded or partial outage: respond within 4 hours." },
+  P3: { respondWithinMinutes: 1440, meaning: "Minor issue: respond within 24 hours." },
+};
 
-const SECRET_LOOKING_NAME = /(SECRET|TOKEN|PASSWORD|PASSWD|PRIVATE|API_?KEY|SERVICE_ROLE|DATABASE_URL|DSN|CREDENTIAL)/i;
+const SECRET_LOOKING_NAME =
+  /(SECRET|TOKEN|PASSWORD|PASSWD|PRIVATE|API_?KEY|SERVICE_ROLE|DATABASE_URL|DSN|CREDENTIAL)/i;
 
 // ---------------------------------------------------------------------------
 // Building blocks
@@ -120,7 +123,11 @@ export const vercelEnvVarSchema = z
         message: "set exactly one of value, secretRef or rotationRef",
       });
     }
-    if (v.value !== undefined && SECRET_LOOKING_NAME.test(v.key) && !v.key.startsWith("NEXT_PUBLIC_")) {
+    if (
+      v.value !== undefined &&
+      SECRET_LOOKING_NAME.test(v.key) &&
+      !v.key.startsWith("NEXT_PUBLIC_")
+    ) {
       ctx.addIssue({
         code: "custom",
         path: ["value"],
@@ -141,9 +148,15 @@ export const vercelSchema = z
     /** Vercel project name (lower-case, also used in URLs). */
     projectName: z
       .string()
-      .regex(/^[a-z0-9]([a-z0-9._-]{0,98}[a-z0-9])?$/, "must be lower-case letters, digits, '.', '_' or '-' (max 100)"),
+      .regex(
+        /^[a-z0-9]([a-z0-9._-]{0,98}[a-z0-9])?$/,
+        "must be lower-case letters, digits, '.', '_' or '-' (max 100)",
+      ),
     /** Vercel team id (`team_…`); omit for a personal account. */
-    teamId: z.string().regex(/^team_[A-Za-z0-9]+$/, "must look like team_xxxxxxxx").optional(),
+    teamId: z
+      .string()
+      .regex(/^team_[A-Za-z0-9]+$/, "must look like team_xxxxxxxx")
+      .optional(),
     /** Framework preset, e.g. `nextjs`. */
     framework: z.string().default("nextjs"),
     /** Directory of the app inside the repository. */
@@ -157,7 +170,9 @@ export const vercelSchema = z
       })
       .strict(),
     /** Who may open preview deployments: standard protection, every deployment, or none. */
-    previewProtection: z.enum(["standard_protection", "all_deployments", "none"]).default("standard_protection"),
+    previewProtection: z
+      .enum(["standard_protection", "all_deployments", "none"])
+      .default("standard_protection"),
     /** Environment variables per target. */
     env: z.array(vercelEnvVarSchema).default([]),
   })
@@ -167,7 +182,11 @@ export const vercelSchema = z
     v.env.forEach((e, i) => {
       const id = `${e.key}|${[...e.targets].sort().join(",")}|${e.gitBranch ?? ""}`;
       if (seen.has(id)) {
-        ctx.addIssue({ code: "custom", path: ["env", i, "key"], message: `duplicate variable ${e.key} for the same targets` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["env", i, "key"],
+          message: `duplicate variable ${e.key} for the same targets`,
+        });
       }
       seen.add(id);
     });
@@ -187,7 +206,10 @@ export const githubSchema = z
             name: z.string().min(1),
             /** GitHub user ids (numbers) or team slugs who must approve. */
             reviewers: z
-              .object({ users: z.array(z.number().int().positive()).default([]), teams: z.array(z.string()).default([]) })
+              .object({
+                users: z.array(z.number().int().positive()).default([]),
+                teams: z.array(z.string()).default([]),
+              })
               .strict()
               .default({ users: [], teams: [] }),
             /** Minutes to wait before a deployment may proceed. */
@@ -198,15 +220,30 @@ export const githubSchema = z
           .strict(),
       )
       .default([
-        { name: "staging", reviewers: { users: [], teams: [] }, waitTimerMinutes: 0, protectedBranchesOnly: true },
-        { name: "production", reviewers: { users: [], teams: [] }, waitTimerMinutes: 0, protectedBranchesOnly: true },
+        {
+          name: "staging",
+          reviewers: { users: [], teams: [] },
+          waitTimerMinutes: 0,
+          protectedBranchesOnly: true,
+        },
+        {
+          name: "production",
+          reviewers: { users: [], teams: [] },
+          waitTimerMinutes: 0,
+          protectedBranchesOnly: true,
+        },
       ]),
     /** Actions secrets; values come only from secret config. */
     secrets: z
       .array(
         z
           .object({
-            name: z.string().regex(/^(?!GITHUB_)[A-Z_][A-Z0-9_]*$/, "must be UPPER_SNAKE_CASE and not start with GITHUB_"),
+            name: z
+              .string()
+              .regex(
+                /^(?!GITHUB_)[A-Z_][A-Z0-9_]*$/,
+                "must be UPPER_SNAKE_CASE and not start with GITHUB_",
+              ),
             environment: z.string().optional(),
             secretRef: secretRef.optional(),
             rotationRef: z.string().min(1).optional(),
@@ -222,13 +259,19 @@ export const githubSchema = z
       .array(
         z
           .object({
-            name: z.string().regex(/^(?!GITHUB_)[A-Z_][A-Z0-9_]*$/, "must be UPPER_SNAKE_CASE and not start with GITHUB_"),
+            name: z
+              .string()
+              .regex(
+                /^(?!GITHUB_)[A-Z_][A-Z0-9_]*$/,
+                "must be UPPER_SNAKE_CASE and not start with GITHUB_",
+              ),
             value: z.string(),
             environment: z.string().optional(),
           })
           .strict()
           .refine((v) => !SECRET_LOOKING_NAME.test(v.name), {
-            message: "looks like a secret; GitHub variables are plaintext, declare it under github.secrets instead",
+            message:
+              "looks like a secret; GitHub variables are plaintext, declare it under github.secrets instead",
           }),
       )
       .default([]),
@@ -242,12 +285,20 @@ export const githubSchema = z
     const envs = new Set(g.environments.map((e) => e.name));
     g.secrets.forEach((s, i) => {
       if (s.environment && !envs.has(s.environment)) {
-        ctx.addIssue({ code: "custom", path: ["secrets", i, "environment"], message: `unknown environment '${s.environment}' (declared: ${[...envs].join(", ") || "none"})` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["secrets", i, "environment"],
+          message: `unknown environment '${s.environment}' (declared: ${[...envs].join(", ") || "none"})`,
+        });
       }
     });
     g.variables.forEach((v, i) => {
       if (v.environment && !envs.has(v.environment)) {
-        ctx.addIssue({ code: "custom", path: ["variables", i, "environment"], message: `unknown environment '${v.environment}' (declared: ${[...envs].join(", ") || "none"})` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["variables", i, "environment"],
+          message: `unknown environment '${v.environment}' (declared: ${[...envs].join(", ") || "none"})`,
+        });
       }
     });
   });
@@ -283,10 +334,18 @@ export const rlsPolicySchema = z
   .strict()
   .superRefine((p, ctx) => {
     if (p.command === "INSERT" && p.using !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["using"], message: "an INSERT policy cannot have USING; use withCheck" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["using"],
+        message: "an INSERT policy cannot have USING; use withCheck",
+      });
     }
     if ((p.command === "SELECT" || p.command === "DELETE") && p.withCheck !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["withCheck"], message: `a ${p.command} policy cannot have WITH CHECK; use using` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["withCheck"],
+        message: `a ${p.command} policy cannot have WITH CHECK; use using`,
+      });
     }
     if (p.using === undefined && p.withCheck === undefined) {
       ctx.addIssue({ code: "custom", message: "a policy needs using, withCheck or both" });
@@ -316,11 +375,19 @@ export const rlsTableSchema = z
   .superRefine((t, ctx) => {
     const names = new Set<string>();
     t.policies.forEach((p, i) => {
-      if (names.has(p.name)) ctx.addIssue({ code: "custom", path: ["policies", i, "name"], message: `duplicate policy name '${p.name}' on ${t.schema}.${t.table}` });
+      if (names.has(p.name))
+        ctx.addIssue({
+          code: "custom",
+          path: ["policies", i, "name"],
+          message: `duplicate policy name '${p.name}' on ${t.schema}.${t.table}`,
+        });
       names.add(p.name);
     });
     if (t.tenantColumn && t.ownerColumn) {
-      ctx.addIssue({ code: "custom", message: "choose one of tenantColumn or ownerColumn for the helper policies" });
+      ctx.addIssue({
+        code: "custom",
+        message: "choose one of tenantColumn or ownerColumn for the helper policies",
+      });
     }
   });
 
@@ -333,7 +400,12 @@ export const rlsSchema = z
     const seen = new Set<string>();
     r.tables.forEach((t, i) => {
       const id = `${t.schema}.${t.table}`;
-      if (seen.has(id)) ctx.addIssue({ code: "custom", path: ["tables", i, "table"], message: `table ${id} is declared twice` });
+      if (seen.has(id))
+        ctx.addIssue({
+          code: "custom",
+          path: ["tables", i, "table"],
+          message: `table ${id} is declared twice`,
+        });
       seen.add(id);
     });
   });
@@ -343,14 +415,27 @@ export const backupSchema = z
     bucket: z
       .discriminatedUnion("mode", [
         z.object({ mode: z.literal("create") }).strict(),
-        z.object({ mode: z.literal("existing"), name: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name") }).strict(),
+        z
+          .object({
+            mode: z.literal("existing"),
+            name: z
+              .string()
+              .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name"),
+          })
+          .strict(),
         z.object({ mode: z.literal("skip") }).strict(),
       ])
       .default({ mode: "create" }),
     /** Key prefix for this stack's dumps. */
-    prefix: z.string().regex(/^[A-Za-z0-9!_.*'()/-]*$/, "must be a safe S3 key prefix").default("postgres/"),
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9!_.*'()/-]*$/, "must be a safe S3 key prefix")
+      .default("postgres/"),
     /** Cron (UTC) for the backup workflow. */
-    schedule: z.string().regex(/^(\S+\s+){4}\S+$/, "must be a 5-field cron expression such as '17 3 * * *'").default("17 3 * * *"),
+    schedule: z
+      .string()
+      .regex(/^(\S+\s+){4}\S+$/, "must be a 5-field cron expression such as '17 3 * * *'")
+      .default("17 3 * * *"),
     /** Days before a dump moves to an archive storage class. */
     archiveAfterDays: z.number().int().min(1).default(30),
     /** Days a dump is kept in total. */
@@ -361,7 +446,10 @@ export const backupSchema = z
     abortIncompleteMultipartDays: z.number().int().min(1).max(30).default(2),
     /** S3 Object Lock to make dumps immutable. */
     objectLock: z
-      .object({ mode: z.enum(["GOVERNANCE", "COMPLIANCE"]), retentionDays: z.number().int().min(1) })
+      .object({
+        mode: z.enum(["GOVERNANCE", "COMPLIANCE"]),
+        retentionDays: z.number().int().min(1),
+      })
       .strict()
       .optional(),
     /** Hours after which a missing backup is an incident. */
@@ -376,10 +464,18 @@ export const backupSchema = z
   .strict()
   .superRefine((b, ctx) => {
     if (b.archiveAfterDays >= b.retentionDays) {
-      ctx.addIssue({ code: "custom", path: ["archiveAfterDays"], message: `must be less than retentionDays (${b.retentionDays}), otherwise dumps expire before they are archived` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["archiveAfterDays"],
+        message: `must be less than retentionDays (${b.retentionDays}), otherwise dumps expire before they are archived`,
+      });
     }
     if (b.objectLock && b.objectLock.retentionDays > b.retentionDays) {
-      ctx.addIssue({ code: "custom", path: ["objectLock", "retentionDays"], message: `must not exceed retentionDays (${b.retentionDays}); locked objects could not expire` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["objectLock", "retentionDays"],
+        message: `must not exceed retentionDays (${b.retentionDays}); locked objects could not expire`,
+      });
     }
   });
 
@@ -391,7 +487,12 @@ const routeSchema = z
     webhookSecretRef: secretRef.optional(),
     /** Slack through AWS Chatbot. */
     chatbot: z
-      .object({ slackTeamId: z.string().regex(/^T[A-Z0-9]+$/, "must be a Slack team id like T0123ABCD"), slackChannelId: z.string().regex(/^[CG][A-Z0-9]+$/, "must be a Slack channel id like C0123ABCD") })
+      .object({
+        slackTeamId: z.string().regex(/^T[A-Z0-9]+$/, "must be a Slack team id like T0123ABCD"),
+        slackChannelId: z
+          .string()
+          .regex(/^[CG][A-Z0-9]+$/, "must be a Slack channel id like C0123ABCD"),
+      })
       .strict()
       .optional(),
   })
@@ -404,7 +505,11 @@ export const alertsSchema = z
         /** Full URL of the app's health endpoint. */
         url: httpsUrl,
         /** Seconds between checks; Route 53 supports 10 or 30. */
-        intervalSeconds: z.union([z.literal(10), z.literal(30)], { message: "must be 10 or 30 (the only intervals Route 53 health checks support)" }).default(30),
+        intervalSeconds: z
+          .union([z.literal(10), z.literal(30)], {
+            message: "must be 10 or 30 (the only intervals Route 53 health checks support)",
+          })
+          .default(30),
         /** Consecutive failures before the check is unhealthy. */
         failureThreshold: z.number().int().min(1).max(10).default(3),
         /** Severity raised when the app is down. */
@@ -413,10 +518,17 @@ export const alertsSchema = z
       .strict(),
     /** Response time per severity; defaults to the runbook's table. */
     escalation: z
-      .record(z.enum(SEVERITIES), z.object({ respondWithinMinutes: z.number().int().min(0), meaning: z.string().min(1) }).strict())
+      .record(
+        z.enum(SEVERITIES),
+        z
+          .object({ respondWithinMinutes: z.number().int().min(0), meaning: z.string().min(1) })
+          .strict(),
+      )
       .default(DEFAULT_ESCALATION),
     /** Who is notified for each severity. */
-    routes: z.record(z.enum(SEVERITIES), routeSchema).default({ P0: { emails: [] }, P1: { emails: [] }, P2: { emails: [] }, P3: { emails: [] } }),
+    routes: z
+      .record(z.enum(SEVERITIES), routeSchema)
+      .default({ P0: { emails: [] }, P1: { emails: [] }, P2: { emails: [] }, P3: { emails: [] } }),
     /** Severity of a stale backup. */
     backupSeverity: z.enum(SEVERITIES).default("P1"),
     /** Severity of a budget threshold. */
@@ -428,20 +540,37 @@ export const alertsSchema = z
     for (const s of SEVERITIES) {
       const e = a.escalation[s];
       if (!e) {
-        ctx.addIssue({ code: "custom", path: ["escalation", s], message: `missing severity ${s}; every one of P0–P3 needs an entry` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["escalation", s],
+          message: `missing severity ${s}; every one of P0–P3 needs an entry`,
+        });
         continue;
       }
       if (e.respondWithinMinutes < previous) {
-        ctx.addIssue({ code: "custom", path: ["escalation", s, "respondWithinMinutes"], message: `${s} must not be more urgent than the severity before it (${previous} min)` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["escalation", s, "respondWithinMinutes"],
+          message: `${s} must not be more urgent than the severity before it (${previous} min)`,
+        });
       }
       previous = e.respondWithinMinutes;
       if (!a.routes[s]) {
-        ctx.addIssue({ code: "custom", path: ["routes", s], message: `missing route for ${s}; add at least an empty entry so the topic exists` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["routes", s],
+          message: `missing route for ${s}; add at least an empty entry so the topic exists`,
+        });
       }
     }
     const p0 = a.routes.P0;
     if (p0 && p0.emails.length === 0 && !p0.webhookSecretRef && !p0.chatbot) {
-      ctx.addIssue({ code: "custom", path: ["routes", "P0"], message: "P0 has no subscriber (emails, webhookSecretRef or chatbot); a site-down alert would reach nobody" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["routes", "P0"],
+        message:
+          "P0 has no subscriber (emails, webhookSecretRef or chatbot); a site-down alert would reach nobody",
+      });
     }
   });
 
@@ -452,7 +581,14 @@ export const budgetSchema = z
     monthlyLimitUsd: z.number().positive(),
     /** Notification thresholds in percent of the limit. */
     thresholds: z
-      .array(z.object({ percent: z.number().positive().max(1000), type: z.enum(["ACTUAL", "FORECASTED"]) }).strict())
+      .array(
+        z
+          .object({
+            percent: z.number().positive().max(1000),
+            type: z.enum(["ACTUAL", "FORECASTED"]),
+          })
+          .strict(),
+      )
       .min(1)
       .default([
         { percent: 80, type: "ACTUAL" },
@@ -489,14 +625,21 @@ export const rotationSchema = z
   .superRefine((r, ctx) => {
     const seen = new Set<string>();
     r.credentials.forEach((c, i) => {
-      if (seen.has(c.name)) ctx.addIssue({ code: "custom", path: ["credentials", i, "name"], message: `duplicate credential '${c.name}'` });
+      if (seen.has(c.name))
+        ctx.addIssue({
+          code: "custom",
+          path: ["credentials", i, "name"],
+          message: `duplicate credential '${c.name}'`,
+        });
       seen.add(c.name);
     });
   });
 
 export const awsSchema = z
   .object({
-    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as eu-west-1"),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as eu-west-1"),
   })
   .strict();
 
@@ -519,7 +662,11 @@ export const stackConfigSchema = z
   .superRefine((c, ctx) => {
     const needs = (flag: keyof typeof c.features, key: "vercel" | "github" | "alerts" | "aws") => {
       if (c.features[flag] && c[key] === undefined) {
-        ctx.addIssue({ code: "custom", path: [key], message: `required because features.${flag} is on (set it, or turn the feature off)` });
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `required because features.${flag} is on (set it, or turn the feature off)`,
+        });
       }
     };
     needs("vercel", "vercel");
@@ -528,16 +675,27 @@ export const stackConfigSchema = z
     needs("alerts", "aws");
     needs("backupStorage", "aws");
     if (c.features.backupStorage && c.backup.bucket.mode !== "skip" && !c.features.github) {
-      ctx.addIssue({ code: "custom", path: ["features", "github"], message: "backupStorage creates a GitHub OIDC role and needs github settings; turn github on or set backup.bucket.mode to skip" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["features", "github"],
+        message:
+          "backupStorage creates a GitHub OIDC role and needs github settings; turn github on or set backup.bucket.mode to skip",
+      });
     }
     const credentials = new Set(c.rotation.credentials.map((r) => r.name));
     const checkRef = (ref: string | undefined, path: (string | number)[]) => {
       if (ref !== undefined && !credentials.has(ref)) {
-        ctx.addIssue({ code: "custom", path, message: `rotationRef '${ref}' is not declared under rotation.credentials` });
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `rotationRef '${ref}' is not declared under rotation.credentials`,
+        });
       }
     };
     c.vercel?.env.forEach((e, i) => checkRef(e.rotationRef, ["vercel", "env", i, "rotationRef"]));
-    c.github?.secrets.forEach((s, i) => checkRef(s.rotationRef, ["github", "secrets", i, "rotationRef"]));
+    c.github?.secrets.forEach((s, i) =>
+      checkRef(s.rotationRef, ["github", "secrets", i, "rotationRef"]),
+    );
   });
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
@@ -631,8 +789,15 @@ export function parseStackConfig(raw: RawStackConfig, context: ConfigContext): S
   const problems = result.error.issues.map((issue) => {
     const key = formatPath(issue.path) || "(root)";
     const topLevel = String(issue.path[0] ?? "");
-    const message = issue.code === "invalid_type" && issue.input === undefined ? "is required but not set" : issue.message;
-    return { key: `${CONFIG_NAMESPACE}:${key}`, message, fix: fixFor(key, context.stack, topLevel) };
+    const message =
+      issue.code === "invalid_type" && issue.input === undefined
+        ? "is required but not set"
+        : issue.message;
+    return {
+      key: `${CONFIG_NAMESPACE}:${key}`,
+      message,
+      fix: fixFor(key, context.stack, topLevel),
+    };
   });
   throw new ConfigError(context, problems);
 }
@@ -659,18 +824,27 @@ export function requiredSecrets(config: StackConfig): SecretRequirement[] {
   };
   const f = config.features;
   if (f.rls || f.backups || f.rotation) {
-    add(config.database.urlSecretRef, "database.urlSecretRef (RLS, backups, rotation)", "postgres://postgres:<password>@db.<ref>.supabase.co:5432/postgres?sslmode=require");
+    add(
+      config.database.urlSecretRef,
+      "database.urlSecretRef (RLS, backups, rotation)",
+      "postgres://postgres:<password>@db.<ref>.supabase.co:5432/postgres?sslmode=require",
+    );
   }
   if (f.vercel) {
-    config.vercel?.env.forEach((e) => e.secretRef && add(e.secretRef, `vercel.env ${e.key}`, "<value>"));
+    config.vercel?.env.forEach(
+      (e) => e.secretRef && add(e.secretRef, `vercel.env ${e.key}`, "<value>"),
+    );
   }
   if (f.github) {
-    config.github?.secrets.forEach((s) => s.secretRef && add(s.secretRef, `github.secrets ${s.name}`, "<value>"));
+    config.github?.secrets.forEach(
+      (s) => s.secretRef && add(s.secretRef, `github.secrets ${s.name}`, "<value>"),
+    );
   }
   if (f.alerts) {
     for (const s of SEVERITIES) {
       const ref = config.alerts?.routes[s]?.webhookSecretRef;
-      if (ref) add(ref, `alerts.routes.${s}.webhookSecretRef`, "https://hooks.slack.com/services/<…>");
+      if (ref)
+        add(ref, `alerts.routes.${s}.webhookSecretRef`, "https://hooks.slack.com/services/<…>");
     }
   }
   return [...out.values()];
@@ -694,7 +868,11 @@ export function checkSecrets(
     const found = lookup(r.key);
     const command = `pulumi config set --secret ${r.key} '${r.example}' -s ${context.stack}`;
     if (found.state === "missing") {
-      problems.push({ key: `${CONFIG_NAMESPACE}:${r.key}`, message: `secret is required by ${r.usedBy} but not set`, fix: command });
+      problems.push({
+        key: `${CONFIG_NAMESPACE}:${r.key}`,
+        message: `secret is required by ${r.usedBy} but not set`,
+        fix: command,
+      });
     } else if (found.state === "plaintext") {
       problems.push({
         key: `${CONFIG_NAMESPACE}:${r.key}`,
@@ -781,7 +959,11 @@ export function loadStackConfig(): LoadedStackConfig {
       const value = secrets[key];
       if (value === undefined) {
         throw new ConfigError(context, [
-          { key: `${CONFIG_NAMESPACE}:${key}`, message: "secret was not declared by any setting that needs it", fix: `reference it from a secretRef in ${context.stackFile}` },
+          {
+            key: `${CONFIG_NAMESPACE}:${key}`,
+            message: "secret was not declared by any setting that needs it",
+            fix: `reference it from a secretRef in ${context.stackFile}`,
+          },
         ]);
       }
       return value;

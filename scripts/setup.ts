@@ -36,7 +36,12 @@ function ensurePostgres(): Step {
   const found = havePostgres();
   const psql = spawnSync("psql", ["--version"], { encoding: "utf8" }).status === 0;
   const pgDump = spawnSync("pg_dump", ["--version"], { encoding: "utf8" }).status === 0;
-  if (found && psql && pgDump) return { name: "postgresql", outcome: "present", detail: `PostgreSQL ${found.major} (${found.binDir})` };
+  if (found && psql && pgDump)
+    return {
+      name: "postgresql",
+      outcome: "present",
+      detail: `PostgreSQL ${found.major} (${found.binDir})`,
+    };
   if (process.getuid?.() !== 0) {
     throw new Error(
       "PostgreSQL 15+ (server, contrib and client) is not installed and this is not root, so setup cannot install it.\n" +
@@ -44,7 +49,9 @@ function ensurePostgres(): Step {
         "or point the tests at a server you own: DATABASE_URL=postgres://superuser:…@host:5432/postgres npm test",
     );
   }
-  log("installing PostgreSQL from Debian's packages (postgresql, postgresql-contrib, postgresql-client)…");
+  log(
+    "installing PostgreSQL from Debian's packages (postgresql, postgresql-contrib, postgresql-client)…",
+  );
   // Debian would create and start a `main` cluster on 5432; the harness makes its own.
   mkdirSync("/etc/postgresql-common", { recursive: true });
   if (!existsSync("/etc/postgresql-common/createcluster.conf")) {
@@ -53,12 +60,26 @@ function ensurePostgres(): Step {
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   const run = (args: string[]) => {
     const result = spawnSync("apt-get", args, { env, stdio: quiet ? "ignore" : "inherit" });
-    if (result.status !== 0) throw new Error(`apt-get ${args.join(" ")} failed with exit code ${result.status}; run it by hand to see why.`);
+    if (result.status !== 0)
+      throw new Error(
+        `apt-get ${args.join(" ")} failed with exit code ${result.status}; run it by hand to see why.`,
+      );
   };
   run(["update", "-q"]);
-  run(["install", "-y", "-q", "--no-install-recommends", "postgresql", "postgresql-contrib", "postgresql-client"]);
+  run([
+    "install",
+    "-y",
+    "-q",
+    "--no-install-recommends",
+    "postgresql",
+    "postgresql-contrib",
+    "postgresql-client",
+  ]);
   const after = havePostgres();
-  if (!after) throw new Error("apt-get installed postgresql but no PostgreSQL 15+ server binaries were found under /usr/lib/postgresql.");
+  if (!after)
+    throw new Error(
+      "apt-get installed postgresql but no PostgreSQL 15+ server binaries were found under /usr/lib/postgresql.",
+    );
   return { name: "postgresql", outcome: "installed", detail: `PostgreSQL ${after.major} from apt` };
 }
 
@@ -67,11 +88,21 @@ async function main(): Promise<void> {
   const steps: Step[] = [];
   steps.push(ensurePostgres());
   const minio = await ensureMinio(log);
-  steps.push({ name: "minio", outcome: minio.built ? "built" : "present", detail: minio.built ? `built in ${minio.seconds} s` : minio.bin });
-  const { ensurePulumiCli } = await import("./lib/pulumi-cli").catch(() => ({ ensurePulumiCli: undefined }));
+  steps.push({
+    name: "minio",
+    outcome: minio.built ? "built" : "present",
+    detail: minio.built ? `built in ${minio.seconds} s` : minio.bin,
+  });
+  const { ensurePulumiCli } = await import("./lib/pulumi-cli").catch(() => ({
+    ensurePulumiCli: undefined,
+  }));
   if (ensurePulumiCli) {
     const cli = await ensurePulumiCli({ quiet });
-    steps.push({ name: "pulumi", outcome: cli.built ? "built" : "present", detail: `${cli.version} (${cli.bin})` });
+    steps.push({
+      name: "pulumi",
+      outcome: cli.built ? "built" : "present",
+      detail: `${cli.version} (${cli.bin})`,
+    });
   }
   const changed = steps.filter((s) => s.outcome !== "present");
   for (const step of steps) {
@@ -79,7 +110,10 @@ async function main(): Promise<void> {
     else verbose(`${step.name}: already present — ${step.detail}`);
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  if (changed.length > 0 || !quiet) log(`done in ${seconds} s (${changed.length} installed or built, ${steps.length - changed.length} already present)`);
+  if (changed.length > 0 || !quiet)
+    log(
+      `done in ${seconds} s (${changed.length} installed or built, ${steps.length - changed.length} already present)`,
+    );
 }
 
 main().catch((err: Error) => {

@@ -19,7 +19,12 @@ const stampFile = join(TOOLS_DIR, "minio", "version");
 
 export function minioBinary(): string | undefined {
   const bin = join(binDir, "minio");
-  if (existsSync(bin) && existsSync(stampFile) && readFileSync(stampFile, "utf8").trim() === MINIO_VERSION) return bin;
+  if (
+    existsSync(bin) &&
+    existsSync(stampFile) &&
+    readFileSync(stampFile, "utf8").trim() === MINIO_VERSION
+  )
+    return bin;
   return undefined;
 }
 
@@ -35,7 +40,9 @@ export function requireGo(what: string): string {
 }
 
 /** Build MinIO into .tools/minio/bin unless the pinned version is already there. */
-export async function ensureMinio(log: (line: string) => void): Promise<{ bin: string; built: boolean; seconds: number }> {
+export async function ensureMinio(
+  log: (line: string) => void,
+): Promise<{ bin: string; built: boolean; seconds: number }> {
   const existing = minioBinary();
   if (existing) return { bin: existing, built: false, seconds: 0 };
   requireGo("MinIO");
@@ -54,7 +61,10 @@ export async function ensureMinio(log: (line: string) => void): Promise<{ bin: s
     };
     child.stdout.on("data", collect);
     child.stderr.on("data", collect);
-    const ticker = setInterval(() => log(`  still building MinIO (${Math.round((Date.now() - started) / 1000)} s)…`), 30_000);
+    const ticker = setInterval(
+      () => log(`  still building MinIO (${Math.round((Date.now() - started) / 1000)} s)…`),
+      30_000,
+    );
     child.on("close", (c) => {
       clearInterval(ticker);
       resolvePromise(c ?? 1);
@@ -62,7 +72,9 @@ export async function ensureMinio(log: (line: string) => void): Promise<{ bin: s
   });
   if (code !== 0) {
     const tail = output.join("").split("\n").slice(-15).join("\n");
-    throw new Error(`Building MinIO failed (go install exited ${code}). Last output:\n${tail}\nRetry with \`npm run setup\`; if the module proxy refused a module, check network access to the Go module proxy.`);
+    throw new Error(
+      `Building MinIO failed (go install exited ${code}). Last output:\n${tail}\nRetry with \`npm run setup\`; if the module proxy refused a module, check network access to the Go module proxy.`,
+    );
   }
   writeFileSync(stampFile, MINIO_VERSION + "\n");
   const seconds = Math.round((Date.now() - started) / 1000);

@@ -25,7 +25,7 @@ describe("harness: the stand-in app", () => {
   it("reports healthy when the database answers", async () => {
     const response = await fetch(`${app.url}/api/health`);
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = (await response.json()) as { status: string; database: { ok: boolean } };
     expect(body.status).toBe("ok");
     expect(body.database.ok).toBe(true);
   });

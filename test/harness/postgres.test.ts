@@ -30,13 +30,20 @@ describe("harness: PostgreSQL", () => {
 
   it("round-trips a table through the server", async () => {
     await client.query("create table roundtrip (id serial primary key, body jsonb not null)");
-    await client.query("insert into roundtrip (body) values ($1), ($2)", [{ n: 1 }, { n: 2, s: "två" }]);
+    await client.query("insert into roundtrip (body) values ($1), ($2)", [
+      { n: 1 },
+      { n: 2, s: "två" },
+    ]);
     const { rows } = await client.query("select body from roundtrip order by id");
     expect(rows.map((r) => r.body)).toEqual([{ n: 1 }, { n: 2, s: "två" }]);
   });
 
   it("has the Supabase API roles with the right attributes", async () => {
-    const { rows } = await client.query<{ rolname: string; rolcanlogin: boolean; rolbypassrls: boolean }>(
+    const { rows } = await client.query<{
+      rolname: string;
+      rolcanlogin: boolean;
+      rolbypassrls: boolean;
+    }>(
       "select rolname, rolcanlogin, rolbypassrls from pg_roles where rolname in ('anon','authenticated','service_role','authenticator') order by rolname",
     );
     expect(rows).toEqual([
@@ -51,9 +58,13 @@ describe("harness: PostgreSQL", () => {
     const uid = "6f1f5e3a-1b2c-4d5e-8f90-123456789abc";
     await client.query("begin");
     try {
-      await client.query("select set_config('request.jwt.claims', $1, true)", [JSON.stringify({ sub: uid, role: "authenticated", tenant_id: "t-a" })]);
+      await client.query("select set_config('request.jwt.claims', $1, true)", [
+        JSON.stringify({ sub: uid, role: "authenticated", tenant_id: "t-a" }),
+      ]);
       await client.query("set local role authenticated");
-      const { rows } = await client.query("select auth.uid()::text as uid, auth.jwt() ->> 'tenant_id' as tenant, auth.role() as role, current_user as who");
+      const { rows } = await client.query(
+        "select auth.uid()::text as uid, auth.jwt() ->> 'tenant_id' as tenant, auth.role() as role, current_user as who",
+      );
       expect(rows[0]).toEqual({ uid, tenant: "t-a", role: "authenticated", who: "authenticated" });
     } finally {
       await client.query("rollback");

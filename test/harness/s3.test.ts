@@ -36,7 +36,9 @@ describe("harness: S3 server", () => {
       forcePathStyle: true,
       credentials: { accessKeyId: info.accessKeyId, secretAccessKey: "not-the-secret" },
     });
-    await expect(wrong.send(new ListObjectsV2Command({ Bucket: bucket }))).rejects.toThrow(/signature/i);
+    await expect(wrong.send(new ListObjectsV2Command({ Bucket: bucket }))).rejects.toThrow(
+      /signature/i,
+    );
     wrong.destroy();
   });
 
@@ -55,7 +57,9 @@ describe("harness: S3 server", () => {
     upload.on("httpUploadProgress", (p) => p.part && parts.push(p.part));
     await upload.done();
 
-    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "dumps/roundtrip.bin" }));
+    const head = await s3.send(
+      new HeadObjectCommand({ Bucket: bucket, Key: "dumps/roundtrip.bin" }),
+    );
     expect(head.ContentLength).toBe(chunks.reduce((n, c) => n + c.length, 0));
     // A multipart ETag is "<md5-of-part-md5s>-<part count>".
     expect(head.ETag).toMatch(/-3"$/);

@@ -12,7 +12,14 @@ export default async function setup(project: TestProject) {
   const [pg, s3] = await Promise.all([startPostgres(), startS3()]);
   const info: ServicesInfo = {
     postgres: { adminUrl: pg.adminUrl, port: pg.port, major: pg.major, external: pg.external },
-    s3: { endpoint: s3.endpoint, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, server: s3.server, external: s3.external },
+    s3: {
+      endpoint: s3.endpoint,
+      region: s3.region,
+      accessKeyId: s3.accessKeyId,
+      secretAccessKey: s3.secretAccessKey,
+      server: s3.server,
+      external: s3.external,
+    },
   };
   project.provide("services", info);
   console.log(

@@ -9,7 +9,15 @@
  */
 import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -53,7 +61,8 @@ export function findPostgresBinDir(): { binDir: string; major: number } {
     for (const entry of readdirSync(root)) {
       const major = Number(entry);
       const binDir = join(root, entry, "bin");
-      if (Number.isInteger(major) && existsSync(join(binDir, "initdb"))) candidates.push({ binDir, major });
+      if (Number.isInteger(major) && existsSync(join(binDir, "initdb")))
+        candidates.push({ binDir, major });
     }
   }
   const pgConfig = spawnSync("pg_config", ["--bindir"], { encoding: "utf8" });
@@ -61,7 +70,8 @@ export function findPostgresBinDir(): { binDir: string; major: number } {
     const binDir = pgConfig.stdout.trim();
     const version = spawnSync(join(binDir, "postgres"), ["--version"], { encoding: "utf8" });
     const major = Number(/(\d+)/.exec(version.stdout ?? "")?.[1]);
-    if (existsSync(join(binDir, "initdb")) && Number.isInteger(major)) candidates.push({ binDir, major });
+    if (existsSync(join(binDir, "initdb")) && Number.isInteger(major))
+      candidates.push({ binDir, major });
   }
   const best = candidates.filter((c) => c.major >= MIN_MAJOR).sort((a, b) => b.major - a.major)[0];
   if (!best) {
@@ -80,7 +90,9 @@ function postgresUser(): { uid: number; gid: number } | undefined {
   const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
   const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
   if (!Number.isInteger(uid) || !Number.isInteger(gid)) {
-    throw new Error("Running as root but there is no `postgres` user to run initdb as; install Debian's postgresql package (npm run setup).");
+    throw new Error(
+      "Running as root but there is no `postgres` user to run initdb as; install Debian's postgresql package (npm run setup).",
+    );
   }
   return { uid, gid };
 }
@@ -127,7 +139,18 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     if (owner) chownRecursive(dataRoot, owner);
     await execFileAsync(
       join(binDir, "initdb"),
-      ["-D", dataDir, "-U", user, `--pwfile=${passwordFile}`, "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C", "--no-sync"],
+      [
+        "-D",
+        dataDir,
+        "-U",
+        user,
+        `--pwfile=${passwordFile}`,
+        "--auth-local=scram-sha-256",
+        "--auth-host=scram-sha-256",
+        "--encoding=UTF8",
+        "--locale=C",
+        "--no-sync",
+      ],
       { ...(owner ?? {}) },
     );
   } else {
@@ -147,9 +170,24 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     "-c max_connections=200",
   ].join(" ");
   if (owner) chownRecursive(dataRoot, owner);
-  await execFileAsync(join(binDir, "pg_ctl"), ["-D", dataDir, "-l", join(dataRoot, "server.log"), "-o", serverOptions, "-w", "-t", "60", "start"], {
-    ...(owner ?? {}),
-  });
+  await execFileAsync(
+    join(binDir, "pg_ctl"),
+    [
+      "-D",
+      dataDir,
+      "-l",
+      join(dataRoot, "server.log"),
+      "-o",
+      serverOptions,
+      "-w",
+      "-t",
+      "60",
+      "start",
+    ],
+    {
+      ...(owner ?? {}),
+    },
+  );
   const adminUrl = `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   await ensureTemplate(adminUrl);
   return {
@@ -162,7 +200,9 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     major,
     external: false,
     async stop() {
-      await execFileAsync(join(binDir, "pg_ctl"), ["-D", dataDir, "-m", "fast", "-w", "stop"], { ...(owner ?? {}) }).catch(() => undefined);
+      await execFileAsync(join(binDir, "pg_ctl"), ["-D", dataDir, "-m", "fast", "-w", "stop"], {
+        ...(owner ?? {}),
+      }).catch(() => undefined);
       if (removeOnStop) rmSync(dataRoot, { recursive: true, force: true });
     },
   };
@@ -177,7 +217,10 @@ async function useExternal(url: string): Promise<PostgresServer> {
       "select current_setting('server_version_num') as v, (select rolsuper from pg_roles where rolname = current_user) as su",
     );
     const major = Math.floor(Number(rows[0]!.v) / 10000);
-    if (!rows[0]!.su) throw new Error("DATABASE_URL must connect as a superuser: the harness creates roles and databases.");
+    if (!rows[0]!.su)
+      throw new Error(
+        "DATABASE_URL must connect as a superuser: the harness creates roles and databases.",
+      );
     return {
       adminUrl: url,
       host: parsed.hostname,
@@ -200,7 +243,9 @@ async function ensureTemplate(adminUrl: string): Promise<void> {
   try {
     // Concurrent harnesses on one external server must not race to create it.
     await admin.query("select pg_advisory_lock(hashtext('runbooks_template'))");
-    const exists = await admin.query("select 1 from pg_database where datname = $1", [TEMPLATE_DATABASE]);
+    const exists = await admin.query("select 1 from pg_database where datname = $1", [
+      TEMPLATE_DATABASE,
+    ]);
     if (exists.rowCount === 0) {
       await admin.query(SUPABASE_ROLES_SQL);
       await admin.query(`create database ${TEMPLATE_DATABASE}`);
@@ -241,8 +286,13 @@ export function withDatabase(url: string, database: string): string {
 let counter = 0;
 
 /** A fresh database cloned from the template; drop it with the returned function. */
-export async function createTestDatabase(adminUrl: string, prefix = "t"): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
-  const name = `${prefix}_${process.pid}_${Date.now().toString(36)}_${counter++}`.toLowerCase().replace(/[^a-z0-9_]/g, "_");
+export async function createTestDatabase(
+  adminUrl: string,
+  prefix = "t",
+): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${process.pid}_${Date.now().toString(36)}_${counter++}`
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, "_");
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
   try {

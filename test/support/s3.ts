@@ -42,13 +42,26 @@ export async function startS3(options: StartS3Options = {}): Promise<S3Server> {
     const accessKeyId = process.env.S3_ACCESS_KEY_ID ?? process.env.AWS_ACCESS_KEY_ID;
     const secretAccessKey = process.env.S3_SECRET_ACCESS_KEY ?? process.env.AWS_SECRET_ACCESS_KEY;
     if (!accessKeyId || !secretAccessKey) {
-      throw new Error("S3_ENDPOINT is set but S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY (or the AWS_ equivalents) are not.");
+      throw new Error(
+        "S3_ENDPOINT is set but S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY (or the AWS_ equivalents) are not.",
+      );
     }
-    return { endpoint: externalEndpoint, region: process.env.S3_REGION ?? "us-east-1", accessKeyId, secretAccessKey, server: "external", external: true, async stop() {} };
+    return {
+      endpoint: externalEndpoint,
+      region: process.env.S3_REGION ?? "us-east-1",
+      accessKeyId,
+      secretAccessKey,
+      server: "external",
+      external: true,
+      async stop() {},
+    };
   }
   const bin = minioBinary();
   if (!bin) {
-    throw new MissingBinaryError("MinIO (the local S3 server)", "Run `npm run setup` once: it builds MinIO from its Go module into .tools/minio (needs Go). Or set S3_ENDPOINT to an existing S3-compatible server.");
+    throw new MissingBinaryError(
+      "MinIO (the local S3 server)",
+      "Run `npm run setup` once: it builds MinIO from its Go module into .tools/minio (needs Go). Or set S3_ENDPOINT to an existing S3-compatible server.",
+    );
   }
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "runbooks-s3-"));
   mkdirSync(join(dataDir, "data"), { recursive: true });
@@ -56,20 +69,24 @@ export async function startS3(options: StartS3Options = {}): Promise<S3Server> {
   const accessKeyId = options.accessKeyId ?? `runbooks${randomBytes(4).toString("hex")}`;
   const secretAccessKey = options.secretAccessKey ?? randomBytes(24).toString("base64url");
   const log = openSync(join(dataDir, "server.log"), "a");
-  const child: ChildProcess = spawn(bin, ["server", join(dataDir, "data"), "--address", `127.0.0.1:${port}`, "--quiet"], {
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: dataDir,
-      MINIO_ROOT_USER: accessKeyId,
-      MINIO_ROOT_PASSWORD: secretAccessKey,
-      MINIO_BROWSER: "off",
-      MINIO_UPDATE: "off",
-      MINIO_CI_CD: "on",
-      MINIO_REGION: "us-east-1",
+  const child: ChildProcess = spawn(
+    bin,
+    ["server", join(dataDir, "data"), "--address", `127.0.0.1:${port}`, "--quiet"],
+    {
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: dataDir,
+        MINIO_ROOT_USER: accessKeyId,
+        MINIO_ROOT_PASSWORD: secretAccessKey,
+        MINIO_BROWSER: "off",
+        MINIO_UPDATE: "off",
+        MINIO_CI_CD: "on",
+        MINIO_REGION: "us-east-1",
+      },
+      stdio: ["ignore", log, log],
+      detached: options.detached ?? false,
     },
-    stdio: ["ignore", log, log],
-    detached: options.detached ?? false,
-  });
+  );
   if (options.detached) child.unref();
   const endpoint = `http://127.0.0.1:${port}`;
   await waitForHealthy(endpoint, child, join(dataDir, "server.log"));
@@ -89,12 +106,17 @@ export async function startS3(options: StartS3Options = {}): Promise<S3Server> {
   };
 }
 
-async function waitForHealthy(endpoint: string, child: ChildProcess, logFile: string): Promise<void> {
+async function waitForHealthy(
+  endpoint: string,
+  child: ChildProcess,
+  logFile: string,
+): Promise<void> {
   const deadline = Date.now() + 30_000;
   let exited: number | null = null;
   child.once("exit", (code) => (exited = code ?? -1));
   while (Date.now() < deadline) {
-    if (exited !== null) throw new Error(`MinIO exited with code ${exited} before it was ready; see ${logFile}`);
+    if (exited !== null)
+      throw new Error(`MinIO exited with code ${exited} before it was ready; see ${logFile}`);
     try {
       const response = await fetch(`${endpoint}/minio/health/ready`);
       if (response.ok) return;
