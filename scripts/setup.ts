@@ -18,11 +18,7 @@ interface Step {
   detail: string;
 }
 
-const quiet = process.argv.includes("--quiet");
 const log = (line: string) => console.log(`[setup] ${line}`);
-const verbose = (line: string) => {
-  if (!quiet) log(line);
-};
 
 function havePostgres(): { binDir: string; major: number } | undefined {
   try {
@@ -32,7 +28,7 @@ function havePostgres(): { binDir: string; major: number } | undefined {
   }
 }
 
-function ensurePostgres(): Step {
+function ensurePostgres(quiet: boolean): Step {
   const found = havePostgres();
   const psql = spawnSync("psql", ["--version"], { encoding: "utf8" }).status === 0;
   const pgDump = spawnSync("pg_dump", ["--version"], { encoding: "utf8" }).status === 0;
@@ -83,10 +79,14 @@ function ensurePostgres(): Step {
   return { name: "postgresql", outcome: "installed", detail: `PostgreSQL ${after.major} from apt` };
 }
 
-async function main(): Promise<void> {
+/** Install or build whatever is missing. Safe to call on every run. */
+export async function runSetup({ quiet = false }: { quiet?: boolean } = {}): Promise<void> {
+  const verbose = (line: string) => {
+    if (!quiet) log(line);
+  };
   const started = Date.now();
   const steps: Step[] = [];
-  steps.push(ensurePostgres());
+  steps.push(ensurePostgres(quiet));
   const minio = await ensureMinio(log);
   steps.push({
     name: "minio",
@@ -116,7 +116,9 @@ async function main(): Promise<void> {
     );
 }
 
-main().catch((err: Error) => {
-  console.error(`[setup] ${err.message}`);
-  process.exit(2);
-});
+if (require.main === module) {
+  runSetup({ quiet: process.argv.includes("--quiet") }).catch((err: Error) => {
+    console.error(`[setup] ${err.message}`);
+    process.exit(2);
+  });
+}
