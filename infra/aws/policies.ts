@@ -1,0 +1,325 @@
+/**
+ * IAM, S3 and SNS policy documents as plain data.
+ *
+ * Kept free of Pulumi so each security property (TLS only, CMK only, exact
+ * OIDC subject, least privilege) is a unit test on a JSON document.
+ */
+
+export interface PolicyStatement {
+  Sid: string;
+  Effect: "Allow" | "Deny";
+  Principal?: "*" | Record<string, string | string[]>;
+  Action: string | string[];
+  Resource?: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface PolicyDocument {
+  Version: "2012-10-17";
+  Statement: PolicyStatement[];
+}
+
+/** The GitHub Actions OIDC issuer, without scheme (as IAM condition keys use it). */
+export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
+export const GITHUB_OIDC_URL = `https://${GITHUB_OIDC_HOST}`;
+/** The audience `aws-actions/configure-aws-credentials` requests. */
+export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
+
+/** The ARN partition of a region (`aws`, `aws-us-gov`, `aws-cn`). */
+export function partitionForRegion(region: string): string {
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  if (region.startsWith("cn-")) return "aws-cn";
+  return "aws";
+}
+
+export function bucketArn(partition: string, bucketName: string): string {
+  return `arn:${partition}:s3:::${bucketName}`;
+}
+
+// ---------------------------------------------------------------------------
+// Backup bucket
+// ---------------------------------------------------------------------------
+
+/**
+ * Bucket policy: deny every request that is not TLS, and deny uploads that ask
+ * for any encryption other than this bucket's customer-managed key.
+ *
+ * Uploads that carry no encryption header are not denied: S3 applies the
+ * bucket's default (this CMK) to them, and multipart `UploadPart` requests —
+ * which S3 authorizes as `s3:PutObject` — never carry the header. Denying a
+ * missing header would break every large (multipart) dump.
+ */
+export function backupBucketPolicy(args: { bucketArn: string; kmsKeyArn: string }): PolicyDocument {
+  const objects = `${args.bucketArn}/*`;
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [args.bucketArn, objects],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+      {
+        Sid: "DenyUploadsNotEncryptedWithKms",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:PutObject",
+        Resource: objects,
+        Condition: {
+          Null: { "s3:x-amz-server-side-encryption": "false" },
+          StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
+        },
+      },
+      {
+        Sid: "DenyUploadsWithAnotherKmsKey",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:PutObject",
+        Resource: objects,
+        Condition: {
+          Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
+          StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": args.kmsKeyArn },
+        },
+      },
+      {
+        Sid: "DenyCustomerProvidedKeys",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:PutObject",
+        Resource: objects,
+        Condition: { Null: { "s3:x-amz-server-side-encryption-customer-algorithm": "false" } },
+      },
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------
+// GitHub OIDC
+// ---------------------------------------------------------------------------
+
+export interface GithubSubjectArgs {
+  /** Organisation or user owning the repository. */
+  owner: string;
+  /** Repository name without the owner. */
+  repository: string;
+  /** Branch whose workflows may assume the role (used when no environment is given). */
+  branch: string;
+  /** GitHub environment whose jobs may assume the role. */
+  environment?: string;
+}
+
+const WILDCARD = /[*?]/;
+
+/**
+ * The exact `sub` claims allowed to assume the role.
+ *
+ * A job that names an environment gets `repo:<o>/<r>:environment:<env>` as its
+ * subject (not the branch), so with an environment only that subject is
+ * trusted and the environment's own branch rules decide which branches may
+ * use it. Without one, only pushes/schedules on the one branch are trusted.
+ */
+export function githubOidcSubjects(args: GithubSubjectArgs): string[] {
+  for (const [field, value] of Object.entries(args)) {
+    if (
+      value !== undefined &&
+      (WILDCARD.test(value) || value.includes(":") || value.trim() === "")
+    ) {
+      throw new Error(
+        `GitHub OIDC subject field '${field}' must be an exact, non-empty name without '*', '?' or ':' (got '${value}')`,
+      );
+    }
+  }
+  const repo = `repo:${args.owner}/${args.repository}`;
+  return args.environment !== undefined
+    ? [`${repo}:environment:${args.environment}`]
+    : [`${repo}:ref:refs/heads/${args.branch}`];
+}
+
+/** Trust policy: only these exact subjects, only with the STS audience, only through the GitHub OIDC provider. */
+export function githubTrustPolicy(args: {
+  providerArn: string;
+  subjects: string[];
+}): PolicyDocument {
+  if (args.subjects.length === 0)
+    throw new Error("a GitHub OIDC trust policy needs at least one subject");
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "GithubActionsOidc",
+        Effect: "Allow",
+        Principal: { Federated: args.providerArn },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: {
+          StringEquals: {
+            [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
+            [`${GITHUB_OIDC_HOST}:sub`]:
+              args.subjects.length === 1 ? args.subjects[0]! : args.subjects,
+          },
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * What the backup job may do: write and read dumps under its prefix (reads are
+ * for verify/restore drills), list only that prefix, abort its own failed
+ * multipart uploads, use the bucket's key through S3 only, and publish the
+ * backup metric in its namespace. No delete: retention is the lifecycle
+ * rules' job, so a stolen token cannot erase history.
+ */
+export function backupAccessPolicy(args: {
+  bucketArn: string;
+  prefix: string;
+  kmsKeyArn: string;
+  region: string;
+  metricNamespace: string;
+}): PolicyDocument {
+  const objects = `${args.bucketArn}/${args.prefix}*`;
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "ReadWriteDumpsUnderPrefix",
+        Effect: "Allow",
+        Action: [
+          "s3:PutObject",
+          "s3:GetObject",
+          "s3:GetObjectVersion",
+          "s3:AbortMultipartUpload",
+          "s3:ListMultipartUploadParts",
+        ],
+        Resource: objects,
+      },
+      {
+        Sid: "ListOnlyThePrefix",
+        Effect: "Allow",
+        Action: "s3:ListBucket",
+        Resource: args.bucketArn,
+        Condition: { StringLike: { "s3:prefix": [args.prefix, `${args.prefix}*`] } },
+      },
+      {
+        Sid: "UseTheBackupKeyThroughS3",
+        Effect: "Allow",
+        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+        Resource: args.kmsKeyArn,
+        Condition: { StringEquals: { "kms:ViaService": `s3.${args.region}.amazonaws.com` } },
+      },
+      {
+        // PutMetricData has no resource-level permissions; the namespace condition is the limit.
+        Sid: "PublishBackupMetric",
+        Effect: "Allow",
+        Action: "cloudwatch:PutMetricData",
+        Resource: "*",
+        Condition: { StringEquals: { "cloudwatch:namespace": args.metricNamespace } },
+      },
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Alerting
+// ---------------------------------------------------------------------------
+
+/**
+ * A severity topic's policy. A topic policy replaces SNS's default, so the
+ * account's own access is restated; CloudWatch alarms and (for the cost topic)
+ * AWS Budgets may publish, each only on behalf of this account.
+ */
+export function severityTopicPolicy(args: {
+  topicArn: string;
+  accountId: string;
+  partition: string;
+  allowBudgets: boolean;
+}): PolicyDocument {
+  const statements: PolicyStatement[] = [
+    {
+      Sid: "AccountOwnerAccess",
+      Effect: "Allow",
+      Principal: { AWS: `arn:${args.partition}:iam::${args.accountId}:root` },
+      Action: [
+        "sns:GetTopicAttributes",
+        "sns:SetTopicAttributes",
+        "sns:AddPermission",
+        "sns:RemovePermission",
+        "sns:DeleteTopic",
+        "sns:Subscribe",
+        "sns:ListSubscriptionsByTopic",
+        "sns:Publish",
+      ],
+      Resource: args.topicArn,
+    },
+    {
+      Sid: "CloudWatchAlarmsPublish",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: "sns:Publish",
+      Resource: args.topicArn,
+      Condition: {
+        StringEquals: { "aws:SourceAccount": args.accountId },
+        ArnLike: {
+          "aws:SourceArn": `arn:${args.partition}:cloudwatch:*:${args.accountId}:alarm:*`,
+        },
+      },
+    },
+  ];
+  if (args.allowBudgets) {
+    statements.push({
+      Sid: "BudgetsPublish",
+      Effect: "Allow",
+      Principal: { Service: "budgets.amazonaws.com" },
+      Action: "sns:Publish",
+      Resource: args.topicArn,
+      Condition: {
+        StringEquals: { "aws:SourceAccount": args.accountId },
+        ArnLike: { "aws:SourceArn": `arn:${args.partition}:budgets::${args.accountId}:*` },
+      },
+    });
+  }
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/** Trust policy for the role AWS Chatbot uses to read alarm details it posts to Slack. */
+export function chatbotTrustPolicy(accountId: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "ChatbotAssume",
+        Effect: "Allow",
+        Principal: { Service: "chatbot.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+      },
+    ],
+  };
+}
+
+/** Read-only access to alarm and metric details: enough for Chatbot's notification cards. */
+export function chatbotReadPolicy(): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "ReadAlarmsForNotifications",
+        Effect: "Allow",
+        Action: [
+          "cloudwatch:DescribeAlarms",
+          "cloudwatch:DescribeAlarmHistory",
+          "cloudwatch:GetMetricData",
+          "cloudwatch:GetMetricStatistics",
+        ],
+        Resource: "*",
+      },
+    ],
+  };
+}
+
+/** Serialize a document the way IAM receives it. */
+export function policyJson(doc: PolicyDocument): string {
+  return JSON.stringify(doc);
+}
