@@ -1,0 +1,363 @@
+/**
+ * Applying one table's RLS: one transaction per table, bounded by
+ * `lock_timeout`, retried with backoff when something else holds the table.
+ *
+ * Inside the transaction:
+ *  1. read the table's live state (no lock yet); if the plan is empty —
+ *     expressions unchanged since the last apply and nothing drifted — commit
+ *     without ever locking the table;
+ *  2. otherwise LOCK TABLE (ACCESS EXCLUSIVE, which every policy DDL takes
+ *     anyway) so the state cannot move under us, read again;
+ *  3. normalize the declared expressions that must be compared with live ones
+ *     by creating them as temporary policies under a savepoint, reading
+ *     `pg_get_expr` back and rolling the savepoint back;
+ *  4. run the plan, read the result and check it converged;
+ *  5. COMMIT. Any error anywhere rolls the whole table back.
+ */
+import type { LiveTableState } from "./catalog";
+import { readTable } from "./catalog";
+import {
+  PostgresError,
+  isRetryable,
+  sleep,
+  withConnection,
+  withTransaction,
+  type PgTarget,
+  type Queryable,
+} from "./client";
+import {
+  planTable,
+  stepsToSql,
+  type DesiredPolicy,
+  type DesiredTable,
+  type NormalizedExpressions,
+  type Step,
+} from "./diff";
+import type { PolicySpec } from "./model";
+import {
+  createPolicySql,
+  dropPolicySql,
+  lockTableSql,
+  lockTimeoutSql,
+  qualifiedTable,
+  quoteIdent,
+} from "./sql";
+
+export interface LockOptions {
+  /** Seconds each lock acquisition may wait (`lock_timeout`). */
+  lockTimeoutSeconds: number;
+  /** Further attempts after a lock timeout or deadlock. */
+  lockRetries: number;
+}
+
+/** What the previous apply declared and left, so unchanged expressions need no re-normalization. */
+export interface PreviousApply {
+  policies: PolicySpec[];
+  expected: LiveTableState;
+}
+
+export interface ApplyResult {
+  /** The table as the transaction committed it. */
+  live: LiveTableState;
+  steps: Step[];
+  statements: string[];
+  /** 1 when the first attempt got its locks. */
+  attempts: number;
+}
+
+/** The table is not there: migrations create tables, this provider does not. */
+export class TableMissingError extends Error {
+  constructor(t: { schema: string; table: string }) {
+    super(
+      `table ${t.schema}.${t.table} does not exist. Tables are created by the app's migrations, not by this provider: ` +
+        `run the migration first, or remove the table from runbooks:rls.tables / the TypeScript declarations.`,
+    );
+    this.name = "TableMissingError";
+  }
+}
+
+/** Gave up waiting for a lock; the table is unchanged. */
+export class LockTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LockTimeoutError";
+  }
+}
+
+const NORMALIZE_PREFIX = "__runbooks_normalize_";
+
+function backoffMs(attempt: number): number {
+  return Math.min(250 * 2 ** (attempt - 1), 5_000) + Math.floor(Math.random() * 100);
+}
+
+function target(connectionString: string): PgTarget {
+  return { connectionString, applicationName: "runbooks-rls" };
+}
+
+/**
+ * Run `attempt` in a fresh transaction with `lock_timeout`, retrying lock
+ * timeouts, deadlocks and serialization failures with exponential backoff.
+ */
+export async function withLockRetries<T>(
+  connectionString: string,
+  t: { schema: string; table: string },
+  context: string,
+  options: LockOptions,
+  attempt: (client: Queryable) => Promise<T>,
+): Promise<{ result: T; attempts: number }> {
+  const maxAttempts = options.lockRetries + 1;
+  for (let n = 1; ; n++) {
+    try {
+      const result = await withTransaction(target(connectionString), context, async (client) => {
+        await client.query(lockTimeoutSql(options.lockTimeoutSeconds));
+        return attempt(client);
+      });
+      return { result, attempts: n };
+    } catch (error) {
+      if (!isRetryable(error)) throw error;
+      if (n >= maxAttempts) {
+        const blockers = await describeLockHolders(connectionString, t).catch(() => "");
+        throw new LockTimeoutError(
+          `${context}: could not get a lock on ${t.schema}.${t.table} within ${options.lockTimeoutSeconds} s ` +
+            `in ${maxAttempts} attempt(s); nothing was changed (the transaction rolled back).` +
+            (blockers ? ` Holding a conflicting lock: ${blockers}.` : "") +
+            ` Wait for it to finish (a backup, a migration, a long query) and re-run, or raise runbooks:database.lockTimeoutSeconds / lockRetries.`,
+        );
+      }
+      await sleep(backoffMs(n));
+    }
+  }
+}
+
+/** Who holds locks on the table right now, without their query text (it may hold literals). */
+async function describeLockHolders(
+  connectionString: string,
+  t: { schema: string; table: string },
+): Promise<string> {
+  return withConnection(
+    target(connectionString),
+    `find who locks ${t.schema}.${t.table}`,
+    async (client) => {
+      const { rows } = await client.query(
+        `select a.pid, l.mode, coalesce(a.state, '') as state, coalesce(a.application_name, '') as app,
+              coalesce(extract(epoch from now() - coalesce(a.xact_start, a.query_start))::int, 0) as seconds
+       from pg_locks l join pg_stat_activity a on a.pid = l.pid
+       where l.relation = to_regclass($1) and l.granted and l.pid <> pg_backend_pid()
+       order by seconds desc limit 5`,
+        [qualifiedTable(t)],
+      );
+      return (rows as { pid: number; mode: string; state: string; app: string; seconds: number }[])
+        .map(
+          (r) =>
+            `pid ${r.pid} (${r.mode}, ${r.state || "active"} for ${r.seconds} s${r.app ? `, application '${r.app}'` : ""}; stop it with select pg_terminate_backend(${r.pid}) if it is stuck)`,
+        )
+        .join("; ");
+    },
+  );
+}
+
+function sameText(a: PolicySpec, b: PolicySpec): boolean {
+  return (a.using ?? null) === (b.using ?? null) && (a.withCheck ?? null) === (b.withCheck ?? null);
+}
+
+/**
+ * Attach normalized expressions we already know: a declared policy whose
+ * expression text is what a previous apply declared has the normalization
+ * that apply read back.
+ */
+export function knownNormalizations(
+  policies: PolicySpec[],
+  previous: PreviousApply | undefined,
+): DesiredPolicy[] {
+  if (!previous) return policies.map((p) => ({ ...p }));
+  const expectedByName = new Map(previous.expected.policies.map((p) => [p.name, p]));
+  return policies.map((p) => {
+    const candidates = [
+      previous.policies.find((o) => o.name === p.name),
+      p.renamedFrom ? previous.policies.find((o) => o.name === p.renamedFrom) : undefined,
+      ...previous.policies,
+    ];
+    for (const old of candidates) {
+      if (!old || !sameText(old, p)) continue;
+      const expected = expectedByName.get(old.name);
+      if (expected)
+        return { ...p, normalized: { using: expected.using, withCheck: expected.withCheck } };
+    }
+    return { ...p };
+  });
+}
+
+/** Which declared policies must be normalized before they can be compared with live ones. */
+function needingNormalization(desired: DesiredPolicy[], live: LiveTableState): DesiredPolicy[] {
+  const desiredNames = new Set(desired.map((d) => d.name));
+  const liveNames = new Set(live.policies.map((l) => l.name));
+  const renameSources = live.policies.filter((l) => !desiredNames.has(l.name));
+  return desired.filter(
+    (d) =>
+      d.normalized === undefined &&
+      (liveNames.has(d.name) ||
+        renameSources.some((l) => l.command === d.command && l.mode === d.mode)),
+  );
+}
+
+/** Normalize by letting Postgres store the expressions as temporary policies, then rolling back. */
+async function normalize(
+  client: Queryable,
+  t: { schema: string; table: string },
+  policies: DesiredPolicy[],
+): Promise<Map<string, NormalizedExpressions>> {
+  const out = new Map<string, NormalizedExpressions>();
+  if (policies.length === 0) return out;
+  await client.query("SAVEPOINT runbooks_normalize");
+  try {
+    for (const [i, p] of policies.entries()) {
+      await runStatement(
+        client,
+        createPolicySql(t, { ...p, name: `${NORMALIZE_PREFIX}${i}` }),
+        `check policy ${p.name}`,
+      );
+    }
+    const { rows } = await client.query(
+      `select polname, pg_get_expr(polqual, polrelid) as using, pg_get_expr(polwithcheck, polrelid) as with_check
+       from pg_policy where polrelid = $1::regclass and starts_with(polname, $2)`,
+      [qualifiedTable(t), NORMALIZE_PREFIX],
+    );
+    for (const row of rows as {
+      polname: string;
+      using: string | null;
+      with_check: string | null;
+    }[]) {
+      const index = Number(row.polname.slice(NORMALIZE_PREFIX.length));
+      const p = policies[index];
+      if (p) out.set(p.name, { using: row.using, withCheck: row.with_check });
+    }
+  } finally {
+    await client.query("ROLLBACK TO SAVEPOINT runbooks_normalize").catch(() => undefined);
+  }
+  await client.query("RELEASE SAVEPOINT runbooks_normalize");
+  return out;
+}
+
+/** Run one statement; a failure names the statement's purpose (which policy, which table). */
+async function runStatement(client: Queryable, sql: string, purpose: string): Promise<void> {
+  try {
+    await client.query(sql);
+  } catch (error) {
+    if (error instanceof PostgresError) {
+      throw new PostgresError(
+        `${purpose}: ${error.message}\n  statement: ${sql}`,
+        error.code,
+        error.context,
+        error.position,
+      );
+    }
+    throw error;
+  }
+}
+
+/** What still differs after the plan ran; empty when it converged. */
+export function convergenceProblems(desired: DesiredTable, after: LiveTableState): string[] {
+  const problems: string[] = [];
+  if (after.enabled !== desired.enabled)
+    problems.push(`row level security is ${after.enabled ? "on" : "off"}`);
+  if (after.force !== desired.force) problems.push(`FORCE is ${after.force ? "on" : "off"}`);
+  const byName = new Map(after.policies.map((p) => [p.name, p]));
+  for (const d of desired.policies) {
+    const l = byName.get(d.name);
+    if (!l) {
+      problems.push(`policy ${d.name} is missing`);
+      continue;
+    }
+    if (l.command !== d.command || l.mode !== d.mode)
+      problems.push(`policy ${d.name} is ${l.mode} ${l.command}`);
+    if ([...l.roles].join() !== [...d.roles].sort().join())
+      problems.push(`policy ${d.name} has roles ${l.roles.join(", ")}`);
+    if (
+      (l.using === null) !== (d.using === null) ||
+      (l.withCheck === null) !== (d.withCheck === null)
+    )
+      problems.push(`policy ${d.name} has different clauses`);
+    if (d.normalized && (d.normalized.using !== l.using || d.normalized.withCheck !== l.withCheck))
+      problems.push(`policy ${d.name} expression differs from its normalized form`);
+  }
+  for (const l of after.policies)
+    if (!desired.policies.some((d) => d.name === l.name))
+      problems.push(`undeclared policy ${l.name} is still there`);
+  return problems;
+}
+
+/** Bring one table to `desired`, in one transaction. */
+export async function applyTable(
+  connectionString: string,
+  desired: DesiredTable,
+  previous: PreviousApply | undefined,
+  options: LockOptions,
+): Promise<ApplyResult> {
+  const name = `${desired.schema}.${desired.table}`;
+  const { result, attempts } = await withLockRetries(
+    connectionString,
+    desired,
+    `apply RLS on ${name}`,
+    options,
+    async (client) => {
+      let live = await readTable(client, desired);
+      if (!live.exists) throw new TableMissingError(desired);
+      let policies = knownNormalizations(desired.policies, previous);
+      let steps = planTable({ ...desired, policies }, live);
+      if (steps.length === 0) return { live, steps, statements: [] as string[] };
+
+      await client.query(lockTableSql(desired));
+      live = await readTable(client, desired);
+      const normalized = await normalize(client, desired, needingNormalization(policies, live));
+      policies = policies.map((p) =>
+        normalized.has(p.name) ? { ...p, normalized: normalized.get(p.name) } : p,
+      );
+      steps = planTable({ ...desired, policies }, live);
+      const statements = stepsToSql(desired, steps);
+      for (const [i, sql] of statements.entries())
+        await runStatement(client, sql, `${name} step ${i + 1}/${statements.length}`);
+      const after = await readTable(client, desired);
+      const problems = convergenceProblems({ ...desired, policies }, after);
+      if (problems.length > 0) {
+        throw new Error(
+          `${name} did not converge after applying (${problems.join("; ")}); rolled back, nothing was changed`,
+        );
+      }
+      return { live: after, steps, statements };
+    },
+  );
+  return { ...result, attempts };
+}
+
+/**
+ * Drop the policies the resource managed. RLS stays enabled (and forced):
+ * removing a declaration must fail closed, never open the table.
+ */
+export async function dropManagedPolicies(
+  connectionString: string,
+  t: { schema: string; table: string },
+  names: readonly string[],
+  options: LockOptions,
+): Promise<{ dropped: string[]; attempts: number }> {
+  const { result, attempts } = await withLockRetries(
+    connectionString,
+    t,
+    `remove RLS policies from ${t.schema}.${t.table}`,
+    options,
+    async (client) => {
+      const live = await readTable(client, t);
+      if (!live.exists) return [];
+      const present = live.policies.map((p) => p.name).filter((n) => names.includes(n));
+      if (present.length === 0) return [];
+      await client.query(lockTableSql(t));
+      for (const policyName of present)
+        await runStatement(
+          client,
+          dropPolicySql(t, policyName),
+          `drop policy ${quoteIdent(policyName)}`,
+        );
+      return present;
+    },
+  );
+  return { dropped: result, attempts };
+}

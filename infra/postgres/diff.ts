@@ -1,0 +1,281 @@
+/**
+ * Pure planning: from what a table should be and what is live, the steps
+ * that get there — and, the other way round, a description of drift.
+ *
+ * Rules (Postgres decides what can change in place):
+ * - roles, USING and WITH CHECK change in place (`ALTER POLICY`);
+ * - command or PERMISSIVE/RESTRICTIVE cannot: drop and create, in the same
+ *   transaction, so no session ever sees the table without the policy;
+ *   removing a USING or WITH CHECK clause also needs drop and create;
+ * - a new name for an otherwise identical policy is `ALTER POLICY … RENAME`;
+ * - a live policy nobody declared is dropped: permissive policies OR
+ *   together, so an undeclared one can only widen access.
+ */
+import type { LivePolicy, LiveTableState } from "./catalog";
+import type { PolicySpec } from "./model";
+import {
+  alterPolicySql,
+  createPolicySql,
+  dropPolicySql,
+  forceRowSecuritySql,
+  renamePolicySql,
+  rowSecuritySql,
+} from "./sql";
+
+/** Expressions as Postgres would print them; unknown until normalized. */
+export interface NormalizedExpressions {
+  using: string | null;
+  withCheck: string | null;
+}
+
+/** A declared policy plus, when known, its normalized expressions. */
+export interface DesiredPolicy extends PolicySpec {
+  normalized?: NormalizedExpressions;
+}
+
+export interface DesiredTable {
+  schema: string;
+  table: string;
+  enabled: boolean;
+  force: boolean;
+  policies: DesiredPolicy[];
+}
+
+export type Step =
+  | { kind: "drop"; name: string; reason: string }
+  | { kind: "rename"; from: string; to: string }
+  | { kind: "replace"; from: string; policy: PolicySpec; reason: string }
+  | { kind: "alter"; name: string; roles?: string[]; using?: string; withCheck?: string }
+  | { kind: "create"; policy: PolicySpec }
+  | { kind: "rowSecurity"; enabled: boolean }
+  | { kind: "forceRowSecurity"; force: boolean };
+
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sameRoles(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && [...a].sort().every((r, i) => r === [...b].sort()[i]);
+}
+
+/** Does the declared expression (normalized if known) match the live one? undefined = cannot tell. */
+function sameExpression(
+  declared: string | null,
+  normalized: string | null | undefined,
+  live: string | null,
+): boolean | undefined {
+  if (declared === null) return live === null;
+  if (live === null) return false;
+  if (normalized === undefined) return declared === live ? true : undefined;
+  return normalized === live;
+}
+
+function matchesForRename(d: DesiredPolicy, l: LivePolicy): boolean {
+  if (d.command !== l.command || d.mode !== l.mode) return false;
+  return (
+    sameExpression(d.using, d.normalized?.using, l.using) === true &&
+    sameExpression(d.withCheck, d.normalized?.withCheck, l.withCheck) === true
+  );
+}
+
+/** The steps from `live` to `desired`, in the order they must run. Empty when nothing differs. */
+export function planTable(desired: DesiredTable, live: LiveTableState): Step[] {
+  const liveByName = new Map(live.policies.map((p) => [p.name, p]));
+  const desiredNames = new Set(desired.policies.map((p) => p.name));
+  const unclaimed = new Map([...liveByName].filter(([name]) => !desiredNames.has(name)));
+
+  const renames: Step[] = [];
+  const replaces: Step[] = [];
+  const alters: Step[] = [];
+  const creates: Step[] = [];
+  for (const d of desired.policies) {
+    let current = liveByName.get(d.name);
+    let currentName = d.name;
+    if (!current) {
+      const explicit = d.renamedFrom ? unclaimed.get(d.renamedFrom) : undefined;
+      const source = explicit ?? [...unclaimed.values()].find((l) => matchesForRename(d, l));
+      if (source && source.command === d.command && source.mode === d.mode) {
+        unclaimed.delete(source.name);
+        renames.push({ kind: "rename", from: source.name, to: d.name });
+        current = source;
+        currentName = d.name;
+      }
+    }
+    if (!current) {
+      creates.push({ kind: "create", policy: stripNormalized(d) });
+      continue;
+    }
+    if (current.command !== d.command || current.mode !== d.mode) {
+      const what =
+        current.command !== d.command
+          ? `command ${current.command} → ${d.command}`
+          : `${current.mode} → ${d.mode}`;
+      replaces.push({
+        kind: "replace",
+        from: currentName,
+        policy: stripNormalized(d),
+        reason: `${what} cannot change in place`,
+      });
+      continue;
+    }
+    if (
+      (current.using !== null && d.using === null) ||
+      (current.withCheck !== null && d.withCheck === null)
+    ) {
+      const clause = current.using !== null && d.using === null ? "USING" : "WITH CHECK";
+      replaces.push({
+        kind: "replace",
+        from: currentName,
+        policy: stripNormalized(d),
+        reason: `removing the ${clause} clause needs drop and create`,
+      });
+      continue;
+    }
+    const alter: Extract<Step, { kind: "alter" }> = { kind: "alter", name: d.name };
+    if (!sameRoles(current.roles, d.roles)) alter.roles = d.roles;
+    if (d.using !== null && sameExpression(d.using, d.normalized?.using, current.using) !== true)
+      alter.using = d.using;
+    if (
+      d.withCheck !== null &&
+      sameExpression(d.withCheck, d.normalized?.withCheck, current.withCheck) !== true
+    )
+      alter.withCheck = d.withCheck;
+    if (alter.roles || alter.using !== undefined || alter.withCheck !== undefined)
+      alters.push(alter);
+  }
+  const drops: Step[] = [...unclaimed.values()].map((l) => ({
+    kind: "drop",
+    name: l.name,
+    reason: "not declared",
+  }));
+  const flags: Step[] = [];
+  if (!live.enabled && desired.enabled) flags.push({ kind: "rowSecurity", enabled: true });
+  if (live.enabled && !desired.enabled) flags.push({ kind: "rowSecurity", enabled: false });
+  if (live.force !== desired.force) flags.push({ kind: "forceRowSecurity", force: desired.force });
+  return [...drops, ...renames, ...replaces, ...alters, ...creates, ...flags];
+}
+
+function stripNormalized(d: DesiredPolicy): PolicySpec {
+  const { normalized: _normalized, renamedFrom: _renamedFrom, ...spec } = d;
+  return spec;
+}
+
+/** SQL for the steps, in order. A replace is a drop and a create. */
+export function stepsToSql(t: { schema: string; table: string }, steps: readonly Step[]): string[] {
+  const out: string[] = [];
+  for (const step of steps) {
+    switch (step.kind) {
+      case "drop":
+        out.push(dropPolicySql(t, step.name));
+        break;
+      case "rename":
+        out.push(renamePolicySql(t, step.from, step.to));
+        break;
+      case "replace":
+        out.push(dropPolicySql(t, step.from), createPolicySql(t, step.policy));
+        break;
+      case "alter":
+        out.push(alterPolicySql(t, step.name, step));
+        break;
+      case "create":
+        out.push(createPolicySql(t, step.policy));
+        break;
+      case "rowSecurity":
+        out.push(rowSecuritySql(t, step.enabled));
+        break;
+      case "forceRowSecurity":
+        out.push(forceRowSecuritySql(t, step.force));
+        break;
+    }
+  }
+  return out;
+}
+
+/** One line per step, for logs and the provider's error messages. */
+export function describeStep(step: Step): string {
+  switch (step.kind) {
+    case "drop":
+      return `drop policy ${step.name} (${step.reason})`;
+    case "rename":
+      return `rename policy ${step.from} → ${step.to}`;
+    case "replace":
+      return `replace policy ${step.policy.name} (${step.reason})`;
+    case "alter":
+      return `alter policy ${step.name} (${[step.roles ? "roles" : "", step.using !== undefined ? "USING" : "", step.withCheck !== undefined ? "WITH CHECK" : ""].filter(Boolean).join(", ")})`;
+    case "create":
+      return `create policy ${step.policy.name}`;
+    case "rowSecurity":
+      return `${step.enabled ? "enable" : "disable"} row level security`;
+    case "forceRowSecurity":
+      return `${step.force ? "force" : "no force"} row level security`;
+  }
+}
+
+/**
+ * Differences between what the last apply left (`expected`) and what is live
+ * now, one sentence each. Empty when nobody changed the table by hand.
+ */
+export function describeDrift(expected: LiveTableState, live: LiveTableState): string[] {
+  const out: string[] = [];
+  if (!live.exists) return expected.exists ? ["the table no longer exists"] : [];
+  if (expected.enabled && !live.enabled) out.push("row level security was DISABLED out of band");
+  if (!expected.enabled && live.enabled) out.push("row level security was enabled out of band");
+  if (expected.force && !live.force)
+    out.push("FORCE row level security was removed out of band (the owner now bypasses policies)");
+  if (!expected.force && live.force) out.push("FORCE row level security was set out of band");
+  const liveByName = new Map(live.policies.map((p) => [p.name, p]));
+  const expectedNames = new Set(expected.policies.map((p) => p.name));
+  for (const e of expected.policies) {
+    const l = liveByName.get(e.name);
+    if (!l) {
+      out.push(`policy ${e.name} was dropped out of band`);
+      continue;
+    }
+    if (l.command !== e.command)
+      out.push(`policy ${e.name}: command changed ${e.command} → ${l.command}`);
+    if (l.mode !== e.mode) out.push(`policy ${e.name}: changed ${e.mode} → ${l.mode}`);
+    if (!sameRoles(l.roles, e.roles))
+      out.push(`policy ${e.name}: roles changed [${e.roles.join(", ")}] → [${l.roles.join(", ")}]`);
+    if (l.using !== e.using)
+      out.push(
+        `policy ${e.name}: USING changed: expected ${e.using ?? "none"}, live ${l.using ?? "none"}`,
+      );
+    if (l.withCheck !== e.withCheck)
+      out.push(
+        `policy ${e.name}: WITH CHECK changed: expected ${e.withCheck ?? "none"}, live ${l.withCheck ?? "none"}`,
+      );
+  }
+  for (const l of live.policies) {
+    if (!expectedNames.has(l.name))
+      out.push(
+        `policy ${l.name} was added out of band (${l.mode} ${l.command} to ${l.roles.join(", ")})`,
+      );
+  }
+  return out;
+}
+
+/** The declared part of a policy, for comparing old and new inputs. */
+function declaredShape(p: PolicySpec): string {
+  return JSON.stringify([
+    p.name,
+    p.command,
+    p.mode,
+    [...p.roles].sort(),
+    p.using ?? null,
+    p.withCheck ?? null,
+  ]);
+}
+
+/** Do two declared tables differ in anything that needs an apply? */
+export function declaredChanges(
+  olds: { enabled: boolean; force: boolean; policies: PolicySpec[] },
+  news: { enabled: boolean; force: boolean; policies: PolicySpec[] },
+): string[] {
+  const out: string[] = [];
+  if (olds.enabled !== news.enabled) out.push("enabled");
+  if (olds.force !== news.force) out.push("force");
+  const a = olds.policies.map(declaredShape).sort();
+  const b = news.policies.map(declaredShape).sort();
+  if (a.length !== b.length || a.some((v, i) => v !== b[i])) out.push("policies");
+  return out;
+}

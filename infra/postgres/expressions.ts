@@ -1,0 +1,240 @@
+/**
+ * Policy expressions, checked with Postgres' own grammar (libpg_query compiled
+ * to WASM, `@supabase/pg-parser`), not with regular expressions.
+ *
+ * - `checkExpression` proves a string is exactly one SQL expression: it must
+ *   parse as the WHERE clause of `SELECT 1 WHERE (…)`, keep its parentheses
+ *   balanced on its own and contain no `;`. Anything else could close the
+ *   `USING (` we put it in and smuggle in another clause or statement.
+ * - `findUnwrappedAuthCalls` finds `auth.uid()` / `auth.jwt()` / `auth.role()`
+ *   calls that Postgres would evaluate per row; `wrapAuthCalls` rewrites them
+ *   as `(select auth.uid())`, which Postgres evaluates once per statement.
+ *
+ * The parser is required and initialised lazily (it is WASM) and shared per
+ * process through `globalThis`, so the serialized provider captures none of it.
+ */
+
+const PREFIX = "SELECT 1 WHERE (";
+const SUFFIX = ")";
+// An array, not a Set: Pulumi's closure serializer cannot carry a Set's contents.
+const AUTH_FUNCTIONS: readonly string[] = ["uid", "jwt", "role"];
+
+type Parser = import("@supabase/pg-parser").PgParser<17>;
+
+function parser(): Parser {
+  const holder = globalThis as unknown as { __runbooksPgParser?: Parser };
+  if (!holder.__runbooksPgParser) {
+    const { PgParser } = require("@supabase/pg-parser") as typeof import("@supabase/pg-parser");
+    holder.__runbooksPgParser = new PgParser({ version: 17 });
+  }
+  return holder.__runbooksPgParser;
+}
+
+/** A problem with an expression, at a 0-based character offset into it. */
+export interface ExpressionProblem {
+  message: string;
+  offset: number;
+}
+
+/** "syntax error at or near ")" at character 14: `tenant_id = (`" — for errors shown to people. */
+export function describeProblem(expression: string, problem: ExpressionProblem): string {
+  const excerpt = expression.length > 80 ? `${expression.slice(0, 77)}...` : expression;
+  return `${problem.message} at character ${problem.offset + 1} of \`${excerpt}\``;
+}
+
+function byteToCharOffset(text: string, byteOffset: number): number {
+  return Buffer.from(text, "utf8").subarray(0, Math.max(0, byteOffset)).toString("utf8").length;
+}
+
+/** undefined when `expression` is exactly one valid SQL expression. */
+export async function checkExpression(expression: string): Promise<ExpressionProblem | undefined> {
+  if (expression.trim().length === 0) return { message: "the expression is empty", offset: 0 };
+  const p = parser();
+  const scanned = await p.scan(expression);
+  if (scanned.error) {
+    return {
+      message: scanned.error.message,
+      offset: byteToCharOffset(expression, scanned.error.position),
+    };
+  }
+  let depth = 0;
+  for (const token of scanned.tokens) {
+    if (token.text === ";") {
+      return {
+        message: "a policy expression cannot contain ';'",
+        offset: byteToCharOffset(expression, token.start),
+      };
+    }
+    if (token.text === "(") depth++;
+    if (token.text === ")") {
+      depth--;
+      if (depth < 0) {
+        return {
+          message: "unbalanced ')': the expression closes a parenthesis it did not open",
+          offset: byteToCharOffset(expression, token.start),
+        };
+      }
+    }
+  }
+  if (depth > 0)
+    return { message: "unbalanced '(': a parenthesis is never closed", offset: expression.length };
+  const wrapped = `${PREFIX}${expression}${SUFFIX}`;
+  const parsed = await p.parse(wrapped);
+  if (parsed.error) {
+    const inExpression = byteToCharOffset(wrapped, parsed.error.position) - PREFIX.length;
+    const offset = Math.min(Math.max(0, inExpression), expression.length);
+    return { message: parsed.error.message, offset };
+  }
+  const statements = parsed.tree.stmts ?? [];
+  if (statements.length !== 1) {
+    return { message: "the expression must be a single SQL expression", offset: 0 };
+  }
+  return undefined;
+}
+
+/** A call of an `auth` helper that Postgres evaluates for every row. */
+export interface UnwrappedAuthCall {
+  /** `auth.uid()`, `auth.jwt()` or `auth.role()`. */
+  call: string;
+  /** 0-based character offset in the expression. */
+  offset: number;
+}
+
+type AstNode = Record<string, unknown>;
+
+interface SelectFrame {
+  inSubLink: boolean;
+  hasFrom: boolean;
+}
+
+/**
+ * Walk the tree, tracking the nearest enclosing SELECT. A call counts as
+ * wrapped when that SELECT is a scalar subquery (under a SubLink), has no
+ * FROM, and the call sits in its target list — then it is an InitPlan,
+ * computed once. Inside a correlated subquery with a FROM it is not.
+ */
+function collectAuthCalls(tree: unknown): { name: string; location: number; wrapped: boolean }[] {
+  const found: { name: string; location: number; wrapped: boolean }[] = [];
+  interface Context {
+    selects: { frame: SelectFrame; inTargets: boolean }[];
+    /** The nearest enclosing node type (PascalCase keys are node types in libpg_query's JSON). */
+    nodeType: string | undefined;
+    /** The field of that node we came through. */
+    field: string | undefined;
+  }
+  const visit = (value: unknown, ctx: Context): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item, ctx);
+      return;
+    }
+    if (value === null || typeof value !== "object") return;
+    for (const [key, inner] of Object.entries(value as AstNode)) {
+      const isNodeType = /^[A-Z]/.test(key);
+      if (!isNodeType) {
+        visit(inner, { ...ctx, field: key });
+        continue;
+      }
+      if (inner === null || typeof inner !== "object") continue;
+      const fields = inner as AstNode;
+      if (key === "SelectStmt") {
+        const frame: SelectFrame = {
+          inSubLink: ctx.nodeType === "SubLink" && ctx.field === "subselect",
+          hasFrom: Array.isArray(fields.fromClause) && fields.fromClause.length > 0,
+        };
+        for (const [field, child] of Object.entries(fields)) {
+          visit(child, {
+            selects: [...ctx.selects, { frame, inTargets: field === "targetList" }],
+            nodeType: key,
+            field,
+          });
+        }
+        continue;
+      }
+      if (key === "FuncCall") {
+        const call = fields as {
+          funcname?: { String?: { sval?: string } }[];
+          location?: number;
+          args?: unknown[];
+        };
+        const names = (call.funcname ?? []).map((n) => n.String?.sval ?? "");
+        if (
+          names.length === 2 &&
+          names[0] === "auth" &&
+          AUTH_FUNCTIONS.includes(names[1]!) &&
+          (call.args ?? []).length === 0
+        ) {
+          const nearest = ctx.selects[ctx.selects.length - 1];
+          const wrapped =
+            nearest !== undefined &&
+            nearest.frame.inSubLink &&
+            !nearest.frame.hasFrom &&
+            nearest.inTargets;
+          found.push({ name: `auth.${names[1]}()`, location: call.location ?? 0, wrapped });
+        }
+      }
+      for (const [field, child] of Object.entries(fields))
+        visit(child, { ...ctx, nodeType: key, field });
+    }
+  };
+  visit(tree, { selects: [], nodeType: undefined, field: undefined });
+  return found;
+}
+
+async function parseWrapped(expression: string) {
+  const wrapped = `${PREFIX}${expression}${SUFFIX}`;
+  const parsed = await parser().parse(wrapped);
+  if (parsed.error)
+    throw new Error(describeProblem(expression, { message: parsed.error.message, offset: 0 }));
+  return { wrapped, tree: parsed.tree };
+}
+
+/** Calls of `auth.uid()`, `auth.jwt()`, `auth.role()` that are not wrapped in a scalar `(select …)`. */
+export async function findUnwrappedAuthCalls(expression: string): Promise<UnwrappedAuthCall[]> {
+  const { wrapped, tree } = await parseWrapped(expression);
+  return collectAuthCalls(tree)
+    .filter((c) => !c.wrapped)
+    .map((c) => ({ call: c.name, offset: byteToCharOffset(wrapped, c.location) - PREFIX.length }));
+}
+
+/**
+ * Rewrite every unwrapped `auth.x()` call as `(select auth.x())`. The result
+ * is parsed again; if the rewrite would not parse (a call used as a FROM item
+ * without an alias, say) the expression is returned unchanged and the lint
+ * reports it instead.
+ */
+export async function wrapAuthCalls(expression: string): Promise<string> {
+  const { wrapped, tree } = await parseWrapped(expression);
+  const calls = collectAuthCalls(tree).filter((c) => !c.wrapped);
+  if (calls.length === 0) return expression;
+  const scanned = await parser().scan(wrapped);
+  if (scanned.error) return expression;
+  const bytes = Buffer.from(wrapped, "utf8");
+  const spans: { start: number; end: number }[] = [];
+  for (const call of calls) {
+    // The call is `auth . name ( )`: five tokens from its location, ending at `)`.
+    const first = scanned.tokens.findIndex((t) => t.start === call.location);
+    const close = scanned.tokens[first + 4];
+    if (first < 0 || close === undefined || close.text !== ")") return expression;
+    spans.push({ start: call.location, end: close.end });
+  }
+  let out = bytes;
+  for (const span of spans.sort((a, b) => b.start - a.start)) {
+    const inner = out.subarray(span.start, span.end).toString("utf8");
+    out = Buffer.concat([
+      out.subarray(0, span.start),
+      Buffer.from(`(select ${inner})`, "utf8"),
+      out.subarray(span.end),
+    ]);
+  }
+  const rewritten = out.toString("utf8").slice(PREFIX.length, -SUFFIX.length);
+  return (await checkExpression(rewritten)) === undefined ? rewritten : expression;
+}
+
+/** Is `name` a valid unquoted-or-quoted Postgres identifier we accept (≤ 63 bytes, printable)? */
+export function identifierProblem(name: string): string | undefined {
+  if (name.length === 0) return "is empty";
+  if (Buffer.byteLength(name, "utf8") > 63)
+    return "is longer than 63 bytes (Postgres would truncate it and the next diff would never converge)";
+  if ([...name].some((ch) => ch.charCodeAt(0) < 0x20)) return "contains a control character";
+  return undefined;
+}

@@ -1,0 +1,61 @@
+/**
+ * `RlsTable`: one table's RLS (ENABLE, FORCE and every policy), managed by the
+ * dynamic provider in ./provider.ts.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { PolicySpec } from "./model";
+import type { LiveTableState } from "./catalog";
+import { createRlsTableProvider } from "./provider";
+import { rlsProviderVersion } from "./version";
+
+/** One provider object for the whole program, so it is serialized once. */
+const provider = createRlsTableProvider();
+
+export interface RlsTableArgs {
+  /** Schema of the table, e.g. `public`. */
+  schema: pulumi.Input<string>;
+  /** Table name; the table itself is created by migrations. */
+  table: pulumi.Input<string>;
+  /** ENABLE ROW LEVEL SECURITY. */
+  enabled: pulumi.Input<boolean>;
+  /** FORCE ROW LEVEL SECURITY (the owner is subject to policies too). */
+  force: pulumi.Input<boolean>;
+  /** Every policy of the table, canonical form (see model.ts). Undeclared live policies are dropped. */
+  policies: pulumi.Input<PolicySpec[]>;
+  /** Admin/owner connection string; must be a secret Output. */
+  connection: pulumi.Input<string>;
+  /** Seconds each DDL lock acquisition may wait. */
+  lockTimeoutSeconds: pulumi.Input<number>;
+  /** Further attempts after a lock timeout. */
+  lockRetries: pulumi.Input<number>;
+  /** Every schema the stack declares RLS tables in (scope of the one refresh query). */
+  catalogSchemas: pulumi.Input<string[]>;
+}
+
+export class RlsTable extends pulumi.dynamic.Resource {
+  /** The table as the last apply committed it. */
+  declare readonly expected: pulumi.Output<LiveTableState>;
+  /** The table as last seen (apply or refresh). */
+  declare readonly live: pulumi.Output<LiveTableState>;
+  /** Out-of-band changes found by the last refresh. */
+  declare readonly drift: pulumi.Output<string[]>;
+  declare readonly providerVersion: pulumi.Output<string>;
+
+  constructor(name: string, args: RlsTableArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      provider,
+      name,
+      {
+        ...args,
+        connection: pulumi.secret(args.connection),
+        providerVersion: rlsProviderVersion(),
+        expected: undefined,
+        live: undefined,
+        drift: undefined,
+      },
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection"] }),
+      "runbooks-postgres",
+      "RlsTable",
+    );
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Shared by the RLS integration tests: a fresh database with the example
+ * app's schema, direct provider calls the way the engine makes them (check
+ * first, then create/update with the checked inputs), and catalog peeks.
+ */
+import { readFileSync } from "node:fs";
+import { Client } from "pg";
+import { expect } from "vitest";
+import { APP_SCHEMA_SQL_PATH } from "../../../infra/postgres/fixtures/app-tables";
+import type { PolicySpec, TableSpec } from "../../../infra/postgres/model";
+import {
+  createRlsTableProvider,
+  type RlsTableInputs,
+  type RlsTableOutputs,
+} from "../../../infra/postgres/provider";
+import { createTestDatabase } from "../../support/postgres";
+import { services } from "../../support/services";
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+  /** Run SQL on a short-lived connection as the superuser. */
+  sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+}
+
+export async function appDatabase(prefix = "rls"): Promise<TestDatabase> {
+  const db = await createTestDatabase(services().postgres.adminUrl, prefix);
+  const sql = async <T>(text: string, params?: unknown[]) => {
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      return (await client.query(text, params)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  };
+  await sql(readFileSync(APP_SCHEMA_SQL_PATH, "utf8"));
+  return { ...db, sql };
+}
+
+let scopes = 0;
+
+/** A provider as a fresh `pulumi` command would have it (its own catalog snapshot cache). */
+export function freshProvider() {
+  return createRlsTableProvider({ cacheScope: `test-${process.pid}-${++scopes}` });
+}
+
+export function inputsFor(
+  spec: TableSpec,
+  url: string,
+  overrides: Partial<RlsTableInputs> = {},
+): RlsTableInputs {
+  return {
+    schema: spec.schema,
+    table: spec.table,
+    enabled: spec.enabled,
+    force: spec.force,
+    policies: spec.policies,
+    connection: url,
+    lockTimeoutSeconds: 2,
+    lockRetries: 2,
+    catalogSchemas: [spec.schema],
+    providerVersion: "test-1",
+    ...overrides,
+  };
+}
+
+type Provider = ReturnType<typeof freshProvider>;
+
+/** `check` as the engine calls it; fails the test on any check failure. */
+export async function checked(
+  provider: Provider,
+  news: RlsTableInputs,
+  olds: Partial<RlsTableInputs> = {},
+): Promise<RlsTableInputs> {
+  const result = await provider.check!(olds as RlsTableInputs, news);
+  expect(result.failures ?? []).toEqual([]);
+  return result.inputs as RlsTableInputs;
+}
+
+export async function createTable(
+  provider: Provider,
+  news: RlsTableInputs,
+): Promise<{ id: string; outs: RlsTableOutputs }> {
+  const inputs = await checked(provider, news);
+  const result = await provider.create(inputs);
+  return { id: result.id, outs: result.outs as RlsTableOutputs };
+}
+
+/** Policies on a table straight from pg_policies, plus their oids (an ALTER keeps the oid, a drop+create does not). */
+export async function livePolicies(db: TestDatabase, table: string, schema = "public") {
+  return db.sql<{
+    policyname: string;
+    oid: number;
+    cmd: string;
+    permissive: string;
+    roles: string[];
+    qual: string | null;
+    with_check: string | null;
+  }>(
+    `select p.policyname, pol.oid::int as oid, p.cmd, p.permissive, p.roles::text[] as roles, p.qual, p.with_check
+     from pg_policies p join pg_policy pol on pol.polname = p.policyname
+       and pol.polrelid = (quote_ident(p.schemaname) || '.' || quote_ident(p.tablename))::regclass
+     where p.schemaname = $1 and p.tablename = $2 order by p.policyname`,
+    [schema, table],
+  );
+}
+
+export async function rlsFlags(db: TestDatabase, table: string, schema = "public") {
+  const [row] = await db.sql<{ enabled: boolean; forced: boolean }>(
+    `select relrowsecurity as enabled, relforcerowsecurity as forced from pg_class where oid = $1::regclass`,
+    [`"${schema}"."${table}"`],
+  );
+  return row!;
+}
+
+export function byName(policies: PolicySpec[], name: string): PolicySpec {
+  const p = policies.find((x) => x.name === name);
+  if (!p) throw new Error(`no policy ${name}`);
+  return p;
+}
+
+/** DDL statements pg_stat_statements saw in this database since the last reset. */
+export async function ddlCalls(db: TestDatabase): Promise<{ query: string; calls: number }[]> {
+  return db.sql<{ query: string; calls: number }>(
+    `select s.query, s.calls::int as calls from pg_stat_statements s join pg_database d on d.oid = s.dbid
+     where d.datname = current_database()
+       and (s.query ~* '^\\s*(create|alter|drop)\\s+policy' or s.query ~* '^\\s*alter\\s+table' or s.query ~* '^\\s*lock\\s+table')`,
+  );
+}
+
+export async function resetStatements(db: TestDatabase): Promise<void> {
+  // Only this database's counters: other test files run against the same server at the same time.
+  await db.sql(
+    "select pg_stat_statements_reset(0, (select oid from pg_database where datname = current_database()), 0)",
+  );
+}
