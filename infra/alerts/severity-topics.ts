@@ -27,6 +27,16 @@ export interface WebhookSubscriber {
   url: pulumi.Output<string>;
 }
 
+/** The webhook URL if it is https; otherwise an error naming the config key, never the URL. */
+export function requireHttpsWebhook(url: string, secretRef: string, severity: Severity): string {
+  if (!url.startsWith("https://")) {
+    throw new Error(
+      `runbooks:${secretRef} (alerts.routes.${severity}.webhookSecretRef) must be an https:// URL`,
+    );
+  }
+  return url;
+}
+
 export interface SeverityTopicsArgs {
   /** Project, stack and owner: the source of every physical name and tag. */
   context: TagContext;
@@ -111,15 +121,9 @@ export class SeverityTopics extends pulumi.ComponentResource {
   private subscribeWebhook(name: string, plan: SeverityPlan, topic: aws.sns.Topic): void {
     const webhook = this.args.webhooks[plan.severity];
     if (!webhook) return;
-    const checked = webhook.url.apply((url) => {
-      // The message names the config key, never the URL.
-      if (!url.startsWith("https://")) {
-        throw new Error(
-          `runbooks:${webhook.secretRef} (alerts.routes.${plan.severity}.webhookSecretRef) must be an https:// URL`,
-        );
-      }
-      return url;
-    });
+    const checked = webhook.url.apply((url) =>
+      requireHttpsWebhook(url, webhook.secretRef, plan.severity),
+    );
     new aws.sns.TopicSubscription(
       `${name}-${plan.severity.toLowerCase()}-webhook`,
       { topic: topic.arn, protocol: "https", endpoint: pulumi.secret(checked) },

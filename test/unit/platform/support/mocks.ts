@@ -245,3 +245,22 @@ export function acceptsTags(type: string): boolean {
   if (args === undefined) throw new Error(`cannot find the Args typings of ${type}`);
   return /\n\s+tags\?:/.test(args);
 }
+
+/**
+ * Records the resource options of every descendant of the resource it is
+ * attached to (as `transformations: [recorder.transformation]`). Mocks do not
+ * see options such as `retainOnDelete`; this does.
+ */
+export function optionRecorder(): {
+  transformation: pulumi.ResourceTransformation;
+  options: Map<string, pulumi.CustomResourceOptions>;
+} {
+  const options = new Map<string, pulumi.CustomResourceOptions>();
+  return {
+    options,
+    transformation: (args) => {
+      options.set(args.name, args.opts as pulumi.CustomResourceOptions);
+      return undefined;
+    },
+  };
+}
