@@ -4,11 +4,17 @@
  * switched by `runbooks:features`; the `local` stack turns those off.
  */
 import { escalationTable, loadStackConfig } from "./config";
+import { deployDatabase } from "./database";
+import { deployPlatform } from "./platform";
 
 const config = loadStackConfig();
+const database = deployDatabase(config);
+const platform = deployPlatform(config);
 
 export const stack = config.stack;
 export const owner = config.owner;
 export const features = config.features;
 /** The runbook's severity table, as this stack applies it. */
 export const escalation = escalationTable(config.alerts);
+export const rls = database.rls;
+export const cloud = platform;

@@ -81,7 +81,6 @@ async function ensurePostgres(
   const port = await portFor(previous?.port);
   log(`starting Postgres on 127.0.0.1:${port} (data in .local/postgres)`);
   const server = await startPostgres({ dataDir, port, removeOnStop: false });
-  await ensureLocalDatabase(server.adminUrl);
   return {
     port,
     adminUrl: server.adminUrl,
@@ -103,7 +102,7 @@ async function ensureLocalDatabase(adminUrl: string): Promise<void> {
   } finally {
     await admin.end();
   }
-  const schemaFile = join(REPO_ROOT, "test", "fixtures", "app", "schema.sql");
+  const schemaFile = join(REPO_ROOT, "infra", "postgres", "fixtures", "app-schema.sql");
   if (!existsSync(schemaFile)) return;
   const db = new Client({ connectionString: withDatabase(adminUrl, LOCAL_DATABASE) });
   await db.connect();
@@ -194,6 +193,7 @@ async function ensureApp(
 export async function ensureLocalServices(log: (line: string) => void): Promise<LocalServices> {
   const state = readState();
   const postgres = await ensurePostgres(state, log);
+  await ensureLocalDatabase(postgres.adminUrl);
   writeState({ ...state, postgres });
   const s3 = await ensureS3(state, log);
   writeState({ ...state, postgres, s3 });

@@ -1,0 +1,77 @@
+/**
+ * `npm run local`: the main job on the embedded default. Setup, start the
+ * local services, `pulumi up --yes -s local`, then say what now exists.
+ * Running it again is a no-op update.
+ */
+import { Client } from "pg";
+import { runSetup } from "./setup";
+import { ensureLocalServices } from "./lib/local-services";
+import { localPulumiEnv, localStackArgs, prepareLocalStack, runPulumi } from "./lib/local-stack";
+
+const log = (line: string) => console.log(`[local] ${line}`);
+
+async function summarize(
+  databaseUrl: string,
+  appUrl: string,
+  outputs: Record<string, unknown>,
+): Promise<void> {
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{
+      table: string;
+      rls: boolean;
+      forced: boolean;
+      policies: number;
+    }>(`
+      select n.nspname || '.' || c.relname as table, c.relrowsecurity as rls, c.relforcerowsecurity as forced,
+             (select count(*)::int from pg_policy p where p.polrelid = c.oid) as policies
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind in ('r','p') and n.nspname = 'public'
+      order by 1`);
+    log("what now exists:");
+    if (rows.length === 0) log("  no tables in schema public");
+    for (const r of rows) {
+      const state = r.rls ? (r.forced ? "RLS on, forced" : "RLS on, NOT forced") : "RLS OFF";
+      log(
+        `  ${r.table.padEnd(28)} ${state.padEnd(20)} ${r.policies} ${r.policies === 1 ? "policy" : "policies"}`,
+      );
+    }
+  } finally {
+    await db.end();
+  }
+  const health = await fetch(`${appUrl}/api/health`).then(
+    (r) => `${r.status}`,
+    (e: Error) => `unreachable (${e.message})`,
+  );
+  log(`  app health ${appUrl}/api/health → ${health}`);
+  const names = Object.keys(outputs);
+  if (names.length > 0)
+    log(`  stack outputs: ${names.join(", ")} (pulumi stack output ${localStackArgs().join(" ")})`);
+}
+
+async function main(): Promise<void> {
+  await runSetup({ quiet: true });
+  const services = await ensureLocalServices(log);
+  const env = await localPulumiEnv();
+  await prepareLocalStack(services, env);
+  log(`pulumi up --yes ${localStackArgs().join(" ")}`);
+  const up = await runPulumi(["up", "--yes", "--skip-preview", ...localStackArgs()], env, {
+    echo: true,
+  });
+  if (up.code !== 0) {
+    log(
+      "pulumi up failed; the services are still running. Fix the error above and run `npm run local` again.",
+    );
+    process.exit(1);
+  }
+  const out = await runPulumi(["stack", "output", "--json", ...localStackArgs()], env);
+  const outputs = out.code === 0 ? (JSON.parse(out.stdout || "{}") as Record<string, unknown>) : {};
+  await summarize(services.postgres.databaseUrl, services.app.url, outputs);
+  log("done. `npm run local:down` destroys the stack and stops the services.");
+}
+
+main().catch((err: Error) => {
+  console.error(`[local] ${err.message}`);
+  process.exit(2);
+});
