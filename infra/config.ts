@@ -640,6 +640,8 @@ export const awsSchema = z
     region: z
       .string()
       .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as eu-west-1"),
+    /** The account's GitHub OIDC provider: `create` it, or use the `existing` one (an account holds only one, so a second stack in the same account sets `existing`). */
+    githubOidcProvider: z.enum(["create", "existing"]).default("create"),
   })
   .strict();
 

@@ -63,13 +63,15 @@ describe("stack 'production': specifics", () => {
     ).toEqual(["platform-leads"]);
   });
 
-  it("plugs the rotated database credential into Vercel and GitHub", () => {
-    const { recorder } = graph();
+  it("takes the database credential from secret config for Vercel and GitHub", () => {
+    const { recorder, secrets } = graph();
     const vercelDb = recorder.named("vercel-env-DATABASE_URL-production");
     expect(vercelDb.inputs.sensitive).toBe(true);
-    expect(unwrap(vercelDb.inputs.value)).toBe(FAKE_ROTATED_DB_URL);
+    expect(isWrappedSecret(vercelDb.inputs.value)).toBe(true);
+    expect(unwrap(vercelDb.inputs.value)).toBe(secrets.databaseUrl);
+    expect(unwrap(vercelDb.inputs.value)).not.toBe(FAKE_ROTATED_DB_URL);
     const ghDb = recorder.named("github-secret-production-SUPABASE_DB_URL");
-    expect(unwrap(ghDb.inputs.value)).toBe(FAKE_ROTATED_DB_URL);
+    expect(unwrap(ghDb.inputs.value)).toBe(secrets.databaseUrl);
   });
 
   it("pages P0 and P1 through their secret webhooks and routes P0 to Slack in both regions", () => {
