@@ -14,6 +14,8 @@ export default defineConfig({
     // Tests print nothing secret, but the engine's output can be long; keep the console readable.
     silent: false,
     // CI reads the counts from this file for its closing "N passed, N failed" line.
-    reporters: process.env.CI ? ["default", ["json", { outputFile: ".ci-results.json" }]] : ["default"],
+    reporters: process.env.CI
+      ? ["default", ["json", { outputFile: ".ci-results.json" }]]
+      : ["default"],
   },
 });
