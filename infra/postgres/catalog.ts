@@ -152,6 +152,8 @@ select json_build_object(
       'schema', n.nspname, 'name', c.relname,
       'rlsEnabled', c.relrowsecurity, 'rlsForced', c.relforcerowsecurity,
       'owner', pg_get_userbyid(c.relowner),
+      'extension', (select e.extname from pg_depend d join pg_extension e on e.oid = d.refobjid
+                    where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e' limit 1),
       'ownerIsAppRole', exists (select 1 from pg_roles ar where ar.rolname = $3 and pg_has_role(ar.oid, c.relowner, 'USAGE')),
       'policies', ${POLICY_JSON}
     ) order by n.nspname, c.relname)
@@ -167,6 +169,8 @@ select json_build_object(
       'securityInvoker', coalesce((select lower(option_value) in ('true', 'on', '1', 'yes')
                                    from pg_options_to_table(c.reloptions) where option_name = 'security_invoker'), false),
       'owner', pg_get_userbyid(c.relowner),
+      'extension', (select e.extname from pg_depend d join pg_extension e on e.oid = d.refobjid
+                    where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e' limit 1),
       'readableBy', coalesce((select json_agg(a.rolname order by a.rolname) from api_roles a
                               where has_table_privilege(a.rolname, c.oid, 'SELECT')), '[]'::json)
     ) order by n.nspname, c.relname)
@@ -177,6 +181,8 @@ select json_build_object(
       'schema', n.nspname, 'name', p.proname,
       'signature', pg_get_function_identity_arguments(p.oid),
       'owner', pg_get_userbyid(p.proowner),
+      'extension', (select e.extname from pg_depend d join pg_extension e on e.oid = d.refobjid
+                    where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e' limit 1),
       'executableBy', coalesce((select json_agg(a.rolname order by a.rolname) from api_roles a
                                 where has_function_privilege(a.rolname, p.oid, 'EXECUTE')), '[]'::json)
     ) order by n.nspname, p.proname)
@@ -184,32 +190,10 @@ select json_build_object(
     where p.prosecdef and n.nspname = any($1::text[])), '[]'::json)
 ) as catalog`;
 
-interface RawLintCatalog {
-  tables: {
-    schema: string;
-    name: string;
-    rlsEnabled: boolean;
-    rlsForced: boolean;
-    owner: string;
-    ownerIsAppRole: boolean;
-    policies: PolicyRow[];
-  }[];
-  roles: { name: string; superuser: boolean; bypassRls: boolean }[];
-  views: {
-    schema: string;
-    name: string;
-    kind: "view" | "materialized";
-    securityInvoker: boolean;
-    owner: string;
-    readableBy: string[];
-  }[];
-  functions: {
-    schema: string;
-    name: string;
-    signature: string;
-    owner: string;
-    executableBy: string[];
-  }[];
+type LintCatalogShape = import("./lints").LintCatalog;
+
+interface RawLintCatalog extends Omit<LintCatalogShape, "tables"> {
+  tables: (Omit<LintCatalogShape["tables"][number], "policies"> & { policies: PolicyRow[] })[];
 }
 
 /** One query for the lints. */
@@ -217,7 +201,7 @@ export async function readLintCatalog(
   client: Queryable,
   settings: { exposedSchemas: string[]; appRole: string; declaredSchemas?: string[] },
 ): Promise<import("./lints").LintCatalog> {
-  const apiRoles = [...new Set(["anon", settings.appRole])];
+  const apiRoles = [...new Set(["anon", "authenticated", settings.appRole])];
   const tableSchemas = [
     ...new Set([...settings.exposedSchemas, ...(settings.declaredSchemas ?? [])]),
   ];

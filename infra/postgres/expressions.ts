@@ -52,10 +52,8 @@ export async function checkExpression(expression: string): Promise<ExpressionPro
   const p = parser();
   const scanned = await p.scan(expression);
   if (scanned.error) {
-    return {
-      message: scanned.error.message,
-      offset: byteToCharOffset(expression, scanned.error.position),
-    };
+    // Error positions come in characters, as Postgres reports them; token offsets are bytes.
+    return { message: scanned.error.message, offset: scanned.error.position };
   }
   let depth = 0;
   for (const token of scanned.tokens) {
@@ -81,7 +79,7 @@ export async function checkExpression(expression: string): Promise<ExpressionPro
   const wrapped = `${PREFIX}${expression}${SUFFIX}`;
   const parsed = await p.parse(wrapped);
   if (parsed.error) {
-    const inExpression = byteToCharOffset(wrapped, parsed.error.position) - PREFIX.length;
+    const inExpression = parsed.error.position - PREFIX.length;
     const offset = Math.min(Math.max(0, inExpression), expression.length);
     return { message: parsed.error.message, offset };
   }

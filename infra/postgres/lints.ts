@@ -27,6 +27,8 @@ export const LINT_RULES = {
     "materialized view readable by API roles: materialized views have no RLS",
   "security-definer-function":
     "SECURITY DEFINER function callable by API roles in an exposed schema",
+  "extension-in-exposed-schema":
+    "extension installed in an exposed schema: its objects are reachable through the API",
   "multiple-permissive":
     "several permissive policies for the same role and command (they OR together)",
   "declared-table-missing": "declared table does not exist",
@@ -52,6 +54,8 @@ export interface LintTable {
   rlsEnabled: boolean;
   rlsForced: boolean;
   owner: string;
+  /** Set when the table belongs to an extension (not the app's to change). */
+  extension: string | null;
   /** The app role is the owner or inherits the owner's privileges. */
   ownerIsAppRole: boolean;
   policies: LivePolicy[];
@@ -68,6 +72,8 @@ export interface LintCatalog {
     kind: "view" | "materialized";
     securityInvoker: boolean;
     owner: string;
+    /** Set when the view belongs to an extension. */
+    extension: string | null;
     readableBy: string[];
   }[];
   /** SECURITY DEFINER functions in exposed schemas. */
@@ -76,6 +82,8 @@ export interface LintCatalog {
     name: string;
     signature: string;
     owner: string;
+    /** Set when the function belongs to an extension. */
+    extension: string | null;
     executableBy: string[];
   }[];
 }
@@ -115,11 +123,23 @@ export async function lintRls(
   const exposed = new Set(settings.exposedSchemas);
   const declaredByKey = new Map(declared.map((t) => [tableKey(t), t]));
   const liveByKey = new Map(catalog.tables.map((t) => [`${t.schema}.${t.name}`, t]));
-  const apiRoles = [...new Set(["anon", settings.appRole])];
+  const apiRoles = [...new Set(["anon", "authenticated", settings.appRole])];
+
+  // Objects an extension installed are not the app's to alter: one finding per extension instead.
+  const extensionObjects = new Map<string, { schema: string; objects: string[] }>();
+  const byExtension = (extension: string, schema: string, object: string) => {
+    const entry = extensionObjects.get(extension) ?? { schema, objects: [] };
+    entry.objects.push(object);
+    extensionObjects.set(extension, entry);
+  };
 
   for (const t of catalog.tables) {
     const key = `${t.schema}.${t.name}`;
     const spec = declaredByKey.get(key);
+    if (t.extension && exposed.has(t.schema) && !t.rlsEnabled) {
+      byExtension(t.extension, t.schema, key);
+      continue;
+    }
     if (exposed.has(t.schema) && !t.rlsEnabled && !(spec && !spec.enabled)) {
       add({
         rule: "rls-disabled",
@@ -272,6 +292,10 @@ export async function lintRls(
   for (const v of catalog.views) {
     const key = `${v.schema}.${v.name}`;
     if (v.readableBy.length === 0) continue;
+    if (v.extension) {
+      byExtension(v.extension, v.schema, key);
+      continue;
+    }
     if (v.kind === "view" && !v.securityInvoker) {
       add({
         rule: "security-definer-view",
@@ -295,12 +319,28 @@ export async function lintRls(
   for (const f of catalog.functions) {
     if (f.executableBy.length === 0) continue;
     const key = `${f.schema}.${f.name}(${f.signature})`;
+    if (f.extension) {
+      byExtension(f.extension, f.schema, key);
+      continue;
+    }
     add({
       rule: "security-definer-function",
       severity: "warning",
       object: key,
       message: `SECURITY DEFINER function ${key} runs as ${f.owner} and can be called by ${f.executableBy.join(", ")} through the API; it bypasses RLS`,
       fix: `move it to a schema the API does not expose, ALTER FUNCTION ${key} SECURITY INVOKER, or REVOKE EXECUTE ON FUNCTION ${key} FROM ${f.executableBy.join(", ")}, PUBLIC`,
+    });
+  }
+
+  for (const [extension, { schema, objects }] of extensionObjects) {
+    const shown =
+      objects.slice(0, 5).join(", ") + (objects.length > 5 ? `, … (${objects.length} in all)` : "");
+    add({
+      rule: "extension-in-exposed-schema",
+      severity: "warning",
+      object: `extension ${extension}`,
+      message: `extension ${extension} is installed in the exposed schema '${schema}'; the API can reach ${shown}, which RLS does not cover`,
+      fix: `CREATE SCHEMA IF NOT EXISTS extensions; ALTER EXTENSION ${extension} SET SCHEMA extensions`,
     });
   }
 

@@ -128,7 +128,8 @@ export async function checkInputs(
     }
   }
   for (const key of ["enabled", "force"] as const) {
-    if (isKnown(news[key]) && typeof news[key] !== "boolean") fail(key, "must be true or false");
+    if (news[key] !== undefined && isKnown(news[key]) && typeof news[key] !== "boolean")
+      fail(key, "must be true or false");
   }
   if (
     isKnown(news.connection) &&

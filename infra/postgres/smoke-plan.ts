@@ -252,5 +252,5 @@ export function renderMatrix(report: SmokeReport): string {
         : `OK: ${checked} table(s), ${report.tables.reduce((n, t) => n + t.probes.length, 0)} probes, all as declared.`,
   );
   lines.push("Everything ran inside transactions that were rolled back; nothing was written.");
-  return lines.join("\n");
+  return lines.map((line) => line.trimEnd()).join("\n");
 }

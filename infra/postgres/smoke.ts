@@ -60,7 +60,7 @@ select a.attname as name, format_type(a.atttypid, a.atttypmod) as type,
        a.attnotnull as not_null,
        (a.atthasdef or a.attidentity <> '' or a.attgenerated <> '') as has_default,
        (a.attidentity = 'a' or a.attgenerated <> '') as generated_always,
-       (select array_agg(e.enumlabel order by e.enumsortorder) from pg_enum e where e.enumtypid = coalesce(bt.oid, t.oid)) as enum_labels
+       (select array_agg(e.enumlabel::text order by e.enumsortorder) from pg_enum e where e.enumtypid = coalesce(bt.oid, t.oid)) as enum_labels
 from pg_attribute a
 join pg_type t on t.oid = a.atttypid
 left join pg_type bt on t.typtype = 'd' and bt.oid = t.typbasetype
@@ -68,10 +68,10 @@ where a.attrelid = $1::regclass and a.attnum > 0 and not a.attisdropped
 order by a.attnum`;
 
 const FOREIGN_KEYS_SQL = `
-select (select array_agg(a.attname order by k.i) from unnest(con.conkey) with ordinality k(n, i)
+select (select array_agg(a.attname::text order by k.i) from unnest(con.conkey) with ordinality k(n, i)
           join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.n) as columns,
        pn.nspname as parent_schema, pc.relname as parent_table,
-       (select array_agg(a.attname order by k.i) from unnest(con.confkey) with ordinality k(n, i)
+       (select array_agg(a.attname::text order by k.i) from unnest(con.confkey) with ordinality k(n, i)
           join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.n) as parent_columns
 from pg_constraint con
 join pg_class pc on pc.oid = con.confrelid
@@ -188,8 +188,11 @@ class Seeder {
     fixed: Record<string, string>,
     depth: number,
   ): Promise<Record<string, string>> {
+    // Reuse a parent only when it is pinned (the tenant row itself): a fresh parent per child row
+    // keeps keys like (tenant_id, user_id) unique across the seed and the INSERT probes.
     const key = `${fk.parentSchema}.${fk.parentTable}|${owner}|${JSON.stringify(fixed)}`;
-    const known = this.parents.get(key);
+    const pinned = Object.keys(fixed).length > 0;
+    const known = pinned ? this.parents.get(key) : undefined;
     if (known) return known;
     const fixedCols = Object.keys(fixed);
     if (fixedCols.length === fk.parentColumns.length) {

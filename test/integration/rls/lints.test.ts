@@ -1,0 +1,207 @@
+/**
+ * Lints against a real, deliberately broken schema — each rule fires on its
+ * defect, and the correct example app raises no error. Also `npm run rls:lint`
+ * end to end (exit codes, --json, no credential in output).
+ */
+import { spawnSync } from "node:child_process";
+import { Client } from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyTable } from "../../../infra/postgres/apply";
+import { readLintCatalog } from "../../../infra/postgres/catalog";
+import { closePools, withConnection } from "../../../infra/postgres/client";
+import { APP_RLS_TABLES } from "../../../infra/postgres/fixtures/app-tables";
+import { lintRls, type Finding } from "../../../infra/postgres/lints";
+import { declareTable, type TableSpec } from "../../../infra/postgres/model";
+import { REPO_ROOT } from "../../../scripts/lib/paths";
+import { services } from "../../support/services";
+import { appDatabase, type TestDatabase } from "./helpers";
+
+let broken: TestDatabase;
+let correct: TestDatabase;
+// Roles are cluster-wide and other test files run at the same time: unique names, dropped at the end.
+const suffix = `${process.pid}`;
+const appOwner = `lint_app_owner_${suffix}`;
+const sneaky = `lint_sneaky_${suffix}`;
+
+const settings = {
+  exposedSchemas: ["public"],
+  appRole: "authenticated",
+  bypassRlsAllowed: ["service_role"],
+};
+const lock = { lockTimeoutSeconds: 2, lockRetries: 0 };
+
+async function lint(
+  db: TestDatabase,
+  declared: TableSpec[],
+  overrides: Partial<typeof settings> = {},
+): Promise<Finding[]> {
+  const s = { ...settings, ...overrides };
+  const catalog = await withConnection({ connectionString: db.url }, "lint", (client) =>
+    readLintCatalog(client, { ...s, declaredSchemas: declared.map((t) => t.schema) }),
+  );
+  return lintRls(catalog, declared, s);
+}
+
+const declaredBroken: TableSpec[] = [
+  declareTable({ table: "projects", tenant: { column: "tenant_id" } }),
+  declareTable({ table: "ghost", tenant: { column: "tenant_id" } }),
+];
+
+beforeAll(async () => {
+  broken = await appDatabase("rls_lint_broken");
+  correct = await appDatabase("rls_lint_ok");
+  await broken.sql(`
+    create role ${appOwner} nologin;
+    -- no RLS at all on an exposed table
+    create table public.leaky (id int primary key, secret text);
+    -- owned by the app role, RLS on but not forced
+    create table public.owned_by_app (id int primary key);
+    alter table public.owned_by_app owner to ${appOwner};
+    alter table public.owned_by_app enable row level security;
+    create policy owner_all on public.owned_by_app for all to ${appOwner} using (true);
+    -- RLS on, no policy: locked out
+    create table public.locked (id int primary key);
+    alter table public.locked enable row level security;
+    -- tenant table with a wide-open policy, an unwrapped auth.uid(), and two permissive SELECTs
+    alter table public.projects enable row level security;
+    alter table public.projects force row level security;
+    create policy open_read on public.projects for select to authenticated using (true);
+    create policy mine on public.projects for select to authenticated using (created_by = auth.uid());
+    -- a definer view and a definer function the API can reach
+    create view public.all_projects as select * from public.projects;
+    create view public.safe_projects with (security_invoker = true) as select * from public.projects;
+    create function public.peek() returns bigint language sql security definer as $$ select count(*) from public.projects $$;
+    grant execute on function public.peek() to anon;
+  `);
+  for (const t of APP_RLS_TABLES) await applyTable(correct.url, declareTable(t), undefined, lock);
+});
+
+afterAll(async () => {
+  await closePools();
+  await broken?.drop();
+  await correct?.drop();
+  // The role owned objects in `broken` only, which is gone now.
+  const admin = new Client({ connectionString: services().postgres.adminUrl });
+  await admin.connect();
+  await admin
+    .query(`drop role if exists ${appOwner}; drop role if exists ${sneaky}`)
+    .finally(() => admin.end());
+});
+
+function find(findings: Finding[], rule: Finding["rule"], object: string): Finding | undefined {
+  return findings.find((f) => f.rule === rule && f.object === object);
+}
+
+describe("lints on a broken schema", () => {
+  it("finds each defect with its severity and a concrete fix", async () => {
+    // Roles are cluster-wide: this one exists only while this test runs.
+    await broken.sql(`create role ${sneaky} nologin bypassrls`);
+    let findings: Finding[];
+    try {
+      findings = await lint(broken, declaredBroken, { appRole: appOwner });
+    } finally {
+      await broken.sql(`drop role ${sneaky}`);
+    }
+    expect(find(findings, "rls-disabled", "public.leaky")).toMatchObject({
+      severity: "error",
+      fix: expect.stringContaining("ALTER TABLE public.leaky ENABLE ROW LEVEL SECURITY"),
+    });
+    expect(find(findings, "rls-not-forced", "public.owned_by_app")).toMatchObject({
+      severity: "error",
+      fix: expect.stringContaining("FORCE ROW LEVEL SECURITY"),
+    });
+    expect(find(findings, "rls-no-policies", "public.locked")).toMatchObject({
+      severity: "warning",
+    });
+    expect(find(findings, "bypassrls-role", `role ${sneaky}`)).toMatchObject({
+      severity: "error",
+      fix: expect.stringContaining(`ALTER ROLE ${sneaky} NOBYPASSRLS`),
+    });
+    expect(find(findings, "bypassrls-role", "role service_role")).toBeUndefined();
+    expect(find(findings, "tenant-policy-true", "public.projects policy open_read")).toMatchObject({
+      severity: "error",
+    });
+    expect(find(findings, "auth-call-per-row", "public.projects policy mine")).toMatchObject({
+      severity: "warning",
+      fix: expect.stringContaining("(select auth.uid())"),
+    });
+    expect(
+      find(findings, "multiple-permissive", "public.projects authenticated SELECT"),
+    ).toMatchObject({
+      severity: "warning",
+      message: expect.stringContaining("(mine, open_read)"),
+    });
+    expect(find(findings, "security-definer-view", "public.all_projects")).toMatchObject({
+      severity: "error",
+      fix: expect.stringContaining("security_invoker = true"),
+    });
+    expect(find(findings, "security-definer-view", "public.safe_projects")).toBeUndefined();
+    expect(find(findings, "security-definer-function", "public.peek()")).toMatchObject({
+      severity: "warning",
+    });
+    // The harness installs pg_stat_statements in public; Supabase keeps it in `extensions`.
+    expect(
+      find(findings, "extension-in-exposed-schema", "extension pg_stat_statements"),
+    ).toMatchObject({
+      severity: "warning",
+      fix: expect.stringContaining("ALTER EXTENSION pg_stat_statements SET SCHEMA extensions"),
+    });
+    expect(find(findings, "security-definer-view", "public.pg_stat_statements")).toBeUndefined();
+    expect(find(findings, "declared-table-missing", "public.ghost")).toMatchObject({
+      severity: "error",
+    });
+    expect(find(findings, "declared-drift", "public.projects")).toMatchObject({
+      message: expect.stringContaining("declared policies missing: tenant_isolation_delete"),
+    });
+    expect(find(findings, "undeclared-policy", "public.projects policy open_read")).toBeDefined();
+  });
+
+  it("passes the example app with its declarations: no errors", async () => {
+    const declared = APP_RLS_TABLES.map((t) => declareTable(t));
+    const findings = await lint(correct, declared);
+    expect(findings.filter((f) => f.severity === "error")).toEqual([]);
+    expect(findings.some((f) => f.rule === "auth-call-per-row")).toBe(false);
+  });
+});
+
+describe("npm run rls:lint", () => {
+  const script = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    spawnSync(process.execPath, [require.resolve("tsx/cli"), "scripts/rls-lint.ts", ...args], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+      env: { ...process.env, DATABASE_URL: "", ...env },
+      timeout: 60_000,
+    });
+
+  it("exits 1 with findings as JSON on the broken schema", () => {
+    const result = script(["--json"], { DATABASE_URL: broken.url });
+    expect(result.status).toBe(1);
+    const report = JSON.parse(result.stdout) as { ok: boolean; findings: Finding[] };
+    expect(report.ok).toBe(false);
+    expect(
+      report.findings.some((f) => f.rule === "rls-disabled" && f.object === "public.leaky"),
+    ).toBe(true);
+  });
+
+  it("exits 0 on the correct schema", () => {
+    const result = script(["--database-url", correct.url]);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+  });
+
+  it("exits 2 when it cannot connect, without printing the password", () => {
+    const url = new URL(correct.url);
+    url.port = "1";
+    const result = script(["--json", "--database-url", url.toString()]);
+    expect(result.status).toBe(2);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, exitCode: 2 });
+    expect(result.stdout + result.stderr).not.toContain(decodeURIComponent(url.password));
+  });
+
+  it("exits 2 with the usage when no database is given", () => {
+    const result = script([]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("pass --database-url");
+    expect(result.stderr).toContain("Usage: npm run rls:lint");
+  });
+});

@@ -1,0 +1,131 @@
+/**
+ * Lock contention: a second connection holds the table (an open transaction
+ * that read it, as pg_dump does, or an explicit ACCESS EXCLUSIVE lock). The
+ * apply must wait at most lock_timeout per attempt, retry with backoff, and
+ * either succeed once the holder lets go or fail cleanly with the table as it was.
+ */
+import { Client } from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyTable, LockTimeoutError } from "../../../infra/postgres/apply";
+import { closePools } from "../../../infra/postgres/client";
+import { declareTable } from "../../../infra/postgres/model";
+import {
+  appDatabase,
+  freshProvider,
+  inputsFor,
+  livePolicies,
+  rlsFlags,
+  checked,
+  type TestDatabase,
+} from "./helpers";
+
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await appDatabase("rls_locks");
+});
+
+afterAll(async () => {
+  await closePools();
+  await db?.drop();
+});
+
+/** A session that holds a lock on the table until released. */
+async function holdLock(
+  table: string,
+  statement: string,
+): Promise<{ pid: number; release: () => Promise<void> }> {
+  const holder = new Client({ connectionString: db.url, application_name: "test-lock-holder" });
+  await holder.connect();
+  await holder.query("begin");
+  await holder.query(statement.replace("$table", table));
+  const { rows } = await holder.query("select pg_backend_pid() as pid");
+  return {
+    pid: rows[0].pid as number,
+    release: async () => {
+      await holder.query("commit");
+      await holder.end();
+    },
+  };
+}
+
+describe("lock_timeout and retries", () => {
+  it("waits behind a backup-like reader, retries with backoff, and succeeds once the reader finishes", async () => {
+    const spec = declareTable({ table: "projects", tenant: { column: "tenant_id" } });
+    // pg_dump holds ACCESS SHARE for its whole run; policy DDL needs ACCESS EXCLUSIVE.
+    const holder = await holdLock("public.projects", "select count(*) from $table");
+    const started = Date.now();
+    const releaseAfterMs = 1_200;
+    const released = new Promise<void>((resolve) =>
+      setTimeout(() => void holder.release().then(resolve), releaseAfterMs),
+    );
+    const result = await applyTable(db.url, spec, undefined, {
+      lockTimeoutSeconds: 0.2,
+      lockRetries: 8,
+    });
+    await released;
+    expect(result.attempts).toBeGreaterThan(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(releaseAfterMs - 50);
+    expect(await rlsFlags(db, "projects")).toEqual({ enabled: true, forced: true });
+    expect(await livePolicies(db, "projects")).toHaveLength(4);
+  });
+
+  it("gives up after the bounded retries with a clear error naming the holder, and leaves the table unchanged", async () => {
+    const spec = declareTable({ table: "agents", tenant: { column: "tenant_id" } });
+    const before = {
+      flags: await rlsFlags(db, "agents"),
+      policies: await livePolicies(db, "agents"),
+    };
+    const holder = await holdLock("public.agents", "lock table $table in access exclusive mode");
+    try {
+      const provider = freshProvider();
+      const inputs = await checked(
+        provider,
+        inputsFor(spec, db.url, { lockTimeoutSeconds: 0.2, lockRetries: 2 }),
+      );
+      const started = Date.now();
+      const error = await provider.create(inputs).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const elapsed = Date.now() - started;
+      expect(error).toBeInstanceOf(LockTimeoutError);
+      const message = (error as Error).message;
+      expect(message).toContain(
+        "could not get a lock on public.agents within 0.2 s in 3 attempt(s); nothing was changed",
+      );
+      expect(message).toContain(`pid ${holder.pid} (AccessExclusiveLock, idle in transaction`);
+      expect(message).toContain("application 'test-lock-holder'");
+      expect(message).not.toContain(db.url);
+      // Three waits of 0.2 s plus two backoffs (≈0.25 s, ≈0.5 s): bounded, not wedged.
+      expect(elapsed).toBeGreaterThanOrEqual(3 * 200 + 250 + 500 - 50);
+      expect(elapsed).toBeLessThan(10_000);
+    } finally {
+      await holder.release();
+    }
+    expect({
+      flags: await rlsFlags(db, "agents"),
+      policies: await livePolicies(db, "agents"),
+    }).toEqual(before);
+  });
+
+  it("an update that finds nothing to change does not wait for the lock at all", async () => {
+    const spec = declareTable({ table: "tenant_members", tenant: { column: "tenant_id" } });
+    const first = await applyTable(db.url, spec, undefined, {
+      lockTimeoutSeconds: 2,
+      lockRetries: 0,
+    });
+    const holder = await holdLock("public.tenant_members", "select count(*) from $table");
+    try {
+      const again = await applyTable(
+        db.url,
+        spec,
+        { policies: spec.policies, expected: first.live },
+        { lockTimeoutSeconds: 0.2, lockRetries: 0 },
+      );
+      expect(again).toMatchObject({ attempts: 1, statements: [] });
+    } finally {
+      await holder.release();
+    }
+  });
+});

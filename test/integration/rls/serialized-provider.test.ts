@@ -1,0 +1,101 @@
+/**
+ * The provider as the engine really runs it: serialized by Pulumi's closure
+ * serializer under ts-node (as the Node.js language host does), then loaded
+ * with require-from-string in a plain `node` process with no TypeScript, as
+ * the dynamic-provider host does. Mock tests never reach this path.
+ */
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closePools } from "../../../infra/postgres/client";
+import { declareTable } from "../../../infra/postgres/model";
+import type { RlsTableInputs, RlsTableOutputs } from "../../../infra/postgres/provider";
+import { REPO_ROOT } from "../../../scripts/lib/paths";
+import { appDatabase, inputsFor, livePolicies, rlsFlags, type TestDatabase } from "./helpers";
+
+let db: TestDatabase;
+let serialized: { text: string; containsSecrets: boolean };
+
+function runSerialized(ops: { op: string; args: unknown[] }[]): {
+  ok: boolean;
+  results: unknown[];
+  error?: string;
+} {
+  const result = spawnSync(process.execPath, [join(__dirname, "fixtures", "run-serialized.js")], {
+    input: JSON.stringify({ text: serialized.text, ops }),
+    encoding: "utf8",
+    timeout: 60_000,
+    // A plain node: no ts-node, no tsx, no vitest loaders.
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+  });
+  if (result.status !== 0 && !result.stdout)
+    throw new Error(`provider process failed: ${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
+beforeAll(async () => {
+  db = await appDatabase("rls_serialized");
+  const result = spawnSync(
+    process.execPath,
+    ["-r", "ts-node/register/transpile-only", join(__dirname, "fixtures", "serialize-provider.ts")],
+    {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+      timeout: 120_000,
+    },
+  );
+  if (result.status !== 0) throw new Error(`serialization failed: ${result.stderr}`);
+  serialized = JSON.parse(result.stdout);
+}, 180_000);
+
+afterAll(async () => {
+  await closePools();
+  await db?.drop();
+});
+
+describe("the serialized provider", () => {
+  it("captures no credential, client or connection string", () => {
+    expect(serialized.containsSecrets).toBe(false);
+    expect(serialized.text).not.toContain(db.url);
+    expect(serialized.text).not.toMatch(/postgres(ql)?:\/\/[^"'\s]*:[^"'\s]*@/);
+    // Libraries are required inside the methods, not captured by value.
+    expect(serialized.text).toContain('require("pg")');
+    expect(serialized.text).toContain('require("@supabase/pg-parser")');
+  });
+
+  it("checks (WASM parser included) and creates from a plain node process", () => {
+    const spec = declareTable({ table: "agents", tenant: { column: "tenant_id" } });
+    const news = inputsFor(spec, db.url);
+    const checked = runSerialized([{ op: "check", args: [{}, news] }]);
+    expect(checked.ok).toBe(true);
+    const inputs = (checked.results[0] as { inputs: RlsTableInputs }).inputs;
+    const created = runSerialized([{ op: "create", args: [inputs] }]);
+    expect(created.error).toBeUndefined();
+    const { id, outs } = created.results[0] as { id: string; outs: RlsTableOutputs };
+    expect(id).toBe("public.agents");
+    expect(outs.expected.policies).toHaveLength(4);
+  });
+
+  it("reads drift and deletes with the state the create left", async () => {
+    const spec = declareTable({ table: "projects", tenant: { column: "tenant_id" } });
+    const inputs = (
+      runSerialized([{ op: "check", args: [{}, inputsFor(spec, db.url)] }]).results[0] as {
+        inputs: RlsTableInputs;
+      }
+    ).inputs;
+    const outs = (
+      runSerialized([{ op: "create", args: [inputs] }]).results[0] as { outs: RlsTableOutputs }
+    ).outs;
+    await db.sql("drop policy tenant_isolation_update on public.projects");
+    const read = runSerialized([{ op: "read", args: ["public.projects", outs] }]).results[0] as {
+      props: RlsTableOutputs;
+    };
+    expect(read.props.drift).toEqual(["policy tenant_isolation_update was dropped out of band"]);
+    const diff = runSerialized([{ op: "diff", args: ["public.projects", read.props, inputs] }])
+      .results[0] as { changes: boolean };
+    expect(diff.changes).toBe(true);
+    runSerialized([{ op: "delete", args: ["public.projects", outs] }]);
+    expect(await livePolicies(db, "projects")).toEqual([]);
+    expect(await rlsFlags(db, "projects")).toEqual({ enabled: true, forced: true });
+  });
+});

@@ -1,0 +1,243 @@
+/**
+ * rls:smoke against real roles: passes on the example app as declared, fails
+ * with the right rows on a leaky variant, and never commits anything.
+ */
+import { spawnSync } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyTable } from "../../../infra/postgres/apply";
+import { closePools } from "../../../infra/postgres/client";
+import { APP_RLS_TABLES } from "../../../infra/postgres/fixtures/app-tables";
+import { declareTable, type TableSpec } from "../../../infra/postgres/model";
+import { runSmoke } from "../../../infra/postgres/smoke";
+import { renderMatrix, type ProbeResult } from "../../../infra/postgres/smoke-plan";
+import { REPO_ROOT } from "../../../scripts/lib/paths";
+import { appDatabase, type TestDatabase } from "./helpers";
+
+let good: TestDatabase;
+let leaky: TestDatabase;
+const declared: TableSpec[] = APP_RLS_TABLES.map((t) => declareTable(t));
+const lock = { lockTimeoutSeconds: 2, lockRetries: 0 };
+
+async function rowCounts(db: TestDatabase) {
+  const [row] = await db.sql(
+    `select (select count(*) from auth.users)::int as users, (select count(*) from public.tenants)::int as tenants,
+            (select count(*) from public.projects)::int as projects, (select count(*) from public.agents)::int as agents,
+            (select count(*) from public.tenant_members)::int as members, (select count(*) from public.user_preferences)::int as prefs,
+            (select count(*) from public.plans)::int as plans`,
+  );
+  return row;
+}
+
+beforeAll(async () => {
+  good = await appDatabase("rls_smoke_ok");
+  leaky = await appDatabase("rls_smoke_leaky");
+  for (const spec of declared) {
+    await applyTable(good.url, spec, undefined, lock);
+    await applyTable(leaky.url, spec, undefined, lock);
+  }
+  // The classic leak: a "temporary" debugging policy that was never removed…
+  await leaky.sql(
+    `create policy debug_read_all on public.agents for select to authenticated using (true)`,
+  );
+  // …and a table whose RLS someone switched off during an incident.
+  await leaky.sql(`alter table public.user_preferences disable row level security`);
+});
+
+afterAll(async () => {
+  await closePools();
+  await good?.drop();
+  await leaky?.drop();
+});
+
+describe("rls:smoke", () => {
+  it("proves isolation on the correct schema: every probe as declared", async () => {
+    const before = await rowCounts(good);
+    const report = await runSmoke({
+      connectionString: good.url,
+      tables: declared,
+      appRole: "authenticated",
+    });
+    expect(report.couldNotCheck).toEqual([]);
+    expect(report.mismatches).toEqual([]);
+    expect(report.ok).toBe(true);
+    const checked = report.tables
+      .filter((t) => t.status === "checked")
+      .map((t) => t.table)
+      .sort();
+    expect(checked).toEqual([
+      "public.agents",
+      "public.plans",
+      "public.projects",
+      "public.tenant_members",
+      "public.user_preferences",
+    ]);
+    expect(report.tables.find((t) => t.table === "public.tenants")).toMatchObject({
+      status: "skipped",
+    });
+    const agents = report.tables.find((t) => t.table === "public.agents")!.probes;
+    const probe = (actor: string, row: string, command: string) =>
+      agents.find((p) => p.actor === actor && p.row === row && p.command === command)!;
+    expect(probe("tenant_a", "a", "SELECT")).toMatchObject({
+      expected: "allowed",
+      actual: "allowed",
+    });
+    expect(probe("tenant_a", "b", "SELECT")).toMatchObject({
+      expected: "denied",
+      actual: "denied",
+      detail: "0 row(s) visible",
+    });
+    expect(probe("tenant_a", "b", "INSERT")).toMatchObject({
+      expected: "denied",
+      actual: "denied",
+      detail: expect.stringContaining("row-level security"),
+    });
+    expect(probe("tenant_b", "a", "UPDATE")).toMatchObject({
+      expected: "denied",
+      actual: "denied",
+    });
+    expect(probe("tenant_b", "a", "DELETE")).toMatchObject({
+      expected: "denied",
+      actual: "denied",
+    });
+    expect(probe("anon", "a", "SELECT")).toMatchObject({ expected: "denied", actual: "denied" });
+    expect(probe("service_role", "a", "DELETE")).toMatchObject({
+      expected: "allowed",
+      actual: "allowed",
+    });
+    const plans = report.tables.find((t) => t.table === "public.plans")!.probes;
+    expect(plans.find((p) => p.actor === "anon" && p.command === "SELECT")).toMatchObject({
+      expected: "allowed",
+      actual: "allowed",
+    });
+    expect(plans.find((p) => p.actor === "anon" && p.command === "INSERT")).toMatchObject({
+      expected: "denied",
+      actual: "denied",
+    });
+    // Everything was rolled back.
+    expect(await rowCounts(good)).toEqual(before);
+  });
+
+  it("fails on the leaky schema with exactly the leaking rows", async () => {
+    const before = await rowCounts(leaky);
+    const report = await runSmoke({
+      connectionString: leaky.url,
+      tables: declared,
+      appRole: "authenticated",
+    });
+    expect(report.ok).toBe(false);
+    const summary = (p: ProbeResult) =>
+      `${p.table} ${p.actor} ${p.command} ${p.row}: expected ${p.expected}, got ${p.actual}`;
+    expect(report.mismatches.map(summary).sort()).toEqual(
+      [
+        "public.agents tenant_a SELECT b: expected denied, got allowed",
+        "public.agents tenant_b SELECT a: expected denied, got allowed",
+        "public.user_preferences anon DELETE a: expected denied, got allowed",
+        "public.user_preferences anon INSERT a: expected denied, got allowed",
+        "public.user_preferences anon SELECT a: expected denied, got allowed",
+        "public.user_preferences anon UPDATE a: expected denied, got allowed",
+        "public.user_preferences tenant_a DELETE b: expected denied, got allowed",
+        "public.user_preferences tenant_a INSERT b: expected denied, got allowed",
+        "public.user_preferences tenant_a SELECT b: expected denied, got allowed",
+        "public.user_preferences tenant_a UPDATE b: expected denied, got allowed",
+        "public.user_preferences tenant_b DELETE a: expected denied, got allowed",
+        "public.user_preferences tenant_b INSERT a: expected denied, got allowed",
+        "public.user_preferences tenant_b SELECT a: expected denied, got allowed",
+        "public.user_preferences tenant_b UPDATE a: expected denied, got allowed",
+      ].sort(),
+    );
+    const matrix = renderMatrix(report);
+    expect(matrix).toContain("allowed LEAK");
+    expect(matrix).toContain("FAIL: 14 probe(s) did not match the declared policies.");
+    expect(await rowCounts(leaky)).toEqual(before);
+  });
+
+  it("reports a table it cannot seed as could-not-check, not as a pass", async () => {
+    await good.sql(
+      `create table public.weird (id int primary key, tenant_id uuid not null, shape point not null)`,
+    );
+    await applyTable(
+      good.url,
+      declareTable({ table: "weird", tenant: { column: "tenant_id" } }),
+      undefined,
+      lock,
+    );
+    const report = await runSmoke({
+      connectionString: good.url,
+      tables: [declareTable({ table: "weird", tenant: { column: "tenant_id" } })],
+      appRole: "authenticated",
+    });
+    expect(report.ok).toBe(false);
+    expect(report.couldNotCheck).toEqual(["public.weird"]);
+    expect(report.tables[0]!.reason).toContain(
+      "cannot generate a value for public.weird.shape (point, NOT NULL, no default)",
+    );
+    await good.sql(`drop table public.weird`);
+  });
+});
+
+describe("npm run rls:smoke", () => {
+  const script = (args: string[], env: NodeJS.ProcessEnv) =>
+    spawnSync(process.execPath, [require.resolve("tsx/cli"), "scripts/rls-smoke.ts", ...args], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+      env: { ...process.env, DATABASE_URL: "", ...env },
+      timeout: 120_000,
+    });
+
+  it("exits 0 and prints the matrix on the correct schema (tables discovered by tenant column)", () => {
+    const result = script([], { DATABASE_URL: good.url });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("public.agents");
+    expect(result.stdout).toMatch(/tenant A\s+B's\s+denied ok/);
+    expect(result.stdout).toContain("nothing was written");
+  });
+
+  it("exits 1 with --json listing the mismatches on the leaky schema", () => {
+    const result = script(["--json", "--table", "public.agents"], { DATABASE_URL: leaky.url });
+    expect(result.status).toBe(1);
+    const report = JSON.parse(result.stdout) as {
+      ok: boolean;
+      exitCode: number;
+      mismatches: ProbeResult[];
+    };
+    expect(report).toMatchObject({ ok: false, exitCode: 1 });
+    expect(report.mismatches.map((m) => `${m.actor} ${m.command} ${m.row}`).sort()).toEqual([
+      "tenant_a SELECT b",
+      "tenant_b SELECT a",
+    ]);
+  });
+
+  it("exits 2 when the connecting role cannot seed past RLS, and says why", async () => {
+    const role = `smoke_plain_${process.pid}`;
+    await good.sql(`create role ${role} login password 'plain-role-password'`);
+    try {
+      const url = new URL(good.url);
+      url.username = role;
+      url.password = "plain-role-password";
+      const result = script(["--json"], { DATABASE_URL: url.toString() });
+      expect(result.status).toBe(2);
+      const report = JSON.parse(result.stdout) as {
+        exitCode: number;
+        tables: { status: string; reason: string }[];
+      };
+      expect(report.exitCode).toBe(2);
+      expect(report.tables[0]).toMatchObject({
+        status: "error",
+        reason: expect.stringContaining("cannot write past RLS"),
+      });
+      expect(result.stdout + result.stderr).not.toContain("plain-role-password");
+    } finally {
+      await good.sql(`drop role ${role}`);
+    }
+  });
+
+  it("exits 2 when it cannot connect, without printing the password", () => {
+    const url = new URL(good.url);
+    url.port = "1";
+    const result = script([], { DATABASE_URL: url.toString() });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("could not check");
+    expect(result.stdout + result.stderr).not.toContain(decodeURIComponent(url.password));
+  });
+});
