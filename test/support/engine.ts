@@ -1,0 +1,431 @@
+/**
+ * End-to-end helpers: the real Pulumi engine (the CLI this repository builds,
+ * driven through the Automation API) running the repository's program against
+ * the harness's Postgres.
+ *
+ * Every `E2eStack` is a world of its own, so test files can run in parallel
+ * and two test runs can share a machine:
+ * - a temp project directory whose Pulumi.yaml is the repository's with
+ *   `main` and `tsconfig` made absolute and no `stackConfigDir`, so the CLI and
+ *   LocalWorkspace write stack settings there and never into stacks/;
+ * - a temp file backend, a temp PULUMI_HOME and a random passphrase;
+ * - a fresh database with the example app's schema whose tables belong to a
+ *   login role created for this stack alone, with a random password: a leak of
+ *   that password (or of the URL carrying it) can only come from this stack.
+ *
+ * The stack is named `local` on purpose: the program picks the RLS tables it
+ * declares in code by stack name (RLS_TABLES_IN_CODE in infra/database.ts), and
+ * the point is to run what `npm run local` runs. Isolation comes from the
+ * per-stack backend, not from the name.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import {
+  LocalWorkspace,
+  PulumiCommand,
+  Stack,
+  type DestroyOptions,
+  type DestroyResult,
+  type EngineEvent,
+  type PreviewOptions,
+  type PreviewResult,
+  type RefreshOptions,
+  type RefreshResult,
+  type UpOptions,
+  type UpResult,
+} from "@pulumi/pulumi/automation";
+import { Client } from "pg";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { APP_SCHEMA_SQL_PATH } from "../../infra/postgres/fixtures/app-tables";
+import { ensurePulumiCli, pulumiEnv } from "../../scripts/lib/pulumi-cli";
+import { REPO_ROOT } from "../../scripts/lib/paths";
+import { createTestDatabase, withDatabase } from "./postgres";
+import { services } from "./services";
+
+/** The stack whose program `npm run local` runs; see the module comment for why the name is fixed. */
+export const E2E_STACK = "local";
+/** Dynamic-resource type of one RLS table (`pulumi-nodejs:dynamic/<module>:<type>`). */
+export const RLS_TABLE_TYPE = "pulumi-nodejs:dynamic/runbooks-postgres:RlsTable";
+
+export interface AppDatabase {
+  name: string;
+  /** What the stack gets as `databaseUrl`: the owner role, with its password. Secret. */
+  url: string;
+  ownerRole: string;
+  /** The owner role's password. Secret. */
+  password: string;
+  /** Run SQL as the harness superuser on a short-lived connection. */
+  sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  drop(): Promise<void>;
+}
+
+/** One engine operation's wall time, for the report. */
+export interface EngineTiming {
+  op: string;
+  seconds: number;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface E2eStack {
+  label: string;
+  stackName: string;
+  /** Temp root holding the project directory, the backend and PULUMI_HOME. */
+  root: string;
+  workDir: string;
+  backendDir: string;
+  /** `Pulumi.<stack>.yaml` in workDir: the run-time copy of stacks/Pulumi.local.yaml. */
+  configFile: string;
+  db: AppDatabase;
+  stack: Stack;
+  /** Environment every engine run gets (passphrase included: pass it only to children). */
+  env: Record<string, string>;
+  /** Every value that must never appear in state, config files or output. */
+  secretValues: string[];
+  timings: EngineTiming[];
+  /** Engine events of the most recent preview/up/refresh/destroy. */
+  lastEvents(): EngineEvent[];
+  /** Everything the engine printed or reported so far: stdout, stderr, events, summaries. */
+  captured(): string;
+  preview(opts?: PreviewOptions): Promise<PreviewResult>;
+  up(opts?: UpOptions): Promise<UpResult>;
+  refresh(opts?: RefreshOptions): Promise<RefreshResult>;
+  destroy(opts?: DestroyOptions): Promise<DestroyResult>;
+  /** Run the CLI in workDir (captured and timed); `stdin` feeds secrets without argv. */
+  cli(args: string[], options?: { stdin?: string; op?: string }): Promise<CliResult>;
+  /** The RLS table resources in the current state, keyed by `schema.table`. */
+  rlsResources(): Promise<Map<string, StateResource>>;
+  /** Text of every file in the backend directory (gzip-decoded), by relative path. */
+  backendFiles(): Map<string, string>;
+  dispose(): Promise<void>;
+}
+
+export interface StateResource {
+  urn: string;
+  type: string;
+  id?: string;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+}
+
+/** Secret-free options for every engine operation: plain output, and no progress dots to wade through. */
+const QUIET = { color: "never", suppressProgress: true } as const;
+
+/**
+ * Create the app database, the temp project and backend, the stack, and its
+ * config: stacks/Pulumi.local.yaml's keys, `databaseUrl` as a secret (through
+ * stdin, as `npm run local` does) and `backup.endpoint` pointing at the harness S3.
+ */
+export async function createE2eStack(label: string): Promise<E2eStack> {
+  const cli = await ensurePulumiCli({ quiet: true });
+  const root = mkdtempSync(join(tmpdir(), `runbooks-e2e-${label}-`));
+  const workDir = join(root, "project");
+  const backendDir = join(root, "state");
+  const pulumiHome = join(root, "pulumi-home");
+  for (const dir of [workDir, backendDir, pulumiHome]) mkdirSync(dir, { recursive: true });
+  writeProject(workDir);
+
+  const db = await createAppDatabase(label);
+  const passphrase = randomBytes(18).toString("base64url");
+  const env = cleanEnv(
+    pulumiEnv({
+      ...process.env,
+      PULUMI_BACKEND_URL: `file://${backendDir}`,
+      PULUMI_HOME: pulumiHome,
+      PULUMI_CONFIG_PASSPHRASE: passphrase,
+      PULUMI_SKIP_UPDATE_CHECK: "1",
+      // ts-node would type-check the whole program on every run; `npm run
+      // type-check` already does that, so transpile only (cmd/run honours it).
+      PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+      // The aws/github/vercel plugins are not installed and the local stack
+      // registers none of their resources; don't try to download them.
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    }),
+  );
+  // A developer's own DATABASE_URL or PULUMI_CONFIG must not leak into the program.
+  delete env.PULUMI_CONFIG;
+
+  const pulumiCommand = await PulumiCommand.get({
+    root: dirname(cli.binDir),
+    skipVersionCheck: true,
+  });
+  const workspace = await LocalWorkspace.create({
+    workDir,
+    pulumiHome,
+    pulumiCommand,
+    envVars: env,
+    secretsProvider: "passphrase",
+  });
+
+  const chunks: string[] = [];
+  let events: EngineEvent[] = [];
+  const timings: EngineTiming[] = [];
+  const stackName = E2E_STACK;
+  const configFile = join(workDir, `Pulumi.${stackName}.yaml`);
+
+  const timed = async <T>(op: string, run: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    try {
+      return await run();
+    } finally {
+      const seconds = (Date.now() - started) / 1000;
+      timings.push({ op, seconds });
+      console.log(`[e2e:${label}] ${op}: ${seconds.toFixed(1)} s`);
+    }
+  };
+  const capture = () => {
+    events = [];
+    return {
+      onOutput: (s: string) => void chunks.push(s),
+      onError: (s: string) => void chunks.push(s),
+      onEvent: (e: EngineEvent) => {
+        events.push(e);
+        chunks.push(JSON.stringify(e));
+      },
+    };
+  };
+  const record = <T extends { stdout: string; stderr: string }>(result: T): T => {
+    chunks.push(result.stdout, result.stderr, JSON.stringify(result));
+    return result;
+  };
+  const recordFailure = (err: unknown): never => {
+    chunks.push(String(err), JSON.stringify(err));
+    throw err;
+  };
+
+  const runCli = (args: string[], options: { stdin?: string; op?: string } = {}) =>
+    timed(options.op ?? `pulumi ${args[0]}`, () =>
+      spawnCli(cli.bin, args, workDir, env, options.stdin),
+    ).then((r) => {
+      chunks.push(r.stdout, r.stderr);
+      return r;
+    });
+
+  const stack = await timed("stack init", () => Stack.create(stackName, workspace));
+  seedConfig(configFile);
+  const setSecret = await runCli(["config", "set", "--secret", "databaseUrl", "-s", stackName], {
+    stdin: db.url,
+    op: "config set --secret databaseUrl",
+  });
+  if (setSecret.code !== 0) throw new Error(`config set --secret failed:\n${setSecret.stderr}`);
+  await stack.setConfig("backup.endpoint", { value: services().s3.endpoint }, true);
+
+  const admin = new URL(services().postgres.adminUrl);
+  const secretValues = [
+    db.password,
+    encodeURIComponent(db.password),
+    db.url,
+    passphrase,
+    decodeURIComponent(admin.password),
+  ];
+
+  return {
+    label,
+    stackName,
+    root,
+    workDir,
+    backendDir,
+    configFile,
+    db,
+    stack,
+    env,
+    secretValues,
+    timings,
+    lastEvents: () => events,
+    captured: () => chunks.join("\n"),
+    preview: (opts) =>
+      timed("preview", () =>
+        stack.preview({ ...opts, ...QUIET, ...capture() }).then(record, recordFailure),
+      ),
+    up: (opts) =>
+      timed("up", () => stack.up({ ...opts, ...QUIET, ...capture() }).then(record, recordFailure)),
+    refresh: (opts) =>
+      timed("refresh", () =>
+        stack.refresh({ ...opts, ...QUIET, ...capture() }).then(record, recordFailure),
+      ),
+    destroy: (opts) =>
+      timed("destroy", () =>
+        stack.destroy({ ...opts, ...QUIET, ...capture() }).then(record, recordFailure),
+      ),
+    cli: runCli,
+    async rlsResources() {
+      const exported = await stack.exportStack();
+      const resources = (exported.deployment as { resources?: StateResource[] }).resources ?? [];
+      return new Map(
+        resources
+          .filter((r) => r.type === RLS_TABLE_TYPE)
+          .map((r) => [r.id ?? String(r.outputs?.schema) + "." + String(r.outputs?.table), r]),
+      );
+    },
+    backendFiles: () => readTree(backendDir),
+    async dispose() {
+      const summary = timings.map((t) => `${t.op} ${t.seconds.toFixed(1)} s`).join(", ");
+      console.log(`[e2e:${label}] engine timings: ${summary}`);
+      await db.drop();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The repository's Pulumi.yaml, runnable from another directory. */
+function writeProject(workDir: string): void {
+  const project = parseYaml(readFileSync(join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as {
+    main?: string;
+    stackConfigDir?: string;
+    runtime: { name: string; options?: { tsconfig?: string } };
+  };
+  // Absolute `main` is accepted (engine/project.go joins only relative paths).
+  // The program directory then is infra/, so node finds the repository's node_modules.
+  project.main = join(REPO_ROOT, project.main ?? "index.ts");
+  if (project.runtime.options?.tsconfig)
+    project.runtime.options.tsconfig = join(REPO_ROOT, project.runtime.options.tsconfig);
+  delete project.stackConfigDir;
+  writeFileSync(join(workDir, "Pulumi.yaml"), stringifyYaml(project));
+}
+
+/** Copy the committed local stack's config into the stack file `stack init` just wrote. */
+function seedConfig(configFile: string): void {
+  const committed = parseYaml(
+    readFileSync(join(REPO_ROOT, "stacks", `Pulumi.${E2E_STACK}.yaml`), "utf8"),
+  ) as { config: Record<string, unknown> };
+  const created = (parseYaml(readFileSync(configFile, "utf8")) ?? {}) as Record<string, unknown>;
+  // Keep this stack's own encryptionsalt (its passphrase differs from the committed one).
+  writeFileSync(configFile, stringifyYaml({ ...created, config: committed.config }));
+}
+
+/**
+ * A fresh database with the app schema applied by the superuser (so Supabase's
+ * default grants apply), then handed to a new login role, as on Supabase where
+ * the `postgres` role owns the app's tables without being a superuser.
+ */
+async function createAppDatabase(label: string): Promise<AppDatabase> {
+  const adminUrl = services().postgres.adminUrl;
+  const created = await createTestDatabase(adminUrl, `e2e_${label}`);
+  const adminDbUrl = created.url;
+  const ownerRole = `e2e_owner_${randomBytes(6).toString("hex")}`;
+  const password = randomBytes(24).toString("base64url");
+  const sql = async <T>(text: string, params?: unknown[]): Promise<T[]> => {
+    const client = new Client({ connectionString: adminDbUrl });
+    await client.connect();
+    try {
+      return (await client.query(text, params)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  };
+  await sql(readFileSync(APP_SCHEMA_SQL_PATH, "utf8"));
+  await sql(`create role ${ownerRole} login password '${password}'`);
+  await sql(`
+    grant usage on schema auth to ${ownerRole};
+    grant references, select on auth.users to ${ownerRole};
+    do $$
+    declare t record;
+    begin
+      for t in select tablename from pg_tables where schemaname = 'public' loop
+        execute format('alter table public.%I owner to ${ownerRole}', t.tablename);
+      end loop;
+    end $$;`);
+  const url = new URL(withDatabase(adminUrl, created.name));
+  url.username = ownerRole;
+  url.password = password;
+  return {
+    name: created.name,
+    url: url.toString(),
+    ownerRole,
+    password,
+    sql,
+    async drop() {
+      await created.drop();
+      const admin = new Client({ connectionString: adminUrl });
+      await admin.connect();
+      try {
+        await admin.query(`drop role if exists ${ownerRole}`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
+
+function cleanEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+}
+
+function spawnCli(
+  bin: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  stdin: string | undefined,
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, [...args, "--non-interactive"], { cwd, env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end(stdin ?? "");
+  });
+}
+
+function readTree(dir: string, prefix = ""): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) {
+      for (const [k, v] of readTree(path, rel)) out.set(k, v);
+    } else {
+      const raw = readFileSync(path);
+      out.set(rel, (entry.name.endsWith(".gz") ? gunzipSync(raw) : raw).toString("utf8"));
+    }
+  }
+  return out;
+}
+
+/** Which of `secrets` occur in `text` (by index, so a failure message never prints one). */
+export function leakedSecrets(text: string, secrets: readonly string[]): number[] {
+  return secrets.flatMap((s, i) => (s.length >= 6 && text.includes(s) ? [i] : []));
+}
+
+/** A connection URL with a password in it (`scheme://user:pass@`), redacted for messages. */
+export function credentialUrls(text: string): string[] {
+  return [...text.matchAll(/postgres(?:ql)?:\/\/[^\s:/@"'\\]+:[^\s@"'\\]+@[^\s"'\\]*/g)].map((m) =>
+    m[0].replace(/:\/\/([^:]+):[^@]+@/, "://$1:***@"),
+  );
+}
+
+/** Superuser peek at one table's RLS flags and policies. */
+export async function rlsState(
+  db: AppDatabase,
+): Promise<Record<string, { enabled: boolean; forced: boolean; policies: string[] }>> {
+  const rows = await db.sql<{
+    table: string;
+    enabled: boolean;
+    forced: boolean;
+    policies: string[];
+  }>(
+    `select c.relname as table, c.relrowsecurity as enabled, c.relforcerowsecurity as forced,
+            coalesce(array_agg(p.polname::text order by p.polname) filter (where p.polname is not null), '{}'::text[]) as policies
+     from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     left join pg_policy p on p.polrelid = c.oid
+     where n.nspname = 'public' and c.relkind in ('r', 'p')
+     group by c.relname, c.relrowsecurity, c.relforcerowsecurity
+     order by c.relname`,
+  );
+  return Object.fromEntries(
+    rows.map((r) => [r.table, { enabled: r.enabled, forced: r.forced, policies: r.policies }]),
+  );
+}
