@@ -101,8 +101,14 @@ export interface E2eStack {
   destroy(opts?: DestroyOptions): Promise<DestroyResult>;
   /** Run the CLI in workDir (captured and timed); `stdin` feeds secrets without argv. */
   cli(args: string[], options?: { stdin?: string; op?: string }): Promise<CliResult>;
-  /** The RLS table resources in the current state, keyed by `schema.table`. */
+  /**
+   * The RLS table resources in the current state, keyed by `schema.table`.
+   * Read through `Stack.exportStack()`, which decrypts (`stack export
+   * --show-secrets`): for assertions on values, never for printing.
+   */
   rlsResources(): Promise<Map<string, StateResource>>;
+  /** `pulumi stack export` without --show-secrets: the state as the backend stores it. */
+  storedExport(): Promise<{ text: string; resources: StateResource[] }>;
   /** Text of every file in the backend directory (gzip-decoded), by relative path. */
   backendFiles(): Map<string, string>;
   dispose(): Promise<void>;
@@ -116,8 +122,16 @@ export interface StateResource {
   outputs?: Record<string, unknown>;
 }
 
-/** Secret-free options for every engine operation: plain output, and no progress dots to wade through. */
+/** Plain output, without progress dots to wade through. */
 const QUIET = { color: "never", suppressProgress: true } as const;
+/**
+ * The Automation API (3.248.0) fetches each operation's summary with
+ * `stack history --show-secrets` unless `showSecrets: false` is passed
+ * explicitly (stack.js: `info(opts?.showSecrets)` → `history`'s
+ * `showSecrets ?? true`), so `result.summary.config` would hold every secret
+ * config value in plain text, ready to be logged by accident.
+ */
+const NO_SECRETS = { showSecrets: false } as const;
 
 /**
  * Create the app database, the temp project and backend, the stack, and its
@@ -246,14 +260,20 @@ export async function createE2eStack(label: string): Promise<E2eStack> {
         stack.preview({ ...opts, ...QUIET, ...capture() }).then(record, recordFailure),
       ),
     up: (opts) =>
-      timed("up", () => stack.up({ ...opts, ...QUIET, ...capture() }).then(record, recordFailure)),
+      timed("up", () =>
+        stack.up({ ...opts, ...QUIET, ...NO_SECRETS, ...capture() }).then(record, recordFailure),
+      ),
     refresh: (opts) =>
       timed("refresh", () =>
-        stack.refresh({ ...opts, ...QUIET, ...capture() }).then(record, recordFailure),
+        stack
+          .refresh({ ...opts, ...QUIET, ...NO_SECRETS, ...capture() })
+          .then(record, recordFailure),
       ),
     destroy: (opts) =>
       timed("destroy", () =>
-        stack.destroy({ ...opts, ...QUIET, ...capture() }).then(record, recordFailure),
+        stack
+          .destroy({ ...opts, ...QUIET, ...NO_SECRETS, ...capture() })
+          .then(record, recordFailure),
       ),
     cli: runCli,
     async rlsResources() {
@@ -264,6 +284,12 @@ export async function createE2eStack(label: string): Promise<E2eStack> {
           .filter((r) => r.type === RLS_TABLE_TYPE)
           .map((r) => [r.id ?? String(r.outputs?.schema) + "." + String(r.outputs?.table), r]),
       );
+    },
+    async storedExport() {
+      const result = await runCli(["stack", "export", "-s", stackName], { op: "stack export" });
+      if (result.code !== 0) throw new Error(`pulumi stack export failed:\n${result.stderr}`);
+      const parsed = JSON.parse(result.stdout) as { deployment: { resources?: StateResource[] } };
+      return { text: result.stdout, resources: parsed.deployment.resources ?? [] };
     },
     backendFiles: () => readTree(backendDir),
     async dispose() {
@@ -428,4 +454,15 @@ export async function rlsState(
   return Object.fromEntries(
     rows.map((r) => [r.table, { enabled: r.enabled, forced: r.forced, policies: r.policies }]),
   );
+}
+
+/** Pulumi's marker for a secret value in state and exports. */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** `value` with every secret envelope (`{ [SECRET_SIG]: …, plaintext | ciphertext }`) replaced by "[secret]". */
+export function withoutSecretEnvelopes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSecretEnvelopes);
+  if (value === null || typeof value !== "object") return value;
+  if (SECRET_SIG in value) return "[secret]";
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutSecretEnvelopes(v)]));
 }
