@@ -1,0 +1,405 @@
+/**
+ * "Is the app up?": probe the health endpoint a few times and say up,
+ * degraded or down, with what each attempt saw.
+ *
+ * - up: the last attempt answered 2xx within the slow threshold, and no
+ *   attempt before it failed or was slow.
+ * - degraded: some attempt answered 2xx, but slowly, with the body
+ *   reporting a problem, or only after other attempts failed.
+ * - down: no attempt answered 2xx.
+ *
+ * Attempts stop at the first clean "up"; anything else is retried after a
+ * short backoff, so one dropped packet does not page anyone as "down" — but
+ * it is still reported as "degraded" rather than hidden.
+ */
+import { respondWithinText } from "../alerts/plan";
+import {
+  alertsSchema,
+  CONFIG_NAMESPACE,
+  DEFAULT_ESCALATION,
+  escalationTable,
+  type Severity,
+} from "../config";
+import { redactSecrets } from "../lib/redact";
+
+export type HealthState = "up" | "degraded" | "down";
+
+/** Where to probe: the URL without credentials, and what may be printed. */
+export interface HealthTarget {
+  /** The URL fetched (basic-auth credentials moved into a header). */
+  url: string;
+  /** The URL as printed: credentials replaced by `***`. */
+  display: string;
+  /** Request headers (Authorization for basic auth). */
+  headers: Record<string, string>;
+  /** Values that must never appear in output (the password, the raw URL). */
+  secrets: string[];
+}
+
+/** What one HTTP request saw. */
+export interface ProbeResult {
+  /** HTTP status, when a response arrived. */
+  statusCode?: number;
+  /** Milliseconds from sending the request to reading the whole body (or failing). */
+  latencyMs: number;
+  /** The body's `status` field, when the body is a JSON object with a string `status`. */
+  bodyStatus?: string;
+  /** Why no response arrived (timeout, refused, DNS, TLS). */
+  error?: string;
+}
+
+export interface AttemptReport extends ProbeResult {
+  attempt: number;
+  state: HealthState;
+  /** Why this attempt got its state, in words. */
+  reason: string;
+}
+
+export interface HealthThresholds {
+  /** A 2xx slower than this (ms) counts as degraded. */
+  slowMs: number;
+}
+
+/** Body `status` values with which an app says it is not fully healthy, though it answered 2xx. */
+const UNHEALTHY_BODY_STATUSES = new Set([
+  "degraded",
+  "down",
+  "error",
+  "fail",
+  "failed",
+  "failing",
+  "unhealthy",
+  "critical",
+  "warn",
+  "warning",
+]);
+
+export function isSuccessStatus(code: number | undefined): boolean {
+  return code !== undefined && code >= 200 && code < 300;
+}
+
+/** One attempt's state and the reason for it. Pure. */
+export function classifyAttempt(
+  probe: ProbeResult,
+  thresholds: HealthThresholds,
+): { state: HealthState; reason: string } {
+  const latency = `${Math.round(probe.latencyMs)} ms`;
+  if (probe.statusCode === undefined)
+    return { state: "down", reason: `${probe.error ?? "no response"} after ${latency}` };
+  const body = probe.bodyStatus !== undefined ? `, body status "${probe.bodyStatus}"` : "";
+  if (!isSuccessStatus(probe.statusCode))
+    return { state: "down", reason: `HTTP ${probe.statusCode} in ${latency}${body}` };
+  if (probe.bodyStatus !== undefined && UNHEALTHY_BODY_STATUSES.has(probe.bodyStatus.toLowerCase()))
+    return {
+      state: "degraded",
+      reason: `HTTP ${probe.statusCode} in ${latency}, but the app reports "${probe.bodyStatus}"`,
+    };
+  if (probe.latencyMs > thresholds.slowMs)
+    return {
+      state: "degraded",
+      reason: `HTTP ${probe.statusCode} in ${latency}, slower than ${thresholds.slowMs} ms`,
+    };
+  return { state: "up", reason: `HTTP ${probe.statusCode} in ${latency}${body}` };
+}
+
+/** The overall state of a run of attempts. Pure. */
+export function classifyOverall(attempts: readonly AttemptReport[]): {
+  state: HealthState;
+  reason: string;
+} {
+  const last = attempts[attempts.length - 1];
+  if (!last) return { state: "down", reason: "no attempt was made" };
+  const answered = attempts.filter((a) => isSuccessStatus(a.statusCode));
+  if (answered.length === 0)
+    return {
+      state: "down",
+      reason: `no 2xx in ${attempts.length} attempt${attempts.length === 1 ? "" : "s"} (last: ${last.reason})`,
+    };
+  const failed = attempts.filter((a) => a.state === "down").length;
+  const slowOrUnwell = attempts.filter((a) => a.state === "degraded");
+  if (failed === 0 && slowOrUnwell.length === 0) return { state: "up", reason: last.reason };
+  const parts: string[] = [];
+  if (failed > 0) parts.push(`${failed} of ${attempts.length} attempts failed`);
+  if (slowOrUnwell.length > 0) parts.push(slowOrUnwell[slowOrUnwell.length - 1]!.reason);
+  return { state: "degraded", reason: parts.join("; ") };
+}
+
+/**
+ * Parse and check the URL to probe. Credentials in it (https://user:pass@…)
+ * become a basic-auth header: fetch refuses URLs that carry them, and the
+ * printed form must not show them. Throws with a message that names the
+ * problem but never the credential.
+ */
+export function healthTarget(raw: string): HealthTarget {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new Error(
+      "the health-check URL is not an absolute URL; expected something like https://app.example.com/api/health",
+    );
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:")
+    throw new Error(
+      `the health-check URL must use http:// or https://, not ${parsed.protocol.replace(/:$/, "")}://`,
+    );
+  const secrets = [raw];
+  const headers: Record<string, string> = {};
+  if (parsed.username || parsed.password) {
+    const user = decodeURIComponent(parsed.username);
+    const password = decodeURIComponent(parsed.password);
+    headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+    secrets.push(password, parsed.password, headers.authorization.slice("Basic ".length));
+    parsed.username = "";
+    parsed.password = "";
+  }
+  const url = parsed.toString();
+  const shown = new URL(url);
+  if (headers.authorization) {
+    shown.username = "***";
+    shown.password = "***";
+  }
+  // Some health endpoints take a token in the query string; print its name, not its value.
+  for (const [key, value] of parsed.searchParams) {
+    if (SECRET_PARAM.test(key) && value) {
+      secrets.push(value);
+      shown.searchParams.set(key, "***");
+    }
+  }
+  return {
+    url,
+    display: shown.toString().replace(/%2A%2A%2A/g, "***"),
+    headers,
+    secrets: secrets.filter((s) => s.length > 0),
+  };
+}
+
+const SECRET_PARAM = /(token|secret|key|password|passwd|auth|signature|sig|code)/i;
+
+/** Node's fetch wraps the socket error in `cause`; name the common ones in words. */
+export function describeFetchError(error: unknown, timeoutMs: number, aborted: boolean): string {
+  if (aborted) return `timed out after ${timeoutMs} ms`;
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  const code = cause?.code;
+  switch (code) {
+    case "ECONNREFUSED":
+      return "connection refused (nothing listening)";
+    case "ECONNRESET":
+      return "connection reset";
+    case "ENOTFOUND":
+      return "host not found (DNS)";
+    case "EAI_AGAIN":
+      return "DNS lookup failed temporarily";
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return "host unreachable";
+    case "UND_ERR_SOCKET":
+      return "the server closed the connection";
+  }
+  if (code && /CERT|SSL|TLS/.test(code)) return `TLS error (${code})`;
+  return cause?.message ?? (error instanceof Error ? error.message : String(error));
+}
+
+/** A body is read up to this many bytes: enough for a health JSON, bounded for a runaway page. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+/** The `status` field of a JSON body, if there is one. */
+export function bodyStatusOf(body: string): string | undefined {
+  const trimmed = body.trim();
+  if (!trimmed.startsWith("{")) return undefined;
+  try {
+    const value = (JSON.parse(trimmed) as { status?: unknown }).status;
+    return typeof value === "string" ? value.slice(0, 60) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+/** One request with a hard timeout over the whole exchange, body included. */
+export async function probeOnce(
+  target: HealthTarget,
+  timeoutMs: number,
+  fetchImpl: FetchLike = fetch,
+): Promise<ProbeResult> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const started = performance.now();
+  try {
+    const response = await fetchImpl(target.url, {
+      method: "GET",
+      headers: { accept: "application/json", "cache-control": "no-cache", ...target.headers },
+      signal: controller.signal,
+    });
+    const body = await readBounded(response);
+    return {
+      statusCode: response.status,
+      latencyMs: performance.now() - started,
+      bodyStatus: bodyStatusOf(body),
+    };
+  } catch (error) {
+    const message = describeFetchError(error, timeoutMs, controller.signal.aborted);
+    return {
+      latencyMs: performance.now() - started,
+      error: redactSecrets(message, target.secrets),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readBounded(response: Response): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+    if (size >= MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export interface HealthCheckOptions extends HealthThresholds {
+  /** Requests at most (stops early at the first clean "up"). */
+  attempts: number;
+  /** Per-request timeout in ms. */
+  timeoutMs: number;
+  /** Wait before retry n (1-based); defaults to 250 ms doubling, at most 2 s. */
+  backoffMs?: (retry: number) => number;
+  fetch?: FetchLike;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export function defaultBackoffMs(retry: number): number {
+  return Math.min(2_000, 250 * 2 ** (retry - 1));
+}
+
+export interface HealthResult {
+  state: HealthState;
+  reason: string;
+  attempts: AttemptReport[];
+}
+
+/** Probe until a clean "up" or the attempts run out, then classify the run. */
+export async function checkHealth(
+  target: HealthTarget,
+  options: HealthCheckOptions,
+): Promise<HealthResult> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const backoff = options.backoffMs ?? defaultBackoffMs;
+  const attempts: AttemptReport[] = [];
+  for (let attempt = 1; attempt <= options.attempts; attempt++) {
+    if (attempt > 1) await sleep(backoff(attempt - 1));
+    const probe = await probeOnce(target, options.timeoutMs, options.fetch);
+    const { state, reason } = classifyAttempt(probe, options);
+    attempts.push({ attempt, ...probe, latencyMs: Math.round(probe.latencyMs), state, reason });
+    if (state === "up") break;
+  }
+  return { attempts, ...classifyOverall(attempts) };
+}
+
+// ---------------------------------------------------------------------------
+// Report
+// ---------------------------------------------------------------------------
+
+/** Who is paged for the health alert, from the stack's alerts config (or the defaults). */
+export interface HealthPaging {
+  severity: string;
+  respondWithinMinutes: number;
+  meaning: string;
+  /** Where the severity came from, e.g. `alerts.healthCheck.severity in stacks/Pulumi.production.yaml`. */
+  source: string;
+}
+
+export interface HealthReport extends HealthResult {
+  /** The URL probed, credentials redacted. */
+  url: string;
+  /** Where the URL came from (`--url`, the stack file, the local services). */
+  urlSource: string;
+  thresholds: { slowMs: number; timeoutMs: number; attempts: number };
+  paging: HealthPaging;
+}
+
+/** The human summary: one line per attempt, the verdict, and who is paged when it is down. */
+export function renderHealth(report: HealthReport): string {
+  const lines = [`Health check: ${report.url}  (${report.urlSource})`];
+  for (const a of report.attempts)
+    lines.push(`  attempt ${a.attempt}  ${a.state.toUpperCase().padEnd(8)}  ${a.reason}`);
+  lines.push(`Result: ${report.state.toUpperCase()} — ${report.reason}`);
+  if (report.state === "down") {
+    const p = report.paging;
+    lines.push(
+      `Severity ${p.severity} (${p.source}): respond ${respondWithinText(p.respondWithinMinutes)}. ${p.meaning}`,
+      "Next: check the latest deployment, then the database (npm run db:status) if the body says the database is down.",
+    );
+  } else if (report.state === "degraded") {
+    lines.push(
+      "Degraded, not down: the app answers, so this is not the site-down alert yet; " +
+        "look at slow queries (npm run db:performance) and the latest deployment.",
+    );
+  }
+  return lines.join("\n");
+}
+
+// ---------------------------------------------------------------------------
+// Paging settings from a stack file
+// ---------------------------------------------------------------------------
+
+export interface StackHealthSettings {
+  /** alerts.healthCheck.url, when the stack sets it. */
+  url?: string;
+  paging: HealthPaging;
+}
+
+/**
+ * The health URL and the paging severity of a stack, from its plain
+ * `runbooks:alerts` value (as readStackFile returns it). Only the alerts key
+ * is validated: a problem elsewhere in the stack file must not stop an
+ * on-call engineer from checking whether the site is up.
+ */
+export function stackHealthSettings(
+  alertsRaw: unknown,
+  stackFile: string | undefined,
+): StackHealthSettings {
+  if (alertsRaw === undefined || stackFile === undefined) return { paging: defaultPaging() };
+  const parsed = alertsSchema.safeParse(alertsRaw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`));
+      return `${CONFIG_NAMESPACE}:alerts${path.join("")}: ${issue.message}`;
+    });
+    throw new Error(
+      `invalid alerts settings in ${stackFile}:\n  - ${problems.join("\n  - ")}\n` +
+        `fix: edit '${CONFIG_NAMESPACE}:alerts' in ${stackFile}, or pass --url to check a URL directly`,
+    );
+  }
+  const severity = parsed.data.healthCheck.severity;
+  const row = escalationTable(parsed.data).find((r) => r.severity === severity)!;
+  return {
+    url: parsed.data.healthCheck.url,
+    paging: {
+      severity,
+      respondWithinMinutes: row.respondWithinMinutes,
+      meaning: row.meaning,
+      source: `alerts.healthCheck.severity in ${stackFile}`,
+    },
+  };
+}
+
+/** P0 with the runbook's default escalation: the health alert's severity when no stack says otherwise. */
+export function defaultPaging(): HealthPaging {
+  const severity: Severity = "P0";
+  return {
+    severity,
+    ...DEFAULT_ESCALATION[severity],
+    source: "default for the health alert; pass --stack <name> for the stack's own",
+  };
+}

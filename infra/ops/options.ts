@@ -1,0 +1,48 @@
+/**
+ * Numeric flags of the operational commands (`--attempts 3`, `--long 300`),
+ * validated with a message that names the flag and the accepted range.
+ */
+
+export interface NumberOptionSpec {
+  /** Flag name without `--`, for the message. */
+  flag: string;
+  default: number;
+  min: number;
+  max: number;
+  /** Whole numbers only (counts, milliseconds). */
+  integer?: boolean;
+}
+
+/** The flag's value, or a message saying what is wrong with it. */
+export function parseNumberOption(
+  raw: string | true | undefined,
+  spec: NumberOptionSpec,
+): { value: number } | { problem: string } {
+  if (raw === undefined) return { value: spec.default };
+  const what = spec.integer ? "a whole number" : "a number";
+  const range = `from ${spec.min} to ${spec.max}`;
+  const value = typeof raw === "string" && raw.trim() !== "" ? Number(raw) : NaN;
+  if (!Number.isFinite(value) || (spec.integer && !Number.isInteger(value)))
+    return { problem: `--${spec.flag} must be ${what} ${range}, got '${String(raw)}'` };
+  if (value < spec.min || value > spec.max)
+    return { problem: `--${spec.flag} must be ${range}, got ${value}` };
+  return { value };
+}
+
+/** `a,b` → ['a','b'] for a list of Postgres identifiers; a message when one is not an identifier. */
+export function parseIdentifierList(
+  raw: string,
+  flag: string,
+): { value: string[] } | { problem: string } {
+  const names = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  if (names.length === 0) return { problem: `--${flag} needs at least one name` };
+  const bad = names.find((n) => !/^[a-z_][a-z0-9_$]{0,62}$/.test(n));
+  if (bad !== undefined)
+    return {
+      problem: `--${flag}: '${bad}' is not a lower-case Postgres identifier (letters, digits, '_')`,
+    };
+  return { value: [...new Set(names)] };
+}
