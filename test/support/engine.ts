@@ -20,7 +20,15 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -75,32 +83,55 @@ export interface CliResult {
   stderr: string;
 }
 
-export interface E2eStack {
+/** A temp project, backend and database: what every e2e suite runs in. */
+export interface E2eProject {
   label: string;
-  stackName: string;
   /** Temp root holding the project directory, the backend and PULUMI_HOME. */
   root: string;
   workDir: string;
   backendDir: string;
-  /** `Pulumi.<stack>.yaml` in workDir: the run-time copy of stacks/Pulumi.local.yaml. */
-  configFile: string;
   db: AppDatabase;
-  stack: Stack;
   /** Environment every engine run gets (passphrase included: pass it only to children). */
   env: Record<string, string>;
   /** Every value that must never appear in state, config files or output. */
   secretValues: string[];
   timings: EngineTiming[];
-  /** Engine events of the most recent preview/up/refresh/destroy. */
-  lastEvents(): EngineEvent[];
   /** Everything the engine printed or reported so far: stdout, stderr, events, summaries. */
   captured(): string;
+  /** Add engine output to `captured()`. */
+  record(...chunks: string[]): void;
+  /** Run `run`, logging and recording its wall time as `op`. */
+  timed<T>(op: string, run: () => Promise<T>): Promise<T>;
+  /** Run the CLI in workDir (captured and timed); `stdin` feeds secrets without argv. */
+  cli(args: string[], options?: { stdin?: string; op?: string }): Promise<CliResult>;
+  /** Text of every file in the backend directory (gzip-decoded), by relative path. */
+  backendFiles(): Map<string, string>;
+  dispose(): Promise<void>;
+}
+
+export interface E2eProjectOptions {
+  /**
+   * Keep the project's `stackConfigDir` and give it a copy of the committed
+   * stacks/ files, as the repository has them (for driving the CLI the way
+   * `npm run local` does). Default: no stackConfigDir, stack files in workDir.
+   */
+  stacksCopy?: boolean;
+  /** Default: a random one. */
+  passphrase?: string;
+}
+
+/** An `E2eProject` with the `local` stack created and configured through the Automation API. */
+export interface E2eStack extends E2eProject {
+  stackName: string;
+  /** `Pulumi.<stack>.yaml` in workDir: the run-time copy of stacks/Pulumi.local.yaml. */
+  configFile: string;
+  stack: Stack;
+  /** Engine events of the most recent preview/up/refresh/destroy. */
+  lastEvents(): EngineEvent[];
   preview(opts?: PreviewOptions): Promise<PreviewResult>;
   up(opts?: UpOptions): Promise<UpResult>;
   refresh(opts?: RefreshOptions): Promise<RefreshResult>;
   destroy(opts?: DestroyOptions): Promise<DestroyResult>;
-  /** Run the CLI in workDir (captured and timed); `stdin` feeds secrets without argv. */
-  cli(args: string[], options?: { stdin?: string; op?: string }): Promise<CliResult>;
   /**
    * The RLS table resources in the current state, keyed by `schema.table`.
    * Read through `Stack.exportStack()`, which decrypts (`stack export
@@ -109,9 +140,6 @@ export interface E2eStack {
   rlsResources(): Promise<Map<string, StateResource>>;
   /** `pulumi stack export` without --show-secrets: the state as the backend stores it. */
   storedExport(): Promise<{ text: string; resources: StateResource[] }>;
-  /** Text of every file in the backend directory (gzip-decoded), by relative path. */
-  backendFiles(): Map<string, string>;
-  dispose(): Promise<void>;
 }
 
 export interface StateResource {
@@ -134,21 +162,23 @@ const QUIET = { color: "never", suppressProgress: true } as const;
 const NO_SECRETS = { showSecrets: false } as const;
 
 /**
- * Create the app database, the temp project and backend, the stack, and its
- * config: stacks/Pulumi.local.yaml's keys, `databaseUrl` as a secret (through
- * stdin, as `npm run local` does) and `backup.endpoint` pointing at the harness S3.
+ * A temp project directory (the repository's program), its own file backend,
+ * PULUMI_HOME and passphrase, and a fresh app database owned by a new role.
  */
-export async function createE2eStack(label: string): Promise<E2eStack> {
+export async function createE2eProject(
+  label: string,
+  options: E2eProjectOptions = {},
+): Promise<E2eProject> {
   const cli = await ensurePulumiCli({ quiet: true });
   const root = mkdtempSync(join(tmpdir(), `runbooks-e2e-${label}-`));
   const workDir = join(root, "project");
   const backendDir = join(root, "state");
   const pulumiHome = join(root, "pulumi-home");
   for (const dir of [workDir, backendDir, pulumiHome]) mkdirSync(dir, { recursive: true });
-  writeProject(workDir);
+  writeProject(workDir, options.stacksCopy ?? false);
 
   const db = await createAppDatabase(label);
-  const passphrase = randomBytes(18).toString("base64url");
+  const passphrase = options.passphrase ?? randomBytes(18).toString("base64url");
   const env = cleanEnv(
     pulumiEnv({
       ...process.env,
@@ -164,27 +194,11 @@ export async function createE2eStack(label: string): Promise<E2eStack> {
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     }),
   );
-  // A developer's own DATABASE_URL or PULUMI_CONFIG must not leak into the program.
+  // Config must come from the stack's file only, never from the caller's environment.
   delete env.PULUMI_CONFIG;
 
-  const pulumiCommand = await PulumiCommand.get({
-    root: dirname(cli.binDir),
-    skipVersionCheck: true,
-  });
-  const workspace = await LocalWorkspace.create({
-    workDir,
-    pulumiHome,
-    pulumiCommand,
-    envVars: env,
-    secretsProvider: "passphrase",
-  });
-
   const chunks: string[] = [];
-  let events: EngineEvent[] = [];
   const timings: EngineTiming[] = [];
-  const stackName = E2E_STACK;
-  const configFile = join(workDir, `Pulumi.${stackName}.yaml`);
-
   const timed = async <T>(op: string, run: () => Promise<T>): Promise<T> => {
     const started = Date.now();
     try {
@@ -195,66 +209,104 @@ export async function createE2eStack(label: string): Promise<E2eStack> {
       console.log(`[e2e:${label}] ${op}: ${seconds.toFixed(1)} s`);
     }
   };
+
+  const admin = new URL(services().postgres.adminUrl);
+  const project: E2eProject = {
+    label,
+    root,
+    workDir,
+    backendDir,
+    db,
+    env,
+    secretValues: [
+      db.password,
+      encodeURIComponent(db.password),
+      db.url,
+      passphrase,
+      decodeURIComponent(admin.password),
+    ],
+    timings,
+    captured: () => chunks.join("\n"),
+    record: (...more) => void chunks.push(...more),
+    timed,
+    cli: async (args, opts = {}) => {
+      const result = await timed(opts.op ?? `pulumi ${args[0]}`, () =>
+        spawnCli(cli.bin, args, workDir, env, opts.stdin),
+      );
+      chunks.push(result.stdout, result.stderr);
+      return result;
+    },
+    backendFiles: () => readTree(backendDir),
+    async dispose() {
+      const summary = timings.map((t) => `${t.op} ${t.seconds.toFixed(1)} s`).join(", ");
+      console.log(`[e2e:${label}] engine timings: ${summary}`);
+      await db.drop();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  return project;
+}
+
+/**
+ * An `E2eProject` plus the `local` stack, created through the Automation API
+ * with its config: stacks/Pulumi.local.yaml's keys, `databaseUrl` as a secret
+ * (through stdin, as `npm run local` does, never in argv) and `backup.endpoint`
+ * pointing at the harness S3.
+ */
+export async function createE2eStack(label: string): Promise<E2eStack> {
+  const project = await createE2eProject(label);
+  const { record: keep, timed } = project;
+  const cli = await ensurePulumiCli({ quiet: true });
+  const pulumiCommand = await PulumiCommand.get({
+    root: dirname(cli.binDir),
+    skipVersionCheck: true,
+  });
+  const workspace = await LocalWorkspace.create({
+    workDir: project.workDir,
+    pulumiHome: project.env.PULUMI_HOME,
+    pulumiCommand,
+    envVars: project.env,
+    secretsProvider: "passphrase",
+  });
+
+  let events: EngineEvent[] = [];
+  const stackName = E2E_STACK;
+  const configFile = join(project.workDir, `Pulumi.${stackName}.yaml`);
   const capture = () => {
     events = [];
     return {
-      onOutput: (s: string) => void chunks.push(s),
-      onError: (s: string) => void chunks.push(s),
+      onOutput: (s: string) => keep(s),
+      onError: (s: string) => keep(s),
       onEvent: (e: EngineEvent) => {
         events.push(e);
-        chunks.push(JSON.stringify(e));
+        keep(JSON.stringify(e));
       },
     };
   };
   const record = <T extends { stdout: string; stderr: string }>(result: T): T => {
-    chunks.push(result.stdout, result.stderr, JSON.stringify(result));
+    keep(result.stdout, result.stderr, JSON.stringify(result));
     return result;
   };
   const recordFailure = (err: unknown): never => {
-    chunks.push(String(err), JSON.stringify(err));
+    keep(String(err), JSON.stringify(err));
     throw err;
   };
 
-  const runCli = (args: string[], options: { stdin?: string; op?: string } = {}) =>
-    timed(options.op ?? `pulumi ${args[0]}`, () =>
-      spawnCli(cli.bin, args, workDir, env, options.stdin),
-    ).then((r) => {
-      chunks.push(r.stdout, r.stderr);
-      return r;
-    });
-
   const stack = await timed("stack init", () => Stack.create(stackName, workspace));
   seedConfig(configFile);
-  const setSecret = await runCli(["config", "set", "--secret", "databaseUrl", "-s", stackName], {
-    stdin: db.url,
-    op: "config set --secret databaseUrl",
-  });
+  const setSecret = await project.cli(
+    ["config", "set", "--secret", "databaseUrl", "-s", stackName],
+    { stdin: project.db.url, op: "config set --secret databaseUrl" },
+  );
   if (setSecret.code !== 0) throw new Error(`config set --secret failed:\n${setSecret.stderr}`);
   await stack.setConfig("backup.endpoint", { value: services().s3.endpoint }, true);
 
-  const admin = new URL(services().postgres.adminUrl);
-  const secretValues = [
-    db.password,
-    encodeURIComponent(db.password),
-    db.url,
-    passphrase,
-    decodeURIComponent(admin.password),
-  ];
-
   return {
-    label,
+    ...project,
     stackName,
-    root,
-    workDir,
-    backendDir,
     configFile,
-    db,
     stack,
-    env,
-    secretValues,
-    timings,
     lastEvents: () => events,
-    captured: () => chunks.join("\n"),
     preview: (opts) =>
       timed("preview", () =>
         stack.preview({ ...opts, ...QUIET, ...capture() }).then(record, recordFailure),
@@ -275,34 +327,28 @@ export async function createE2eStack(label: string): Promise<E2eStack> {
           .destroy({ ...opts, ...QUIET, ...NO_SECRETS, ...capture() })
           .then(record, recordFailure),
       ),
-    cli: runCli,
     async rlsResources() {
       const exported = await stack.exportStack();
       const resources = (exported.deployment as { resources?: StateResource[] }).resources ?? [];
       return new Map(
         resources
           .filter((r) => r.type === RLS_TABLE_TYPE)
-          .map((r) => [r.id ?? String(r.outputs?.schema) + "." + String(r.outputs?.table), r]),
+          .map((r) => [r.id ?? `${String(r.outputs?.schema)}.${String(r.outputs?.table)}`, r]),
       );
     },
     async storedExport() {
-      const result = await runCli(["stack", "export", "-s", stackName], { op: "stack export" });
+      const result = await project.cli(["stack", "export", "-s", stackName], {
+        op: "stack export",
+      });
       if (result.code !== 0) throw new Error(`pulumi stack export failed:\n${result.stderr}`);
       const parsed = JSON.parse(result.stdout) as { deployment: { resources?: StateResource[] } };
       return { text: result.stdout, resources: parsed.deployment.resources ?? [] };
-    },
-    backendFiles: () => readTree(backendDir),
-    async dispose() {
-      const summary = timings.map((t) => `${t.op} ${t.seconds.toFixed(1)} s`).join(", ");
-      console.log(`[e2e:${label}] engine timings: ${summary}`);
-      await db.drop();
-      rmSync(root, { recursive: true, force: true });
     },
   };
 }
 
 /** The repository's Pulumi.yaml, runnable from another directory. */
-function writeProject(workDir: string): void {
+function writeProject(workDir: string, stacksCopy: boolean): void {
   const project = parseYaml(readFileSync(join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as {
     main?: string;
     stackConfigDir?: string;
@@ -313,7 +359,13 @@ function writeProject(workDir: string): void {
   project.main = join(REPO_ROOT, project.main ?? "index.ts");
   if (project.runtime.options?.tsconfig)
     project.runtime.options.tsconfig = join(REPO_ROOT, project.runtime.options.tsconfig);
-  delete project.stackConfigDir;
+  if (stacksCopy && project.stackConfigDir) {
+    cpSync(join(REPO_ROOT, project.stackConfigDir), join(workDir, project.stackConfigDir), {
+      recursive: true,
+    });
+  } else {
+    delete project.stackConfigDir;
+  }
   writeFileSync(join(workDir, "Pulumi.yaml"), stringifyYaml(project));
 }
 

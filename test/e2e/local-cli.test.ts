@@ -1,0 +1,176 @@
+/**
+ * `npm run local` and `npm run local:down` through the CLI, command for
+ * command (scripts/lib/local-stack.ts `prepareLocalStack`, scripts/local.ts,
+ * scripts/local-down.ts), in a temp copy of the project that keeps
+ * `stackConfigDir: stacks` and the committed stack files, with the fixed local
+ * passphrase. The scripts' own paths (.local/, .state/) are constants, so the
+ * scripts themselves are not called: this runs their commands against a temp
+ * backend and a temp run-time config file instead.
+ *
+ * What it guards: the sequence works on a fresh backend, a second `up` is a
+ * no-op, and no step writes (or deletes) the committed stack file. Two
+ * commands differ from the scripts on purpose, because the scripts' versions
+ * fail (see the comments at each): `stack output` takes no --config-file, and
+ * `stack rm` needs --preserve-config.
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { LOCAL_PASSPHRASE, LOCAL_STACK } from "../../scripts/lib/local-stack";
+import { REPO_ROOT } from "../../scripts/lib/paths";
+import {
+  createE2eProject,
+  credentialUrls,
+  leakedSecrets,
+  rlsState,
+  type CliResult,
+  type E2eProject,
+} from "../support/engine";
+import { services } from "../support/services";
+import { stacksDirStatus } from "./guard";
+
+const STEP = { timeout: 300_000 };
+const STACK_FILE = `Pulumi.${LOCAL_STACK}.yaml`;
+
+let p: E2eProject;
+let stacksBefore: string;
+/** The stack file as committed; the project's stacks/ copy must stay byte-identical. */
+let committed: string;
+let stackFileCopy: string;
+/** The run-time config (`.local/Pulumi.local.yaml` for `npm run local`). */
+let runtimeConfig: string;
+
+function target(): string[] {
+  return ["-s", LOCAL_STACK, "--config-file", runtimeConfig];
+}
+
+function expectOk(result: CliResult, what: string): void {
+  // stderr only: it carries the engine's error, and it is checked for secrets below.
+  expect(result.code, `${what} failed:\n${result.stderr.slice(-2000)}`).toBe(0);
+}
+
+beforeAll(async () => {
+  stacksBefore = stacksDirStatus();
+  p = await createE2eProject("localcli", { stacksCopy: true, passphrase: LOCAL_PASSPHRASE });
+  committed = readFileSync(join(REPO_ROOT, "stacks", STACK_FILE), "utf8");
+  stackFileCopy = join(p.workDir, "stacks", STACK_FILE);
+  runtimeConfig = join(p.root, "local-dir", STACK_FILE);
+}, 300_000);
+
+afterAll(async () => {
+  await p?.dispose();
+});
+
+describe("npm run local's commands on a fresh backend", () => {
+  it(
+    "prepare: select --create, copy the stack file, set the secret and the endpoint",
+    STEP,
+    async () => {
+      expectOk(
+        await p.cli([
+          "stack",
+          "select",
+          LOCAL_STACK,
+          "--create",
+          "--secrets-provider",
+          "passphrase",
+        ]),
+        "stack select --create",
+      );
+      mkdirSync(join(p.root, "local-dir"), { recursive: true });
+      copyFileSync(stackFileCopy, runtimeConfig);
+      expectOk(
+        await p.cli(["config", "set", "--secret", "databaseUrl", ...target()], {
+          stdin: p.db.url,
+          op: "config set --secret databaseUrl",
+        }),
+        "config set --secret",
+      );
+      expectOk(
+        await p.cli([
+          "config",
+          "set",
+          "--path",
+          "backup.endpoint",
+          services().s3.endpoint,
+          ...target(),
+        ]),
+        "config set --path backup.endpoint",
+      );
+      const runtime = parseYaml(readFileSync(runtimeConfig, "utf8")) as {
+        config: Record<string, unknown>;
+      };
+      expect(runtime.config["runbooks:databaseUrl"]).toEqual({
+        secure: expect.stringMatching(/^v1:/),
+      });
+      expect(runtime.config["runbooks:backup"]).toMatchObject({ endpoint: services().s3.endpoint });
+      expect(readFileSync(stackFileCopy, "utf8")).toBe(committed);
+    },
+  );
+
+  it("up applies RLS; a second up is a no-op; stack output works", STEP, async () => {
+    expectOk(await p.cli(["up", "--yes", "--skip-preview", ...target()], { op: "up" }), "up");
+    const live = await rlsState(p.db);
+    for (const table of [
+      "agents",
+      "plans",
+      "projects",
+      "tenant_members",
+      "tenants",
+      "user_preferences",
+    ])
+      expect(live[table], table).toMatchObject({ enabled: true, forced: true });
+
+    expectOk(
+      await p.cli(["up", "--yes", "--skip-preview", "--expect-no-changes", ...target()], {
+        op: "up --expect-no-changes",
+      }),
+      "second up",
+    );
+    // Not `...target()` as scripts/local.ts passes: `stack output` has no
+    // --config-file flag ("unknown flag"), and it needs no config anyway.
+    const out = await p.cli(["stack", "output", "--json", "-s", LOCAL_STACK], {
+      op: "stack output",
+    });
+    expectOk(out, "stack output");
+    const outputs = JSON.parse(out.stdout) as { rls?: { tables?: string[] } };
+    expect(outputs.rls?.tables).toHaveLength(6);
+    expect(readFileSync(stackFileCopy, "utf8")).toBe(committed);
+  });
+
+  it(
+    "local:down --purge: destroy, then stack rm --preserve-config, keeps the stack file",
+    STEP,
+    async () => {
+      expectOk(
+        await p.cli(["destroy", "--yes", "--skip-preview", ...target()], { op: "destroy" }),
+        "destroy",
+      );
+      const live = await rlsState(p.db);
+      expect(Object.values(live).every((t) => t.policies.length === 0)).toBe(true);
+      // scripts/local-down.ts --purge runs `stack rm --yes -s local`, which also
+      // deletes stackConfigDir's Pulumi.local.yaml, the committed file; only
+      // --preserve-config keeps it.
+      expectOk(
+        await p.cli(["stack", "rm", "--yes", "--preserve-config", "-s", LOCAL_STACK], {
+          op: "stack rm",
+        }),
+        "stack rm",
+      );
+      expect(existsSync(stackFileCopy), "stack rm deleted stacks/Pulumi.local.yaml").toBe(true);
+      expect(readFileSync(stackFileCopy, "utf8")).toBe(committed);
+    },
+  );
+
+  it("printed no secret", () => {
+    const output = p.captured();
+    expect(output).toMatch(/runbooks-rls-public-tenants/);
+    expect(leakedSecrets(output, p.secretValues)).toEqual([]);
+    expect(credentialUrls(output)).toEqual([]);
+  });
+
+  it("never touched the committed stack files", () => {
+    expect(stacksDirStatus()).toBe(stacksBefore);
+  });
+});
