@@ -14,23 +14,22 @@
  *  4. run the plan, read the result and check it converged;
  *  5. COMMIT. Any error anywhere rolls the whole table back.
  */
-import type { LiveTableState } from "./catalog";
-import { readTable } from "./catalog";
+import { readTable, tableStateSqlFor, toLiveTableState, type LiveTableState } from "./catalog";
 import {
   PostgresError,
   isRetryable,
   sleep,
   withConnection,
-  withTransaction,
   type PgTarget,
   type Queryable,
 } from "./client";
 import {
   planTable,
-  stepsToSql,
+  stepsToStatements,
   type DesiredPolicy,
   type DesiredTable,
   type NormalizedExpressions,
+  type Statement,
   type Step,
 } from "./diff";
 import type { PolicySpec } from "./model";
@@ -40,7 +39,6 @@ import {
   lockTableSql,
   lockTimeoutSql,
   qualifiedTable,
-  quoteIdent,
 } from "./sql";
 
 export interface LockOptions {
@@ -108,9 +106,16 @@ export async function withLockRetries<T>(
   const maxAttempts = options.lockRetries + 1;
   for (let n = 1; ; n++) {
     try {
-      const result = await withTransaction(target(connectionString), context, async (client) => {
-        await client.query(lockTimeoutSql(options.lockTimeoutSeconds));
-        return attempt(client);
+      const result = await withConnection(target(connectionString), context, async (client) => {
+        const tx = lazyTransaction(client, `BEGIN; ${lockTimeoutSql(options.lockTimeoutSeconds)}`);
+        try {
+          const value = await attempt(tx);
+          if (tx.begun()) await client.query("COMMIT");
+          return value;
+        } catch (error) {
+          if (tx.begun()) await client.query("ROLLBACK").catch(() => undefined);
+          throw error;
+        }
       });
       return { result, attempts: n };
     } catch (error) {
@@ -127,6 +132,152 @@ export async function withLockRetries<T>(
       await sleep(backoffMs(n));
     }
   }
+}
+
+/**
+ * A client whose first statement carries `BEGIN; SET LOCAL lock_timeout …` in
+ * the same simple-protocol round trip: one round trip fewer per table, which
+ * is a tenth of the work when a table's whole change is three of them.
+ */
+function lazyTransaction(client: Queryable, begin: string): Queryable & { begun(): boolean } {
+  let begun = false;
+  return {
+    begun: () => begun,
+    async query(text: string, values?: unknown[]) {
+      if (begun) return client.query(text, values);
+      begun = true;
+      if (values !== undefined && values.length > 0) {
+        await client.query(begin);
+        return client.query(text, values);
+      }
+      const rest = resultsOf(await client.query(`${begin};\n${text}`)).slice(2);
+      return (rest.length === 1 ? rest[0] : rest) as Awaited<ReturnType<Queryable["query"]>>;
+    },
+  };
+}
+
+type MultiResult = { rows: unknown[] }[];
+
+/** Results of a simple-protocol query: an array when it held several statements. */
+function resultsOf(result: unknown): MultiResult {
+  return (Array.isArray(result) ? result : [result]) as MultiResult;
+}
+
+type TableStateRow = Parameters<typeof toLiveTableState>[0];
+
+/**
+ * LOCK TABLE and read its state in one round trip. Every policy DDL takes
+ * ACCESS EXCLUSIVE anyway; taking it first means the state we plan from
+ * cannot move, and the wait is bounded by lock_timeout.
+ */
+async function lockAndRead(
+  client: Queryable,
+  t: { schema: string; table: string },
+): Promise<LiveTableState> {
+  try {
+    const results = resultsOf(await client.query(`${lockTableSql(t)};\n${tableStateSqlFor(t)}`));
+    return toLiveTableState(results[results.length - 1]!.rows[0] as TableStateRow);
+  } catch (error) {
+    if (error instanceof PostgresError && error.code === "42P01") throw new TableMissingError(t);
+    throw error;
+  }
+}
+
+/**
+ * The plan's statements and the read-back in one round trip. Postgres runs a
+ * multi-statement query inside our transaction; on error, the position it
+ * reports says which statement (and so which step) failed.
+ */
+async function runPlan(
+  client: Queryable,
+  t: { schema: string; table: string },
+  statements: Statement[],
+): Promise<LiveTableState> {
+  const texts = [...statements.map((s) => s.sql), tableStateSqlFor(t)];
+  const separator = ";\n";
+  try {
+    const results = resultsOf(await client.query(texts.join(separator)));
+    return toLiveTableState(results[results.length - 1]!.rows[0] as TableStateRow);
+  } catch (error) {
+    if (!(error instanceof PostgresError)) throw error;
+    const failing =
+      error.position !== undefined ? statementAt(texts, separator, error.position - 1) : undefined;
+    const step = failing !== undefined ? statements[failing] : undefined;
+    if (!step) throw new UnattributedPlanError(error, statements);
+    throw new PostgresError(
+      `${t.schema}.${t.table}: ${step.purpose}: ${error.message}\n  statement: ${step.sql}`,
+      error.code,
+      error.context,
+      error.position,
+    );
+  }
+}
+
+/** A plan failed and Postgres gave no position (CREATE POLICY errors carry none). */
+class UnattributedPlanError extends Error {
+  constructor(
+    override readonly cause: PostgresError,
+    readonly statements: Statement[],
+  ) {
+    super(cause.message);
+    this.name = "UnattributedPlanError";
+  }
+}
+
+/**
+ * Find which statement of a failed plan is at fault by replaying it one
+ * statement at a time in a transaction that is always rolled back.
+ * Only the error path pays for this.
+ */
+async function attributeFailure(
+  connectionString: string,
+  t: { schema: string; table: string },
+  failure: UnattributedPlanError,
+  options: LockOptions,
+): Promise<PostgresError> {
+  const culprit = await withConnection(
+    target(connectionString),
+    `diagnose RLS on ${t.schema}.${t.table}`,
+    async (client) => {
+      await client.query(`BEGIN; ${lockTimeoutSql(options.lockTimeoutSeconds)}`);
+      try {
+        for (const statement of failure.statements) {
+          try {
+            await client.query(statement.sql);
+          } catch {
+            return statement;
+          }
+        }
+        return undefined;
+      } finally {
+        await client.query("ROLLBACK");
+      }
+    },
+  ).catch(() => undefined);
+  const { cause } = failure;
+  const detail = culprit
+    ? `${culprit.purpose}: ${cause.message}\n  statement: ${culprit.sql}`
+    : `${cause.message}\n  while running: ${[...new Set(failure.statements.map((s) => s.purpose))].join("; ")}`;
+  return new PostgresError(
+    `${t.schema}.${t.table}: ${detail}`,
+    cause.code,
+    cause.context,
+    cause.position,
+  );
+}
+
+/** Index of the statement containing a 0-based character offset of the joined text. */
+export function statementAt(
+  texts: readonly string[],
+  separator: string,
+  offset: number,
+): number | undefined {
+  let start = 0;
+  for (const [i, text] of texts.entries()) {
+    if (offset < start + text.length) return offset >= start ? i : undefined;
+    start += text.length + separator.length;
+  }
+  return undefined;
 }
 
 /** Who holds locks on the table right now, without their query text (it may hold literals). */
@@ -214,7 +365,7 @@ async function normalize(
       await runStatement(
         client,
         createPolicySql(t, { ...p, name: `${NORMALIZE_PREFIX}${i}` }),
-        `check policy ${p.name}`,
+        `policy ${p.name} (a trial CREATE POLICY, rolled back, to normalize its expressions)`,
       );
     }
     const { rows } = await client.query(
@@ -294,38 +445,46 @@ export async function applyTable(
   options: LockOptions,
 ): Promise<ApplyResult> {
   const name = `${desired.schema}.${desired.table}`;
-  const { result, attempts } = await withLockRetries(
+  const run = withLockRetries(
     connectionString,
     desired,
     `apply RLS on ${name}`,
     options,
     async (client) => {
-      let live = await readTable(client, desired);
-      if (!live.exists) throw new TableMissingError(desired);
       let policies = knownNormalizations(desired.policies, previous);
-      let steps = planTable({ ...desired, policies }, live);
-      if (steps.length === 0) return { live, steps, statements: [] as string[] };
-
-      await client.query(lockTableSql(desired));
-      live = await readTable(client, desired);
+      if (previous) {
+        // An update usually changes nothing (new provider code, a rotated password):
+        // find out without taking the lock, so a running backup does not stall it.
+        const unlocked = await readTable(client, desired);
+        if (!unlocked.exists) throw new TableMissingError(desired);
+        if (planTable({ ...desired, policies }, unlocked).length === 0) {
+          return { live: unlocked, steps: [] as Step[], statements: [] as string[] };
+        }
+      }
+      const live = await lockAndRead(client, desired);
+      if (!live.exists) throw new TableMissingError(desired);
       const normalized = await normalize(client, desired, needingNormalization(policies, live));
       policies = policies.map((p) =>
         normalized.has(p.name) ? { ...p, normalized: normalized.get(p.name) } : p,
       );
-      steps = planTable({ ...desired, policies }, live);
-      const statements = stepsToSql(desired, steps);
-      for (const [i, sql] of statements.entries())
-        await runStatement(client, sql, `${name} step ${i + 1}/${statements.length}`);
-      const after = await readTable(client, desired);
+      const steps = planTable({ ...desired, policies }, live);
+      if (steps.length === 0) return { live, steps, statements: [] as string[] };
+      const statements = stepsToStatements(desired, steps);
+      const after = await runPlan(client, desired, statements);
       const problems = convergenceProblems({ ...desired, policies }, after);
       if (problems.length > 0) {
         throw new Error(
           `${name} did not converge after applying (${problems.join("; ")}); rolled back, nothing was changed`,
         );
       }
-      return { live: after, steps, statements };
+      return { live: after, steps, statements: statements.map((s) => s.sql) };
     },
   );
+  const { result, attempts } = await run.catch(async (error: unknown) => {
+    throw error instanceof UnattributedPlanError
+      ? await attributeFailure(connectionString, desired, error, options)
+      : error;
+  });
   return { ...result, attempts };
 }
 
@@ -339,25 +498,29 @@ export async function dropManagedPolicies(
   names: readonly string[],
   options: LockOptions,
 ): Promise<{ dropped: string[]; attempts: number }> {
-  const { result, attempts } = await withLockRetries(
+  const run = withLockRetries(
     connectionString,
     t,
     `remove RLS policies from ${t.schema}.${t.table}`,
     options,
     async (client) => {
-      const live = await readTable(client, t);
-      if (!live.exists) return [];
+      const unlocked = await readTable(client, t);
+      if (!unlocked.policies.some((p) => names.includes(p.name))) return [];
+      const live = await lockAndRead(client, t);
       const present = live.policies.map((p) => p.name).filter((n) => names.includes(n));
-      if (present.length === 0) return [];
-      await client.query(lockTableSql(t));
-      for (const policyName of present)
-        await runStatement(
+      if (present.length > 0)
+        await runPlan(
           client,
-          dropPolicySql(t, policyName),
-          `drop policy ${quoteIdent(policyName)}`,
+          t,
+          present.map((n) => ({ sql: dropPolicySql(t, n), purpose: `drop policy ${n}` })),
         );
       return present;
     },
   );
+  const { result, attempts } = await run.catch(async (error: unknown) => {
+    throw error instanceof UnattributedPlanError
+      ? await attributeFailure(connectionString, t, error, options)
+      : error;
+  });
   return { dropped: result, attempts };
 }

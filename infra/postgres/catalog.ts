@@ -8,7 +8,7 @@
  *   which `read` (refresh) shares across all resources of a provider process.
  */
 import type { Queryable } from "./client";
-import { byCodePoint, type RlsCommand, type RlsMode } from "./model";
+import { byCodePoint, quoteLiteral, type RlsCommand, type RlsMode } from "./model";
 import { COMMAND_BY_POLCMD } from "./sql";
 
 /** A policy as Postgres has it. Expressions are pg_get_expr output. */
@@ -62,6 +62,27 @@ select c.relrowsecurity as enabled, c.relforcerowsecurity as force, ${POLICY_JSO
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
 where n.nspname = $1 and c.relname = $2 and c.relkind in ('r', 'p')`;
 
+/**
+ * The same query with the names inlined as literals, so it can ride in one
+ * simple-protocol round trip after LOCK TABLE or after a batch of DDL.
+ */
+export function tableStateSqlFor(t: { schema: string; table: string }): string {
+  return TABLE_STATE_SQL.replace("$1", quoteLiteral(t.schema)).replace("$2", quoteLiteral(t.table));
+}
+
+/** Map a TABLE_STATE_SQL result row (or its absence) to the live state. */
+export function toLiveTableState(
+  row: { enabled: boolean; force: boolean; policies: PolicyRow[] } | undefined,
+): LiveTableState {
+  if (!row) return MISSING_TABLE;
+  return {
+    exists: true,
+    enabled: row.enabled,
+    force: row.force,
+    policies: toLivePolicies(row.policies),
+  };
+}
+
 /** Every ordinary or partitioned table in the schemas, with its policies. */
 export const CATALOG_SNAPSHOT_SQL = `/* ${SNAPSHOT_MARKER} */
 select n.nspname as schema, c.relname as table, c.relrowsecurity as enabled, c.relforcerowsecurity as force,
@@ -69,7 +90,7 @@ select n.nspname as schema, c.relname as table, c.relrowsecurity as enabled, c.r
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
 where n.nspname = any($1::text[]) and c.relkind in ('r', 'p')`;
 
-interface PolicyRow {
+export interface PolicyRow {
   name: string;
   polcmd: string;
   permissive: boolean;
@@ -96,15 +117,9 @@ export async function readTable(
   client: Queryable,
   t: { schema: string; table: string },
 ): Promise<LiveTableState> {
-  const { rows } = await client.query(TABLE_STATE_SQL, [t.schema, t.table]);
-  const row = rows[0] as { enabled: boolean; force: boolean; policies: PolicyRow[] } | undefined;
-  if (!row) return MISSING_TABLE;
-  return {
-    exists: true,
-    enabled: row.enabled,
-    force: row.force,
-    policies: toLivePolicies(row.policies),
-  };
+  // Literal names, no parameters: a simple-protocol query can share a round trip with BEGIN.
+  const { rows } = await client.query(tableStateSqlFor(t));
+  return toLiveTableState(rows[0] as Parameters<typeof toLiveTableState>[0]);
 }
 
 /** `schema.table` → live state, for every table in the schemas. */

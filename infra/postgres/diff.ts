@@ -50,10 +50,6 @@ export type Step =
   | { kind: "rowSecurity"; enabled: boolean }
   | { kind: "forceRowSecurity"; force: boolean };
 
-export function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function sameRoles(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && [...a].sort().every((r, i) => r === [...b].sort()[i]);
 }
@@ -160,35 +156,52 @@ function stripNormalized(d: DesiredPolicy): PolicySpec {
   return spec;
 }
 
-/** SQL for the steps, in order. A replace is a drop and a create. */
-export function stepsToSql(t: { schema: string; table: string }, steps: readonly Step[]): string[] {
-  const out: string[] = [];
+/** One statement and the step it belongs to, so an error can say which change failed. */
+export interface Statement {
+  sql: string;
+  purpose: string;
+}
+
+/** Statements for the steps, in order. A replace is a drop and a create. */
+export function stepsToStatements(
+  t: { schema: string; table: string },
+  steps: readonly Step[],
+): Statement[] {
+  const out: Statement[] = [];
   for (const step of steps) {
+    const purpose = describeStep(step);
+    const add = (sql: string) => out.push({ sql, purpose });
     switch (step.kind) {
       case "drop":
-        out.push(dropPolicySql(t, step.name));
+        add(dropPolicySql(t, step.name));
         break;
       case "rename":
-        out.push(renamePolicySql(t, step.from, step.to));
+        add(renamePolicySql(t, step.from, step.to));
         break;
       case "replace":
-        out.push(dropPolicySql(t, step.from), createPolicySql(t, step.policy));
+        add(dropPolicySql(t, step.from));
+        add(createPolicySql(t, step.policy));
         break;
       case "alter":
-        out.push(alterPolicySql(t, step.name, step));
+        add(alterPolicySql(t, step.name, step));
         break;
       case "create":
-        out.push(createPolicySql(t, step.policy));
+        add(createPolicySql(t, step.policy));
         break;
       case "rowSecurity":
-        out.push(rowSecuritySql(t, step.enabled));
+        add(rowSecuritySql(t, step.enabled));
         break;
       case "forceRowSecurity":
-        out.push(forceRowSecuritySql(t, step.force));
+        add(forceRowSecuritySql(t, step.force));
         break;
     }
   }
   return out;
+}
+
+/** SQL for the steps, in order. */
+export function stepsToSql(t: { schema: string; table: string }, steps: readonly Step[]): string[] {
+  return stepsToStatements(t, steps).map((s) => s.sql);
 }
 
 /** One line per step, for logs and the provider's error messages. */

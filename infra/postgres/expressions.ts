@@ -46,48 +46,119 @@ function byteToCharOffset(text: string, byteOffset: number): number {
   return Buffer.from(text, "utf8").subarray(0, Math.max(0, byteOffset)).toString("utf8").length;
 }
 
-/** undefined when `expression` is exactly one valid SQL expression. */
-export async function checkExpression(expression: string): Promise<ExpressionProblem | undefined> {
-  if (expression.trim().length === 0) return { message: "the expression is empty", offset: 0 };
+/** Everything check, the lints and the SQL generation need to know about one expression. */
+export interface ExpressionAnalysis {
+  /** Set when the string is not exactly one valid SQL expression. */
+  problem?: ExpressionProblem;
+  /** auth.* calls Postgres would evaluate per row. */
+  unwrapped: UnwrappedAuthCall[];
+  /** The expression with those calls wrapped as `(select …)`, or unchanged. */
+  wrapped: string;
+}
+
+const MAX_CACHED = 5_000;
+
+/**
+ * Analyze with one scan and one parse, memoized per process: the helpers
+ * write the same expression on every table, and the engine calls check in
+ * preview and again in up.
+ */
+export async function analyzeExpression(expression: string): Promise<ExpressionAnalysis> {
+  const holder = globalThis as unknown as {
+    __runbooksExpressionCache?: Map<string, Promise<ExpressionAnalysis>>;
+  };
+  if (!holder.__runbooksExpressionCache) holder.__runbooksExpressionCache = new Map();
+  const cache = holder.__runbooksExpressionCache;
+  const known = cache.get(expression);
+  if (known) return known;
+  if (cache.size >= MAX_CACHED) cache.clear();
+  const analysis = analyzeUncached(expression, true);
+  cache.set(expression, analysis);
+  return analysis;
+}
+
+async function analyzeUncached(expression: string, rewrite: boolean): Promise<ExpressionAnalysis> {
+  const unchanged = (problem?: ExpressionProblem): ExpressionAnalysis => ({
+    problem,
+    unwrapped: [],
+    wrapped: expression,
+  });
+  if (expression.trim().length === 0)
+    return unchanged({ message: "the expression is empty", offset: 0 });
   const p = parser();
   const scanned = await p.scan(expression);
-  if (scanned.error) {
-    // Error positions come in characters, as Postgres reports them; token offsets are bytes.
-    return { message: scanned.error.message, offset: scanned.error.position };
-  }
+  // Error positions come in characters, as Postgres reports them; token offsets are bytes.
+  if (scanned.error)
+    return unchanged({ message: scanned.error.message, offset: scanned.error.position });
   let depth = 0;
   for (const token of scanned.tokens) {
     if (token.text === ";") {
-      return {
+      return unchanged({
         message: "a policy expression cannot contain ';'",
         offset: byteToCharOffset(expression, token.start),
-      };
+      });
     }
     if (token.text === "(") depth++;
-    if (token.text === ")") {
-      depth--;
-      if (depth < 0) {
-        return {
-          message: "unbalanced ')': the expression closes a parenthesis it did not open",
-          offset: byteToCharOffset(expression, token.start),
-        };
-      }
+    if (token.text === ")" && --depth < 0) {
+      return unchanged({
+        message: "unbalanced ')': the expression closes a parenthesis it did not open",
+        offset: byteToCharOffset(expression, token.start),
+      });
     }
   }
   if (depth > 0)
-    return { message: "unbalanced '(': a parenthesis is never closed", offset: expression.length };
-  const wrapped = `${PREFIX}${expression}${SUFFIX}`;
-  const parsed = await p.parse(wrapped);
+    return unchanged({
+      message: "unbalanced '(': a parenthesis is never closed",
+      offset: expression.length,
+    });
+  const parsed = await p.parse(`${PREFIX}${expression}${SUFFIX}`);
   if (parsed.error) {
-    const inExpression = parsed.error.position - PREFIX.length;
-    const offset = Math.min(Math.max(0, inExpression), expression.length);
-    return { message: parsed.error.message, offset };
+    const offset = Math.min(Math.max(0, parsed.error.position - PREFIX.length), expression.length);
+    return unchanged({ message: parsed.error.message, offset });
   }
-  const statements = parsed.tree.stmts ?? [];
-  if (statements.length !== 1) {
-    return { message: "the expression must be a single SQL expression", offset: 0 };
+  if ((parsed.tree.stmts ?? []).length !== 1)
+    return unchanged({ message: "the expression must be a single SQL expression", offset: 0 });
+
+  // PREFIX is ASCII, so a location in the wrapped text minus its length is a byte offset in the expression.
+  const calls = collectAuthCalls(parsed.tree)
+    .filter((c) => !c.wrapped)
+    .map((c) => ({ name: c.name, byte: c.location - PREFIX.length }));
+  const unwrapped = calls.map((c) => ({
+    call: c.name,
+    offset: byteToCharOffset(expression, c.byte),
+  }));
+  if (calls.length === 0 || !rewrite) return { unwrapped, wrapped: expression };
+
+  const spans: { start: number; end: number }[] = [];
+  for (const call of calls) {
+    // The call is `auth . name ( )`: five tokens from its location, ending at `)`.
+    const first = scanned.tokens.findIndex((t) => t.start === call.byte);
+    const close = scanned.tokens[first + 4];
+    if (first < 0 || close === undefined || close.text !== ")")
+      return { unwrapped, wrapped: expression };
+    spans.push({ start: call.byte, end: close.end });
   }
-  return undefined;
+  let out = Buffer.from(expression, "utf8");
+  for (const span of spans.sort((x, y) => y.start - x.start)) {
+    const inner = out.subarray(span.start, span.end).toString("utf8");
+    out = Buffer.concat([
+      out.subarray(0, span.start),
+      Buffer.from(`(select ${inner})`, "utf8"),
+      out.subarray(span.end),
+    ]);
+  }
+  const rewritten = out.toString("utf8");
+  // Keep the rewrite only if it parses and really wraps everything (a FROM item without alias would not).
+  const again = await analyzeUncached(rewritten, false);
+  return {
+    unwrapped,
+    wrapped: again.problem === undefined && again.unwrapped.length === 0 ? rewritten : expression,
+  };
+}
+
+/** undefined when `expression` is exactly one valid SQL expression. */
+export async function checkExpression(expression: string): Promise<ExpressionProblem | undefined> {
+  return (await analyzeExpression(expression)).problem;
 }
 
 /** A call of an `auth` helper that Postgres evaluates for every row. */
@@ -178,54 +249,26 @@ function collectAuthCalls(tree: unknown): { name: string; location: number; wrap
   return found;
 }
 
-async function parseWrapped(expression: string) {
-  const wrapped = `${PREFIX}${expression}${SUFFIX}`;
-  const parsed = await parser().parse(wrapped);
-  if (parsed.error)
-    throw new Error(describeProblem(expression, { message: parsed.error.message, offset: 0 }));
-  return { wrapped, tree: parsed.tree };
+function assertParses(expression: string, analysis: ExpressionAnalysis): void {
+  if (analysis.problem) throw new Error(describeProblem(expression, analysis.problem));
 }
 
 /** Calls of `auth.uid()`, `auth.jwt()`, `auth.role()` that are not wrapped in a scalar `(select …)`. */
 export async function findUnwrappedAuthCalls(expression: string): Promise<UnwrappedAuthCall[]> {
-  const { wrapped, tree } = await parseWrapped(expression);
-  return collectAuthCalls(tree)
-    .filter((c) => !c.wrapped)
-    .map((c) => ({ call: c.name, offset: byteToCharOffset(wrapped, c.location) - PREFIX.length }));
+  const analysis = await analyzeExpression(expression);
+  assertParses(expression, analysis);
+  return analysis.unwrapped;
 }
 
 /**
- * Rewrite every unwrapped `auth.x()` call as `(select auth.x())`. The result
- * is parsed again; if the rewrite would not parse (a call used as a FROM item
- * without an alias, say) the expression is returned unchanged and the lint
- * reports it instead.
+ * Rewrite every unwrapped `auth.x()` call as `(select auth.x())`. If the
+ * rewrite would not parse (a call used as a FROM item without an alias, say)
+ * the expression is returned unchanged and the lint reports it instead.
  */
 export async function wrapAuthCalls(expression: string): Promise<string> {
-  const { wrapped, tree } = await parseWrapped(expression);
-  const calls = collectAuthCalls(tree).filter((c) => !c.wrapped);
-  if (calls.length === 0) return expression;
-  const scanned = await parser().scan(wrapped);
-  if (scanned.error) return expression;
-  const bytes = Buffer.from(wrapped, "utf8");
-  const spans: { start: number; end: number }[] = [];
-  for (const call of calls) {
-    // The call is `auth . name ( )`: five tokens from its location, ending at `)`.
-    const first = scanned.tokens.findIndex((t) => t.start === call.location);
-    const close = scanned.tokens[first + 4];
-    if (first < 0 || close === undefined || close.text !== ")") return expression;
-    spans.push({ start: call.location, end: close.end });
-  }
-  let out = bytes;
-  for (const span of spans.sort((a, b) => b.start - a.start)) {
-    const inner = out.subarray(span.start, span.end).toString("utf8");
-    out = Buffer.concat([
-      out.subarray(0, span.start),
-      Buffer.from(`(select ${inner})`, "utf8"),
-      out.subarray(span.end),
-    ]);
-  }
-  const rewritten = out.toString("utf8").slice(PREFIX.length, -SUFFIX.length);
-  return (await checkExpression(rewritten)) === undefined ? rewritten : expression;
+  const analysis = await analyzeExpression(expression);
+  assertParses(expression, analysis);
+  return analysis.wrapped;
 }
 
 /** Is `name` a valid unquoted-or-quoted Postgres identifier we accept (≤ 63 bytes, printable)? */

@@ -113,9 +113,13 @@ export function byCodePoint(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** A SQL string literal. */
+/**
+ * A SQL string literal. With a backslash present it uses the E'' form, which
+ * means the same whatever the server's standard_conforming_strings says.
+ */
 export function quoteLiteral(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
+  const quoted = value.replace(/'/g, "''");
+  return value.includes("\\") ? `E'${quoted.replace(/\\/g, "\\\\")}'` : `'${quoted}'`;
 }
 
 /** `(select auth.jwt()) -> 'a' ->> 'b'` for the claim path `a.b`. */

@@ -27,7 +27,7 @@ import {
 } from "./catalog";
 import { connectionKey, withConnection } from "./client";
 import { declaredChanges, describeDrift } from "./diff";
-import { checkExpression, describeProblem, identifierProblem, wrapAuthCalls } from "./expressions";
+import { analyzeExpression, describeProblem, identifierProblem } from "./expressions";
 import { RLS_COMMANDS, RLS_MODES, type PolicySpec, type RlsCommand } from "./model";
 import { allowedClauses } from "./sql";
 
@@ -205,15 +205,15 @@ export async function checkInputs(
         );
         continue;
       }
-      const problem = await checkExpression(value);
-      if (problem) {
+      const analysis = await analyzeExpression(value);
+      if (analysis.problem) {
         fail(
           `${at}.${clause}`,
-          `policy '${name}' ${label} does not parse: ${describeProblem(value, problem)}`,
+          `policy '${name}' ${label} does not parse: ${describeProblem(value, analysis.problem)}`,
         );
         continue;
       }
-      expressions[clause] = await wrapAuthCalls(value);
+      expressions[clause] = analysis.wrapped;
     }
     if (
       expressions.using === null &&

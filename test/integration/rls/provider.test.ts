@@ -88,6 +88,30 @@ describe("create", () => {
   });
 });
 
+describe("names that need quoting", () => {
+  it("applies, reads and drops policies on a table whose name has a quote, a backslash and a capital", async () => {
+    await db.sql(`create table public."We'ird\\Name" (id int primary key, tenant_id uuid)`);
+    const spec = declareTable({
+      table: "We'ird\\Name",
+      policies: [
+        {
+          name: 'Odd "name"',
+          command: "SELECT",
+          roles: ["authenticated"],
+          using: "tenant_id is not null",
+        },
+      ],
+    });
+    const provider = freshProvider();
+    const { outs } = await createTable(provider, inputsFor(spec, db.url));
+    expect(outs.live.policies.map((p) => p.name)).toEqual(['Odd "name"']);
+    const read = await freshProvider().read!(`public.We'ird\\Name`, outs);
+    expect((read.props as RlsTableOutputs).drift).toEqual([]);
+    await provider.delete!(`public.We'ird\\Name`, outs);
+    expect(await livePolicies(db, "We'ird\\Name")).toEqual([]);
+  });
+});
+
 describe("no-op", () => {
   it("diff reports no change for the same declaration, and an apply of it issues no DDL and takes no lock", async () => {
     const spec = declareTable({ table: "tenant_members", tenant: { column: "tenant_id" } });
@@ -223,7 +247,42 @@ describe("update", () => {
     });
     const { provider, outs } = await freshTable("atomic_me", base);
     const before = await livePolicies(db, "atomic_me");
-    // Command change forces drop + create; the create fails because the column does not exist.
+    // The plan drops p (no longer declared) and then creates q, which fails: the column does not exist.
+    const broken = {
+      ...base,
+      policies: [
+        policy({
+          name: "q",
+          command: "SELECT",
+          roles: ["authenticated"],
+          using: "no_such_column = 1",
+        }),
+      ],
+    };
+    const news = await checked(provider, inputsFor(broken, db.url), outs);
+    const error = await provider.update!("public.atomic_me", outs, news).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    // The error names the table, the step and the statement that failed…
+    expect(error?.message).toMatch(
+      /^public\.atomic_me: create policy q: .*column "no_such_column" does not exist/,
+    );
+    expect(error?.message).toContain('statement: CREATE POLICY "q" ON "public"."atomic_me"');
+    // …and the drop that ran before it was rolled back with it.
+    expect(await livePolicies(db, "atomic_me")).toEqual(before);
+    expect(await rlsFlags(db, "atomic_me")).toEqual({ enabled: true, forced: true });
+  });
+
+  it("a bad expression for an existing policy fails while normalizing, before any change", async () => {
+    const base = declareTable({
+      table: "atomic_too",
+      policies: [
+        { name: "p", command: "ALL", roles: ["authenticated"], using: "tenant_id is not null" },
+      ],
+    });
+    const { provider, outs } = await freshTable("atomic_too", base);
+    const before = await livePolicies(db, "atomic_too");
     const broken = {
       ...base,
       policies: [
@@ -236,11 +295,10 @@ describe("update", () => {
       ],
     };
     const news = await checked(provider, inputsFor(broken, db.url), outs);
-    await expect(provider.update!("public.atomic_me", outs, news)).rejects.toThrow(
-      /column "no_such_column" does not exist/,
+    await expect(provider.update!("public.atomic_too", outs, news)).rejects.toThrow(
+      /^policy p \(a trial CREATE POLICY, rolled back, to normalize its expressions\): .*column "no_such_column" does not exist/,
     );
-    expect(await livePolicies(db, "atomic_me")).toEqual(before);
-    expect(await rlsFlags(db, "atomic_me")).toEqual({ enabled: true, forced: true });
+    expect(await livePolicies(db, "atomic_too")).toEqual(before);
   });
 
   it("renames a policy in place with ALTER POLICY … RENAME (same oid)", async () => {

@@ -207,3 +207,16 @@ describe("declaredChanges", () => {
     expect(declaredChanges(base, { ...base, policies: [base.policies[0]!] })).toEqual(["policies"]);
   });
 });
+
+describe("statementAt", () => {
+  it("maps an error position in a multi-statement query to its statement", async () => {
+    const { statementAt } = await import("../../../infra/postgres/apply");
+    const texts = ["DROP POLICY a", "CREATE POLICY b", "SELECT 1"];
+    expect(statementAt(texts, ";\n", 0)).toBe(0);
+    expect(statementAt(texts, ";\n", 12)).toBe(0);
+    expect(statementAt(texts, ";\n", 13)).toBeUndefined();
+    expect(statementAt(texts, ";\n", 15)).toBe(1);
+    expect(statementAt(texts, ";\n", 32)).toBe(2);
+    expect(statementAt(texts, ";\n", 99)).toBeUndefined();
+  });
+});

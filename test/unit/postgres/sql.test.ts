@@ -90,3 +90,11 @@ describe("SQL builders", () => {
     expect(allowedClauses("ALL")).toEqual({ using: true, withCheck: true });
   });
 });
+
+describe("quoteLiteral", () => {
+  it("doubles quotes, and uses E'' with doubled backslashes when a backslash is present", async () => {
+    const { quoteLiteral } = await import("../../../infra/postgres/model");
+    expect(quoteLiteral("it's")).toBe("'it''s'");
+    expect(quoteLiteral("a\\b'")).toBe("E'a\\\\b'''");
+  });
+});
