@@ -1,0 +1,84 @@
+/**
+ * `npm run db:performance` — slow queries and cache health. Read-only: it
+ * never resets statistics.
+ *
+ * Exit 0: nothing above info; 1: a warning or critical finding; 2: could not check.
+ */
+import {
+  assessPerformance,
+  DEFAULT_PERFORMANCE_THRESHOLDS,
+  performanceJson,
+  readPerformance,
+  renderPerformance,
+  type PerformanceThresholds,
+} from "../infra/ops/db-performance";
+import { hasProblem } from "../infra/ops/findings";
+import { parseNumberOption, type NumberOptionSpec } from "../infra/ops/options";
+import { withReadOnlySession } from "../infra/ops/session";
+import { closePools, describeTarget } from "../infra/postgres/client";
+import {
+  EXIT_OK,
+  EXIT_PROBLEM,
+  UsageError,
+  requireDatabaseUrl,
+  run,
+  type CommonFlags,
+  type ExitCode,
+} from "./lib/cli";
+
+export const USAGE = `Usage: npm run db:performance -- [options]
+
+Slow queries and cache health, from the statistics Postgres keeps since they
+were last reset: the top statements by total and by mean time
+(pg_stat_statements), the cache hit ratio, tables read mostly by sequential
+scans (missing-index candidates) and indexes that are never used. Read-only.
+
+Options:
+  --database-url <url>   connection string (default: $DATABASE_URL)
+  --top <n>              statements per list (default 10)
+  --json                 print the snapshot and the findings as JSON
+  --help                 this text
+
+Exit codes: 0 all good, 1 a warning or critical finding, 2 could not check.`;
+
+const APPLICATION_NAME = "runbooks:db:performance";
+
+const TOP: NumberOptionSpec = { flag: "top", default: 10, min: 1, max: 100, integer: true };
+
+export interface DbPerformanceIo {
+  out: (line: string) => void;
+  env: NodeJS.ProcessEnv;
+  /** Thresholds the flags do not reach, for tests and callers. */
+  thresholds?: Partial<PerformanceThresholds>;
+}
+
+export async function main(
+  flags: CommonFlags,
+  io: Partial<DbPerformanceIo> = {},
+): Promise<ExitCode> {
+  const out = io.out ?? ((line: string) => console.log(line));
+  const url = requireDatabaseUrl(flags, io.env ?? process.env);
+  const top = parseNumberOption(flags.options.get("top"), TOP);
+  if ("problem" in top) throw new UsageError(top.problem);
+  const thresholds: PerformanceThresholds = { ...DEFAULT_PERFORMANCE_THRESHOLDS, ...io.thresholds };
+  try {
+    const snapshot = await withReadOnlySession(
+      { connectionString: url, applicationName: APPLICATION_NAME },
+      "read the performance statistics",
+      (client) => readPerformance(client, { top: top.value }),
+    );
+    const report = {
+      target: describeTarget(url),
+      thresholds,
+      snapshot,
+      findings: assessPerformance(snapshot, thresholds),
+    };
+    const code = hasProblem(report.findings) ? EXIT_PROBLEM : EXIT_OK;
+    out(flags.json ? performanceJson(report, code) : renderPerformance(report));
+    return code;
+  } finally {
+    await closePools();
+  }
+}
+
+if (require.main === module) void run(main, { usage: USAGE });
