@@ -137,8 +137,11 @@ export async function readPerformance(
     `${MARKER}
      select t.schemaname as schema, t.relname as table, t.seq_scan::float8 as seq_scans,
             t.seq_tup_read::float8 as seq_rows_read, t.idx_scan::float8 as index_scans,
-            t.n_live_tup::float8 as live_rows, pg_relation_size(t.relid)::float8 as bytes
-       from pg_stat_user_tables t
+            -- n_live_tup lags until the writing backend flushes its statistics (up to ~10 s idle);
+            -- reltuples (set by vacuum, analyze and create index) covers that gap.
+            greatest(t.n_live_tup, c.reltuples)::float8 as live_rows,
+            pg_relation_size(t.relid)::float8 as bytes
+       from pg_stat_user_tables t join pg_class c on c.oid = t.relid
       where t.seq_scan > 0 and t.schemaname <> all($1::text[])
       order by t.seq_tup_read desc, 1, 2
       limit 50`,
