@@ -178,7 +178,7 @@ const SECRET_PARAM = /(token|secret|key|password|passwd|auth|signature|sig|code)
 
 /** Node's fetch wraps the socket error in `cause`; name the common ones in words. */
 export function describeFetchError(error: unknown, timeoutMs: number, aborted: boolean): string {
-  if (aborted) return `timed out after ${timeoutMs} ms`;
+  if (aborted) return `timed out (limit ${timeoutMs} ms)`;
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   const code = cause?.code;
   switch (code) {
@@ -328,6 +328,14 @@ export interface HealthReport extends HealthResult {
   paging: HealthPaging;
 }
 
+/** Where to look first, from what the last attempt saw. */
+function nextStep(last: AttemptReport | undefined): string {
+  if (last?.statusCode === undefined)
+    return "Next: nothing answered — check the hosting (the latest deployment's status) and DNS.";
+  const body = last.bodyStatus !== undefined ? ` ("${last.bodyStatus}")` : "";
+  return `Next: the app answers HTTP ${last.statusCode}${body} — check its logs and its database (npm run db:status).`;
+}
+
 /** The human summary: one line per attempt, the verdict, and who is paged when it is down. */
 export function renderHealth(report: HealthReport): string {
   const lines = [`Health check: ${report.url}  (${report.urlSource})`];
@@ -338,7 +346,7 @@ export function renderHealth(report: HealthReport): string {
     const p = report.paging;
     lines.push(
       `Severity ${p.severity} (${p.source}): respond ${respondWithinText(p.respondWithinMinutes)}. ${p.meaning}`,
-      "Next: check the latest deployment, then the database (npm run db:status) if the body says the database is down.",
+      nextStep(report.attempts[report.attempts.length - 1]),
     );
   } else if (report.state === "degraded") {
     lines.push(

@@ -167,7 +167,7 @@ describe("health:check against endpoints that misbehave", () => {
       "1",
     ]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/attempt 1 {2}DOWN {6}timed out after 300 ms after \d+ ms/);
+    expect(result.stdout).toMatch(/attempt 1 {2}DOWN {6}timed out \(limit 300 ms\) after \d+ ms/);
     expect(Date.now() - started).toBeLessThan(3000);
   });
 

@@ -60,10 +60,10 @@ describe("classifyAttempt", () => {
 
   it("is down when no response arrived, with the error", () => {
     expect(
-      classifyAttempt({ latencyMs: 5000, error: "timed out after 5000 ms" }, thresholds),
+      classifyAttempt({ latencyMs: 5000, error: "timed out (limit 5000 ms)" }, thresholds),
     ).toEqual({
       state: "down",
-      reason: "timed out after 5000 ms after 5000 ms",
+      reason: "timed out (limit 5000 ms) after 5000 ms",
     });
   });
 });
@@ -163,7 +163,7 @@ describe("describeFetchError", () => {
     Object.assign(new TypeError("fetch failed"), { cause: { code, message: `x ${code}` } });
 
   it("names timeouts, refused connections, DNS and TLS failures in words", () => {
-    expect(describeFetchError(new Error("aborted"), 1500, true)).toBe("timed out after 1500 ms");
+    expect(describeFetchError(new Error("aborted"), 1500, true)).toBe("timed out (limit 1500 ms)");
     expect(describeFetchError(fetchError("ECONNREFUSED"), 1, false)).toBe(
       "connection refused (nothing listening)",
     );
@@ -253,6 +253,17 @@ describe("renderHealth", () => {
     expect(text).toContain(
       "Severity P0 (alerts.healthCheck.severity in stacks/Pulumi.production.yaml): respond immediately.",
     );
+    expect(text).toContain(
+      "Next: the app answers HTTP 503 — check its logs and its database (npm run db:status).",
+    );
+  });
+
+  it("points at the hosting when nothing answered", () => {
+    const text = renderHealth({
+      ...base,
+      attempts: [attempt(1, { latencyMs: 3, error: "connection refused (nothing listening)" })],
+    });
+    expect(text).toContain("Next: nothing answered — check the hosting");
   });
 
   it("does not page when up", () => {
