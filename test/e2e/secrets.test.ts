@@ -78,7 +78,9 @@ describe("secrets stay secret through the engine", () => {
     // Stack.exportStack() runs `stack export --show-secrets`, so the values are
     // there; what must hold is that the engine marks every one of them secret.
     const exported = await e.stack.exportStack();
+    // (This also shows the two detectors do find the real values.)
     expect(leakedSecrets(JSON.stringify(exported), e.secretValues)).not.toEqual([]);
+    expect(credentialUrls(JSON.stringify(exported))).not.toEqual([]);
     expectClean(
       "the export outside secret values",
       JSON.stringify(withoutSecretEnvelopes(exported)),

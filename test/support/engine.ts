@@ -177,7 +177,13 @@ export async function createE2eProject(
   for (const dir of [workDir, backendDir, pulumiHome]) mkdirSync(dir, { recursive: true });
   writeProject(workDir, options.stacksCopy ?? false);
 
-  const db = await createAppDatabase(label);
+  let db: AppDatabase;
+  try {
+    db = await createAppDatabase(label);
+  } catch (err) {
+    rmSync(root, { recursive: true, force: true });
+    throw err;
+  }
   const passphrase = options.passphrase ?? randomBytes(18).toString("base64url");
   const env = cleanEnv(
     pulumiEnv({
@@ -292,14 +298,21 @@ export async function createE2eStack(label: string): Promise<E2eStack> {
     throw err;
   };
 
-  const stack = await timed("stack init", () => Stack.create(stackName, workspace));
-  seedConfig(configFile);
-  const setSecret = await project.cli(
-    ["config", "set", "--secret", "databaseUrl", "-s", stackName],
-    { stdin: project.db.url, op: "config set --secret databaseUrl" },
-  );
-  if (setSecret.code !== 0) throw new Error(`config set --secret failed:\n${setSecret.stderr}`);
-  await stack.setConfig("backup.endpoint", { value: services().s3.endpoint }, true);
+  let stack: Stack;
+  try {
+    stack = await timed("stack init", () => Stack.create(stackName, workspace));
+    seedConfig(configFile);
+    const setSecret = await project.cli(
+      ["config", "set", "--secret", "databaseUrl", "-s", stackName],
+      { stdin: project.db.url, op: "config set --secret databaseUrl" },
+    );
+    if (setSecret.code !== 0) throw new Error(`config set --secret failed:\n${setSecret.stderr}`);
+    // Not secret, so the Automation API's setConfig (value in argv) is fine here.
+    await stack.setConfig("backup.endpoint", { value: services().s3.endpoint }, true);
+  } catch (err) {
+    await project.dispose();
+    throw err;
+  }
 
   return {
     ...project,
@@ -399,9 +412,25 @@ async function createAppDatabase(label: string): Promise<AppDatabase> {
       await client.end();
     }
   };
-  await sql(readFileSync(APP_SCHEMA_SQL_PATH, "utf8"));
-  await sql(`create role ${ownerRole} login password '${password}'`);
-  await sql(`
+  const dropRole = async () => {
+    const admin = new Client({ connectionString: adminUrl });
+    await admin.connect();
+    try {
+      await admin.query(`drop role if exists ${ownerRole}`);
+    } finally {
+      await admin.end();
+    }
+  };
+  const drop = async () => {
+    await created.drop();
+    await dropRole();
+  };
+  try {
+    await sql(readFileSync(APP_SCHEMA_SQL_PATH, "utf8"));
+    // The harness preloads pg_stat_statements, which would keep this statement's text.
+    await sql(`set pg_stat_statements.track_utility = off;
+      create role ${ownerRole} login password '${password}'`);
+    await sql(`
     grant usage on schema auth to ${ownerRole};
     grant references, select on auth.users to ${ownerRole};
     do $$
@@ -411,6 +440,10 @@ async function createAppDatabase(label: string): Promise<AppDatabase> {
         execute format('alter table public.%I owner to ${ownerRole}', t.tablename);
       end loop;
     end $$;`);
+  } catch (err) {
+    await drop().catch(() => undefined);
+    throw err;
+  }
   const url = new URL(withDatabase(adminUrl, created.name));
   url.username = ownerRole;
   url.password = password;
@@ -420,16 +453,7 @@ async function createAppDatabase(label: string): Promise<AppDatabase> {
     ownerRole,
     password,
     sql,
-    async drop() {
-      await created.drop();
-      const admin = new Client({ connectionString: adminUrl });
-      await admin.connect();
-      try {
-        await admin.query(`drop role if exists ${ownerRole}`);
-      } finally {
-        await admin.end();
-      }
-    },
+    drop,
   };
 }
 
