@@ -66,10 +66,12 @@ export interface ApplyResult {
 /** The table is not there: migrations create tables, this provider does not. */
 export class TableMissingError extends Error {
   constructor(t: { schema: string; table: string }) {
-    super(
+    const message =
       `table ${t.schema}.${t.table} does not exist. Tables are created by the app's migrations, not by this provider: ` +
-        `run the migration first, or remove the table from runbooks:rls.tables / the TypeScript declarations.`,
-    );
+      `run the migration first, or remove the table from runbooks:rls.tables / the TypeScript declarations.`;
+    super(message);
+    // Set again: Pulumi's closure serializer rebuilds this class as `Error.call(this, …)`, which sets no message.
+    this.message = message;
     this.name = "TableMissingError";
   }
 }
@@ -78,6 +80,8 @@ export class TableMissingError extends Error {
 export class LockTimeoutError extends Error {
   constructor(message: string) {
     super(message);
+    // Set again: Pulumi's closure serializer rebuilds this class as `Error.call(this, …)`, which sets no message.
+    this.message = message;
     this.name = "LockTimeoutError";
   }
 }
@@ -220,6 +224,8 @@ class UnattributedPlanError extends Error {
     readonly statements: Statement[],
   ) {
     super(cause.message);
+    // Set again: Pulumi's closure serializer rebuilds this class as `Error.call(this, …)`, which sets no message.
+    this.message = cause.message;
     this.name = "UnattributedPlanError";
   }
 }

@@ -26,6 +26,9 @@ export class PostgresError extends Error {
     readonly position?: number,
   ) {
     super(message);
+    // Set again: Pulumi's closure serializer rebuilds this class as `Error.call(this, …)`,
+    // which sets no message — the engine would report "error: undefined".
+    this.message = message;
     this.name = "PostgresError";
   }
 }

@@ -76,6 +76,30 @@ describe("the serialized provider", () => {
     expect(outs.expected.policies).toHaveLength(4);
   });
 
+  it("surfaces error messages (the engine reports e.message; a serialized Error subclass must keep it)", () => {
+    const spec = declareTable({ table: "missing_table", tenant: { column: "tenant_id" } });
+    const inputs = (
+      runSerialized([{ op: "check", args: [{}, inputsFor(spec, db.url)] }]).results[0] as {
+        inputs: RlsTableInputs;
+      }
+    ).inputs;
+    const failed = runSerialized([{ op: "create", args: [inputs] }]);
+    expect(failed.ok).toBe(false);
+    expect(failed.error).toMatch(
+      /^table public\.missing_table does not exist\. Tables are created by the app's migrations/,
+    );
+    const badConnection = runSerialized([
+      {
+        op: "create",
+        args: [{ ...inputs, table: "agents", connection: db.url.replace(/:\d+\//, ":1/") }],
+      },
+    ]);
+    expect(badConnection.error).toMatch(
+      /apply RLS on public\.agents: could not connect \(127\.0\.0\.1:1\//,
+    );
+    expect(badConnection.error).not.toContain(decodeURIComponent(new URL(db.url).password));
+  });
+
   it("reads drift and deletes with the state the create left", async () => {
     const spec = declareTable({ table: "projects", tenant: { column: "tenant_id" } });
     const inputs = (

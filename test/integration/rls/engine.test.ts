@@ -1,0 +1,246 @@
+/**
+ * The RLS provider through the real engine (the CLI this repository builds,
+ * driven by the Automation API), on the `local` stack plus a table declared in
+ * stack config (`runbooks:rls.tables`):
+ * - a refresh and a preview --refresh read the catalog in ONE query and issue
+ *   no DDL (pg_stat_statements, counted for the stack's own role);
+ * - a policy edited in stack config is altered in place (same policy oid);
+ * - a lock held by another session: `up` waits, retries and succeeds once it
+ *   is released, or fails cleanly, naming the holder, with the table and the
+ *   state unchanged.
+ * The lifecycle (create, no-op, drift, repair, destroy) is test/e2e/lifecycle.test.ts.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { Client } from "pg";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SNAPSHOT_MARKER } from "../../../infra/postgres/catalog";
+import { createE2eStack, type E2eStack } from "../../support/engine";
+
+const STEP = { timeout: 300_000 };
+
+let e: E2eStack;
+
+interface AuditPolicy {
+  roles: string[];
+  using: string;
+}
+
+/** Declare public.audit_log in the stack's config file, as a team that prefers data would. */
+function declareAuditLog(
+  policy: AuditPolicy,
+  lock = { lockTimeoutSeconds: 0.5, lockRetries: 2 },
+): void {
+  const doc = parseYaml(readFileSync(e.configFile, "utf8")) as { config: Record<string, unknown> };
+  doc.config["runbooks:rls"] = {
+    tables: [
+      {
+        table: "audit_log",
+        tenantColumn: "tenant_id",
+        policies: [
+          { name: "auditor_read", command: "SELECT", roles: policy.roles, using: policy.using },
+        ],
+      },
+    ],
+  };
+  doc.config["runbooks:database"] = { ...(doc.config["runbooks:database"] as object), ...lock };
+  writeFileSync(e.configFile, stringifyYaml(doc));
+}
+
+async function auditorRead(): Promise<{ oid: number; roles: string[]; qual: string } | undefined> {
+  const rows = await e.db.sql<{ oid: number; roles: string[]; qual: string }>(
+    `select pol.oid::int as oid, p.roles::text[] as roles, p.qual
+     from pg_policies p join pg_policy pol on pol.polname = p.policyname and pol.polrelid = 'public.audit_log'::regclass
+     where p.schemaname = 'public' and p.tablename = 'audit_log' and p.policyname = 'auditor_read'`,
+  );
+  return rows[0];
+}
+
+/** Statements the stack's own role ran in its database since the last reset, by kind. */
+async function statementsByStackRole(): Promise<{ catalog: number; ddl: number; all: number }> {
+  const rows = await e.db.sql<{ query: string; calls: number }>(
+    `select s.query, s.calls::int as calls from pg_stat_statements s
+     join pg_database d on d.oid = s.dbid join pg_roles r on r.oid = s.userid
+     where d.datname = current_database() and r.rolname = $1`,
+    [e.db.ownerRole],
+  );
+  const sum = (pred: (q: string) => boolean) =>
+    rows.filter((r) => pred(r.query)).reduce((n, r) => n + r.calls, 0);
+  return {
+    catalog: sum((q) => q.includes(SNAPSHOT_MARKER)),
+    ddl: sum((q) => /^\s*(create|alter|drop)\s+policy|alter\s+table|lock\s+table/im.test(q)),
+    all: sum(() => true),
+  };
+}
+
+async function resetStatements(): Promise<void> {
+  await e.db.sql(
+    "select pg_stat_statements_reset(0, (select oid from pg_database where datname = current_database()), 0)",
+  );
+}
+
+/** A session holding a lock on audit_log until released. */
+async function holdLock(mode: "ACCESS SHARE" | "ACCESS EXCLUSIVE") {
+  const url = new URL(e.db.url);
+  const holder = new Client({
+    host: url.hostname,
+    port: Number(url.port),
+    database: url.pathname.slice(1),
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    application_name: "test-backup-like-holder",
+  });
+  await holder.connect();
+  await holder.query("begin");
+  await holder.query(`lock table public.audit_log in ${mode} mode`);
+  const { rows } = await holder.query("select pg_backend_pid() as pid");
+  return {
+    pid: rows[0].pid as number,
+    async release() {
+      await holder.query("commit");
+      await holder.end();
+    },
+  };
+}
+
+/** Resolves once the provider's session is queued behind a lock on audit_log. */
+async function providerWaitingForLock(timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const rows = await e.db.sql(
+      `select 1 from pg_stat_activity where application_name = 'runbooks-rls' and wait_event_type = 'Lock' and datname = current_database()`,
+    );
+    if (rows.length > 0) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+beforeAll(async () => {
+  e = await createE2eStack("rls-engine");
+  await e.db.sql(`
+    create table public.audit_log (id bigint generated always as identity primary key, tenant_id uuid not null, actor uuid, note text);
+    alter table public.audit_log owner to ${e.db.ownerRole};`);
+  declareAuditLog({ roles: ["service_role"], using: "true" });
+}, 300_000);
+
+afterAll(async () => {
+  await e?.dispose();
+});
+
+describe("RLS through the engine", () => {
+  it(
+    "up applies tables declared in stack config next to those declared in TypeScript",
+    STEP,
+    async () => {
+      const result = await e.up();
+      expect(result.summary.result).toBe("succeeded");
+      const state = await e.rlsResources();
+      expect([...state.keys()].sort()).toEqual([
+        "public.agents",
+        "public.audit_log",
+        "public.plans",
+        "public.projects",
+        "public.tenant_members",
+        "public.tenants",
+        "public.user_preferences",
+      ]);
+      expect(await auditorRead()).toMatchObject({ roles: ["service_role"], qual: "true" });
+    },
+  );
+
+  it(
+    "refresh and preview --refresh read the catalog in one query and issue no DDL",
+    STEP,
+    async () => {
+      await resetStatements();
+      const refreshed = await e.refresh();
+      expect(refreshed.summary.result).toBe("succeeded");
+      expect(await statementsByStackRole()).toEqual({ catalog: 1, ddl: 0, all: 1 });
+
+      await resetStatements();
+      const preview = await e.preview({ refresh: true });
+      expect(preview.changeSummary.update ?? 0).toBe(0);
+      expect(preview.changeSummary.create ?? 0).toBe(0);
+      expect(await statementsByStackRole()).toEqual({ catalog: 1, ddl: 0, all: 1 });
+    },
+  );
+
+  it(
+    "a policy edited in stack config is altered in place (same oid), and only that table updates",
+    STEP,
+    async () => {
+      const before = await auditorRead();
+      declareAuditLog({ roles: ["authenticated", "service_role"], using: "actor = auth.uid()" });
+      const result = await e.up();
+      expect(result.summary.resourceChanges?.update).toBe(1);
+      const after = await auditorRead();
+      expect(after).toEqual({
+        oid: before!.oid,
+        roles: ["authenticated", "service_role"],
+        qual: "(actor = ( SELECT auth.uid() AS uid))",
+      });
+    },
+  );
+
+  it(
+    "up waits behind a backup-like lock, retries, and succeeds once it is released",
+    STEP,
+    async () => {
+      declareAuditLog(
+        {
+          roles: ["authenticated", "service_role"],
+          using: "actor = auth.uid() or tenant_id is null",
+        },
+        { lockTimeoutSeconds: 0.5, lockRetries: 20 },
+      );
+      const holder = await holdLock("ACCESS SHARE");
+      const up = e.up();
+      const sawWait = await providerWaitingForLock(120_000);
+      await new Promise((r) => setTimeout(r, 1_200));
+      await holder.release();
+      const result = await up;
+      expect(sawWait).toBe(true);
+      expect(result.summary.result).toBe("succeeded");
+      expect((await auditorRead())?.qual).toBe(
+        "((actor = ( SELECT auth.uid() AS uid)) OR (tenant_id IS NULL))",
+      );
+    },
+  );
+
+  it(
+    "a lock that is never released fails the up cleanly: holder named, table and state unchanged",
+    STEP,
+    async () => {
+      const policyBefore = await auditorRead();
+      const stateBefore = (await e.rlsResources()).get("public.audit_log")?.outputs?.expected;
+      declareAuditLog(
+        { roles: ["service_role"], using: "false" },
+        { lockTimeoutSeconds: 0.3, lockRetries: 1 },
+      );
+      const holder = await holdLock("ACCESS EXCLUSIVE");
+      let failure: unknown;
+      try {
+        await e.up();
+      } catch (error) {
+        failure = error;
+      } finally {
+        await holder.release();
+      }
+      expect(failure).toBeDefined();
+      const output = e.captured();
+      expect(output).toContain(
+        "could not get a lock on public.audit_log within 0.3 s in 2 attempt(s); nothing was changed",
+      );
+      expect(output).toContain(`pid ${holder.pid} (AccessExclusiveLock`);
+      expect(await auditorRead()).toEqual(policyBefore);
+      expect((await e.rlsResources()).get("public.audit_log")?.outputs?.expected).toEqual(
+        stateBefore,
+      );
+
+      const retried = await e.up();
+      expect(retried.summary.resourceChanges?.update).toBe(1);
+      expect((await auditorRead())?.qual).toBe("false");
+    },
+  );
+});
