@@ -32,7 +32,9 @@ async function main(): Promise<void> {
       );
       process.exit(1);
     }
-    if (purge) await runPulumi(["stack", "rm", "--yes", "-s", LOCAL_STACK], env);
+    // --preserve-config: `stack rm` would otherwise delete the committed stacks/Pulumi.local.yaml.
+    if (purge)
+      await runPulumi(["stack", "rm", "--yes", "--preserve-config", "-s", LOCAL_STACK], env);
   } else {
     log("no local stack configuration found (.local/Pulumi.local.yaml); nothing to destroy");
   }

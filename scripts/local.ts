@@ -6,7 +6,13 @@
 import { Client } from "pg";
 import { runSetup } from "./setup";
 import { ensureLocalServices } from "./lib/local-services";
-import { localPulumiEnv, localStackArgs, prepareLocalStack, runPulumi } from "./lib/local-stack";
+import {
+  LOCAL_STACK,
+  localPulumiEnv,
+  localStackArgs,
+  prepareLocalStack,
+  runPulumi,
+} from "./lib/local-stack";
 
 const log = (line: string) => console.log(`[local] ${line}`);
 
@@ -47,7 +53,9 @@ async function summarize(
   log(`  app health ${appUrl}/api/health → ${health}`);
   const names = Object.keys(outputs);
   if (names.length > 0)
-    log(`  stack outputs: ${names.join(", ")} (pulumi stack output ${localStackArgs().join(" ")})`);
+    log(
+      `  stack outputs: ${names.join(", ")} (pulumi stack output -s ${LOCAL_STACK}, with PULUMI_BACKEND_URL=file://.state)`,
+    );
 }
 
 async function main(): Promise<void> {
@@ -65,7 +73,7 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
-  const out = await runPulumi(["stack", "output", "--json", ...localStackArgs()], env);
+  const out = await runPulumi(["stack", "output", "--json", "-s", LOCAL_STACK], env);
   const outputs = out.code === 0 ? (JSON.parse(out.stdout || "{}") as Record<string, unknown>) : {};
   await summarize(services.postgres.databaseUrl, services.app.url, outputs);
   log("done. `npm run local:down` destroys the stack and stops the services.");
