@@ -28,6 +28,7 @@ import {
 import { createPolicySql, forceRowSecuritySql, rowSecuritySql } from "../../infra/postgres/sql";
 import { REPO_ROOT } from "../../scripts/lib/paths";
 import { createTestDatabase, startPostgres } from "../../test/support/postgres";
+import { providerSection, writeSummary } from "./summary";
 
 const TABLES = Number(process.env.BENCH_RLS_TABLES ?? 250);
 const ROUNDS = Number(process.env.BENCH_RLS_ROUNDS ?? 5);
@@ -335,57 +336,13 @@ async function main() {
       join(REPO_ROOT, "bench", "results", "rls.json"),
       `${JSON.stringify(result, null, 2)}\n`,
     );
-    writeFileSync(join(REPO_ROOT, "bench", "results", "rls.md"), markdown(result));
-    console.log(markdown(result));
+    writeSummary();
+    console.log(providerSection(result));
   } finally {
     for (const drop of cleanup) await drop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
     await server.stop();
   }
-}
-
-function markdown(r: {
-  date: string;
-  machine: { cpus: number; node: string; postgres: number; loadAverage: string };
-  workload: { tables: number; policies: number; statementsInSqlFile: number; rounds: number };
-  baseline: { secondsMedian: number };
-  provider: {
-    concurrency: number;
-    secondsMedian: number;
-    ratioToPsql: number;
-    meetsGoal: boolean;
-  }[];
-  goalRatio: number;
-  noOpRefresh: {
-    seconds: number;
-    catalogSnapshotQueries: number;
-    ddlStatements: number;
-    totalStatements: number;
-    changes: number;
-  };
-  noOpUpdate: { seconds: number; ddlStatements: number; totalStatements: number };
-}): string {
-  const rows = r.provider.map(
-    (p) =>
-      `| provider, concurrency ${p.concurrency} | ${p.secondsMedian.toFixed(3)} s | ${p.ratioToPsql.toFixed(2)}× | ${p.meetsGoal ? "yes" : "no"} |`,
-  );
-  return `# RLS apply benchmark
-
-${r.date} · ${r.machine.cpus} CPU(s) · Node ${r.machine.node} · PostgreSQL ${r.machine.postgres} · median of ${r.workload.rounds} rounds after one uncounted warm-up round; load average at start ${r.machine.loadAverage}
-
-Workload: ${r.workload.policies} policies on ${r.workload.tables} tables (tenant isolation, 4 per table), plus ENABLE and FORCE ROW LEVEL SECURITY, applied to tables with no RLS.
-Baseline: the same ${r.workload.statementsInSqlFile} statements in one file, run by \`psql -f\` in the same run, each side on a fresh clone of the same database.
-The provider side is \`check\` + \`create\` per table as the engine calls them (parse, one transaction per table with lock_timeout, read-back), without the engine itself.
-
-| run | wall time | ratio to psql -f | within ${r.goalRatio}× |
-| --- | --- | --- | --- |
-| psql -f (baseline) | ${r.baseline.secondsMedian.toFixed(3)} s | 1.00× | |
-${rows.join("\n")}
-
-No-op refresh + check + diff of all ${r.workload.tables} resources by a fresh provider: ${r.noOpRefresh.seconds.toFixed(3)} s, **${r.noOpRefresh.catalogSnapshotQueries} catalog query**, **${r.noOpRefresh.ddlStatements} DDL statements**, ${r.noOpRefresh.totalStatements} statements in all, ${r.noOpRefresh.changes} resources with changes (pg_stat_statements).
-
-No-op update of all ${r.workload.tables} (provider code changed, nothing else): ${r.noOpUpdate.seconds.toFixed(3)} s, ${r.noOpUpdate.ddlStatements} DDL statements, no table locked.
-`;
 }
 
 main().catch(async (error: Error) => {

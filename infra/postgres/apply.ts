@@ -70,7 +70,7 @@ export class TableMissingError extends Error {
       `table ${t.schema}.${t.table} does not exist. Tables are created by the app's migrations, not by this provider: ` +
       `run the migration first, or remove the table from runbooks:rls.tables / the TypeScript declarations.`;
     super(message);
-    // Set again: Pulumi's closure serializer rebuilds this class as `Error.call(this, …)`, which sets no message.
+    // Set explicitly: captured by Pulumi's closure serializer, this class becomes `Error.call(this, …)`, which sets no message.
     this.message = message;
     this.name = "TableMissingError";
   }
@@ -80,7 +80,7 @@ export class TableMissingError extends Error {
 export class LockTimeoutError extends Error {
   constructor(message: string) {
     super(message);
-    // Set again: Pulumi's closure serializer rebuilds this class as `Error.call(this, …)`, which sets no message.
+    // Set explicitly: captured by Pulumi's closure serializer, this class becomes `Error.call(this, …)`, which sets no message.
     this.message = message;
     this.name = "LockTimeoutError";
   }
@@ -224,7 +224,7 @@ class UnattributedPlanError extends Error {
     readonly statements: Statement[],
   ) {
     super(cause.message);
-    // Set again: Pulumi's closure serializer rebuilds this class as `Error.call(this, …)`, which sets no message.
+    // Set explicitly: captured by Pulumi's closure serializer, this class becomes `Error.call(this, …)`, which sets no message.
     this.message = cause.message;
     this.name = "UnattributedPlanError";
   }

@@ -26,8 +26,8 @@ export class PostgresError extends Error {
     readonly position?: number,
   ) {
     super(message);
-    // Set again: Pulumi's closure serializer rebuilds this class as `Error.call(this, …)`,
-    // which sets no message — the engine would report "error: undefined".
+    // Set explicitly: captured by Pulumi's closure serializer, this class becomes
+    // `Error.call(this, …)`, which sets no message — the engine reported "error: undefined".
     this.message = message;
     this.name = "PostgresError";
   }

@@ -5,11 +5,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PolicySpec } from "./model";
 import type { LiveTableState } from "./catalog";
-import { createRlsTableProvider } from "./provider";
+import { rlsProviderStub } from "./provider-stub";
 import { rlsProviderVersion } from "./version";
 
-/** One provider object for the whole program, so it is serialized once. */
-const provider = createRlsTableProvider();
+/**
+ * One provider object for the whole program, so it is serialized once. The
+ * stub loads ./provider.ts in the provider process (see provider-stub.ts for
+ * why the code is not captured by value).
+ */
+const provider = rlsProviderStub();
 
 export interface RlsTableArgs {
   /** Schema of the table, e.g. `public`. */

@@ -1,8 +1,9 @@
 /**
- * The provider as the engine really runs it: serialized by Pulumi's closure
- * serializer under ts-node (as the Node.js language host does), then loaded
- * with require-from-string in a plain `node` process with no TypeScript, as
- * the dynamic-provider host does. Mock tests never reach this path.
+ * The provider as the engine really runs it: the object RlsTable hands to
+ * pulumi.dynamic.Resource, serialized by Pulumi's closure serializer under
+ * ts-node (as the Node.js language host does), then loaded with
+ * require-from-string in a separate plain `node` process, as the
+ * dynamic-provider host does. Mock tests never reach this path.
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -15,17 +16,38 @@ import { appDatabase, inputsFor, livePolicies, rlsFlags, type TestDatabase } fro
 
 let db: TestDatabase;
 let serialized: { text: string; containsSecrets: boolean };
+let relocated: { text: string; containsSecrets: boolean };
 
-function runSerialized(ops: { op: string; args: unknown[] }[]): {
+function serialize(modulePath?: string): { text: string; containsSecrets: boolean } {
+  const args = [
+    "-r",
+    "ts-node/register/transpile-only",
+    join(__dirname, "fixtures", "serialize-provider.ts"),
+  ];
+  const result = spawnSync(process.execPath, modulePath ? [...args, modulePath] : args, {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  if (result.status !== 0) throw new Error(`serialization failed: ${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
+function runSerialized(
+  ops: { op: string; args: unknown[] }[],
+  options: { text?: string; cwd?: string } = {},
+): {
   ok: boolean;
   results: unknown[];
   error?: string;
 } {
   const result = spawnSync(process.execPath, [join(__dirname, "fixtures", "run-serialized.js")], {
-    input: JSON.stringify({ text: serialized.text, ops }),
+    input: JSON.stringify({ text: options.text ?? serialized.text, ops }),
     encoding: "utf8",
     timeout: 60_000,
-    // A plain node: no ts-node, no tsx, no vitest loaders.
+    // The engine starts providers in the project directory.
+    cwd: options.cwd ?? REPO_ROOT,
+    // A plain node: no ts-node, tsx or vitest loaders preloaded.
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
   });
   if (result.status !== 0 && !result.stdout)
@@ -35,17 +57,9 @@ function runSerialized(ops: { op: string; args: unknown[] }[]): {
 
 beforeAll(async () => {
   db = await appDatabase("rls_serialized");
-  const result = spawnSync(
-    process.execPath,
-    ["-r", "ts-node/register/transpile-only", join(__dirname, "fixtures", "serialize-provider.ts")],
-    {
-      cwd: REPO_ROOT,
-      encoding: "utf8",
-      timeout: 120_000,
-    },
-  );
-  if (result.status !== 0) throw new Error(`serialization failed: ${result.stderr}`);
-  serialized = JSON.parse(result.stdout);
+  serialized = serialize();
+  // State written by a checkout that has since moved (another machine, another CI runner).
+  relocated = serialize("/nonexistent/checkout/infra/postgres/provider");
 }, 180_000);
 
 afterAll(async () => {
@@ -58,9 +72,28 @@ describe("the serialized provider", () => {
     expect(serialized.containsSecrets).toBe(false);
     expect(serialized.text).not.toContain(db.url);
     expect(serialized.text).not.toMatch(/postgres(ql)?:\/\/[^"'\s]*:[^"'\s]*@/);
-    // Libraries are required inside the methods, not captured by value.
-    expect(serialized.text).toContain('require("pg")');
-    expect(serialized.text).toContain('require("@supabase/pg-parser")');
+    // A stub that loads the provider's code, not the code by value: it is stored in every
+    // resource's state, and the state is rewritten after every step (see provider-stub.ts).
+    expect(serialized.text.length).toBeLessThan(8_000);
+    expect(serialized.text).toContain('require("ts-node")');
+    expect(serialized.text).not.toContain('require("pg")');
+  });
+
+  it("finds the code in the provider's working directory when the checkout has moved, and says so when it cannot", () => {
+    const spec = declareTable({ table: "tenants", publicRead: true });
+    const checked = runSerialized([{ op: "check", args: [{}, inputsFor(spec, db.url)] }], {
+      text: relocated.text,
+    });
+    expect(checked.error).toBeUndefined();
+    const lost = runSerialized([{ op: "check", args: [{}, inputsFor(spec, db.url)] }], {
+      text: relocated.text,
+      cwd: "/",
+    });
+    expect(lost.ok).toBe(false);
+    expect(lost.error).toContain(
+      "the RLS provider's code was not found (looked for /nonexistent/checkout/infra/postgres/provider.ts, /infra/postgres/provider.ts)",
+    );
+    expect(lost.error).toContain("Run pulumi from the repository checkout");
   });
 
   it("checks (WASM parser included) and creates from a plain node process", () => {

@@ -1,0 +1,270 @@
+/**
+ * RLS through the whole engine: `pulumi up` of a stack declaring 250 tables
+ * (1,000 policies) in `runbooks:rls.tables`, against `psql -f` of the same
+ * statements in the same run. Then a no-op `preview --refresh` and `up`,
+ * counted with pg_stat_statements.
+ *
+ * The engine adds its own fixed costs (starting the program under ts-node,
+ * the provider process, one checkpoint per resource); bench/rls/apply.ts
+ * measures the provider alone.
+ *
+ *   npm run bench:rls:engine      (needs the CLI built by `npm run setup`)
+ *
+ * Writes bench/results/rls-engine.json and refreshes bench/results/rls.md.
+ */
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { Client } from "pg";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { SNAPSHOT_MARKER } from "../../infra/postgres/catalog";
+import { declareTable, type TableSpec } from "../../infra/postgres/model";
+import { createPolicySql, forceRowSecuritySql, rowSecuritySql } from "../../infra/postgres/sql";
+import { REPO_ROOT } from "../../scripts/lib/paths";
+import { ensurePulumiCli, pulumiEnv } from "../../scripts/lib/pulumi-cli";
+import { createTestDatabase, startPostgres } from "../../test/support/postgres";
+import { writeSummary } from "./summary";
+
+const TABLES = Number(process.env.BENCH_RLS_TABLES ?? 250);
+const STACK = "bench";
+
+async function sql(url: string, text: string, params?: unknown[]) {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(text, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+function specs(): TableSpec[] {
+  return Array.from({ length: TABLES }, (_, i) =>
+    declareTable({ table: `bench_${String(i).padStart(3, "0")}`, tenant: { column: "tenant_id" } }),
+  );
+}
+
+const schemaSql = (all: TableSpec[]) =>
+  all
+    .map(
+      (s) =>
+        `create table public.${s.table} (id bigint generated always as identity primary key, tenant_id uuid not null, name text);`,
+    )
+    .join("\n");
+
+function equivalentSql(all: TableSpec[]): string {
+  return `${all.flatMap((s) => [...s.policies.map((p) => `${createPolicySql(s, p)};`), `${rowSecuritySql(s, true)};`, `${forceRowSecuritySql(s, true)};`]).join("\n")}\n`;
+}
+
+function psqlSeconds(url: string, file: string): number {
+  const u = new URL(url);
+  const started = process.hrtime.bigint();
+  const r = spawnSync(
+    "psql",
+    [
+      "-X",
+      "-q",
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-h",
+      u.hostname,
+      "-p",
+      u.port,
+      "-U",
+      decodeURIComponent(u.username),
+      "-d",
+      u.pathname.slice(1),
+      "-f",
+      file,
+    ],
+    {
+      encoding: "utf8",
+      env: { ...process.env, PGPASSWORD: decodeURIComponent(u.password) },
+    },
+  );
+  if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+async function counts(url: string) {
+  const rows = await sql(
+    url,
+    `select s.query, s.calls::int as calls from pg_stat_statements s join pg_database d on d.oid = s.dbid
+     where d.datname = current_database() and s.query not like '%pg_stat_statements%'`,
+  );
+  const sum = (pred: (q: string) => boolean) =>
+    rows.filter((r) => pred(r.query as string)).reduce((n, r) => n + (r.calls as number), 0);
+  return {
+    catalogSnapshotQueries: sum((q) => q.includes(SNAPSHOT_MARKER)),
+    ddlStatements: sum((q) =>
+      /^\s*(create|alter|drop)\s+policy|alter\s+table|lock\s+table/im.test(q),
+    ),
+    totalStatements: sum(() => true),
+  };
+}
+
+const reset = (url: string) =>
+  sql(
+    url,
+    "select pg_stat_statements_reset(0, (select oid from pg_database where datname = current_database()), 0)",
+  );
+
+async function main() {
+  const loadAtStart = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
+  const cli = await ensurePulumiCli({ quiet: true });
+  const server = await startPostgres();
+  const all = specs();
+  const root = mkdtempSync(join(tmpdir(), "bench-rls-engine-"));
+  const drops: (() => Promise<void>)[] = [];
+  try {
+    // Baseline on its own clone.
+    const baselineDb = await createTestDatabase(server.adminUrl, "bench_rls_psql");
+    drops.push(baselineDb.drop);
+    await sql(baselineDb.url, schemaSql(all));
+    const file = join(root, "policies.sql");
+    writeFileSync(file, equivalentSql(all));
+    const psql = psqlSeconds(baselineDb.url, file);
+    console.log(`[bench:rls:engine] psql -f: ${psql.toFixed(3)} s`);
+
+    const db = await createTestDatabase(server.adminUrl, "bench_rls_engine");
+    drops.push(db.drop);
+    await sql(db.url, schemaSql(all));
+
+    // A project directory running the repository's program, with its own backend and passphrase.
+    const workDir = join(root, "project");
+    const backend = join(root, "state");
+    const home = join(root, "home");
+    for (const d of [workDir, backend, home]) mkdirSync(d, { recursive: true });
+    const project = parseYaml(readFileSync(join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as {
+      main?: string;
+      stackConfigDir?: string;
+      runtime: { options?: { tsconfig?: string } };
+    };
+    // Paths made absolute so the program runs from the temp directory.
+    project.main = join(REPO_ROOT, project.main ?? "index.ts");
+    if (project.runtime.options?.tsconfig)
+      project.runtime.options.tsconfig = join(REPO_ROOT, project.runtime.options.tsconfig);
+    delete project.stackConfigDir;
+    writeFileSync(join(workDir, "Pulumi.yaml"), stringifyYaml(project));
+    const env = pulumiEnv({
+      ...process.env,
+      PULUMI_BACKEND_URL: `file://${backend}`,
+      PULUMI_HOME: home,
+      PULUMI_CONFIG_PASSPHRASE: randomBytes(18).toString("base64url"),
+      PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    }) as Record<string, string>;
+    delete env.PULUMI_CONFIG;
+    delete env.DATABASE_URL;
+    const workspace = await LocalWorkspace.create({
+      workDir,
+      pulumiHome: home,
+      envVars: env,
+      secretsProvider: "passphrase",
+      pulumiCommand: await PulumiCommand.get({ root: dirname(cli.binDir), skipVersionCheck: true }),
+    });
+    const stack = await Stack.create(STACK, workspace);
+    const configFile = join(workDir, `Pulumi.${STACK}.yaml`);
+    const created = (parseYaml(readFileSync(configFile, "utf8")) ?? {}) as Record<string, unknown>;
+    writeFileSync(
+      configFile,
+      stringifyYaml({
+        ...created,
+        config: {
+          "runbooks:owner": "bench",
+          "runbooks:features": {
+            vercel: false,
+            github: false,
+            backupStorage: false,
+            alerts: false,
+            rls: true,
+            backups: false,
+            rotation: false,
+          },
+          "runbooks:database": {
+            urlSecretRef: "databaseUrl",
+            lockTimeoutSeconds: 5,
+            lockRetries: 5,
+          },
+          "runbooks:rls": {
+            tables: all.map((t) => ({ table: t.table, tenantColumn: "tenant_id" })),
+          },
+        },
+      }),
+    );
+    // The URL goes in through stdin, never argv.
+    const set = spawnSync(cli.bin, ["config", "set", "--secret", "databaseUrl", "-s", STACK], {
+      cwd: workDir,
+      env,
+      input: db.url,
+      encoding: "utf8",
+    });
+    if (set.status !== 0) throw new Error(`config set failed: ${set.stderr}`);
+
+    const quiet = { color: "never" as const, suppressProgress: true, showSecrets: false };
+    const time = async <T>(label: string, run: () => Promise<T>) => {
+      const started = process.hrtime.bigint();
+      const value = await run();
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      console.log(`[bench:rls:engine] ${label}: ${seconds.toFixed(2)} s`);
+      return { value, seconds };
+    };
+    const up = await time("pulumi up (create)", () => stack.up(quiet));
+    if (up.value.summary.result !== "succeeded") throw new Error("up failed");
+    const [{ n }] = await sql(db.url, "select count(*)::int as n from pg_policy");
+    if (n !== all.length * 4) throw new Error(`expected ${all.length * 4} policies, found ${n}`);
+
+    await reset(db.url);
+    const previewRefresh = await time("pulumi preview --refresh (no-op)", () =>
+      stack.preview({ ...quiet, refresh: true }),
+    );
+    const previewCounts = await counts(db.url);
+    await reset(db.url);
+    const upNoop = await time("pulumi up (no-op)", () => stack.up(quiet));
+    const upNoopCounts = await counts(db.url);
+    const destroy = await time("pulumi destroy", () => stack.destroy(quiet));
+
+    const result = {
+      benchmark: "rls-engine",
+      date: new Date().toISOString(),
+      machine: {
+        cpus: cpus().length,
+        node: process.version,
+        postgres: server.major,
+        loadAverage: loadAtStart,
+        pulumi: cli.version,
+      },
+      workload: { tables: all.length, policies: all.length * 4 },
+      baseline: { name: "psql -f", seconds: psql },
+      up: { seconds: up.seconds, ratioToPsql: up.seconds / psql },
+      previewRefreshNoOp: {
+        seconds: previewRefresh.seconds,
+        changes: previewRefresh.value.changeSummary,
+        ...previewCounts,
+      },
+      upNoOp: { seconds: upNoop.seconds, ...upNoopCounts },
+      destroy: { seconds: destroy.seconds },
+    };
+    mkdirSync(join(REPO_ROOT, "bench", "results"), { recursive: true });
+    writeFileSync(
+      join(REPO_ROOT, "bench", "results", "rls-engine.json"),
+      `${JSON.stringify(result, null, 2)}\n`,
+    );
+    writeSummary();
+    await stack.workspace.removeStack(STACK).catch(() => undefined);
+  } finally {
+    for (const drop of drops) await drop().catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
+    await server.stop();
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(`[bench:rls:engine] failed: ${error.message}`);
+  process.exit(1);
+});
