@@ -21,6 +21,7 @@ export {
   type RlsTableInputs,
   type RlsTableOutputs,
 } from "./provider";
+export { rlsProviderStub } from "./provider-stub";
 export { RlsTable, type RlsTableArgs } from "./rls-table";
 export { RlsPolicies, type RlsPoliciesArgs } from "./rls-policies";
 export { rlsProviderVersion } from "./version";

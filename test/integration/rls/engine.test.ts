@@ -7,7 +7,9 @@
  * - a policy edited in stack config is altered in place (same policy oid);
  * - a lock held by another session: `up` waits, retries and succeeds once it
  *   is released, or fails cleanly, naming the holder, with the table and the
- *   state unchanged.
+ *   state unchanged;
+ * - a managed table dropped by a migration leaves state on refresh, and the
+ *   next `up` says it must be created by the app's migrations.
  * The lifecycle (create, no-op, drift, repair, destroy) is test/e2e/lifecycle.test.ts.
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -241,6 +243,21 @@ describe("RLS through the engine", () => {
       const retried = await e.up();
       expect(retried.summary.resourceChanges?.update).toBe(1);
       expect((await auditorRead())?.qual).toBe("false");
+    },
+  );
+
+  it(
+    "a managed table dropped by a migration leaves state on refresh, and the next up says why it cannot apply",
+    STEP,
+    async () => {
+      await e.db.sql("drop table public.audit_log");
+      const refreshed = await e.refresh();
+      expect(refreshed.summary.resourceChanges?.delete).toBe(1);
+      expect((await e.rlsResources()).has("public.audit_log")).toBe(false);
+      await expect(e.up()).rejects.toThrow();
+      expect(e.captured()).toContain(
+        "table public.audit_log does not exist. Tables are created by the app's migrations, not by this provider",
+      );
     },
   );
 });
