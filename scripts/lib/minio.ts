@@ -5,7 +5,8 @@
  * server most self-hosters run; see bench/s3-server.md for the measurement
  * against the alternatives.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
+import { runGo } from "./go";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TOOLS_DIR } from "./paths";
@@ -49,29 +50,11 @@ export async function ensureMinio(
   mkdirSync(binDir, { recursive: true });
   log(`building MinIO ${MINIO_VERSION} from its Go module (first run only, a few minutes)…`);
   const started = Date.now();
-  const output: string[] = [];
-  const code = await new Promise<number>((resolvePromise) => {
-    const child = spawn("go", ["install", "-trimpath", `${MINIO_MODULE}@${MINIO_VERSION}`], {
-      env: { ...process.env, GOBIN: binDir, CGO_ENABLED: "0", GOFLAGS: "-mod=mod" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const collect = (chunk: Buffer) => {
-      output.push(chunk.toString());
-      if (output.length > 200) output.splice(0, output.length - 200);
-    };
-    child.stdout.on("data", collect);
-    child.stderr.on("data", collect);
-    const ticker = setInterval(
-      () => log(`  still building MinIO (${Math.round((Date.now() - started) / 1000)} s)…`),
-      30_000,
-    );
-    child.on("close", (c) => {
-      clearInterval(ticker);
-      resolvePromise(c ?? 1);
-    });
+  const { code, tail } = await runGo(["install", "-trimpath", `${MINIO_MODULE}@${MINIO_VERSION}`], {
+    env: { GOBIN: binDir },
+    onTick: (seconds) => log(`  still building MinIO (${seconds} s)…`),
   });
   if (code !== 0) {
-    const tail = output.join("").split("\n").slice(-15).join("\n");
     throw new Error(
       `Building MinIO failed (go install exited ${code}). Last output:\n${tail}\nRetry with \`npm run setup\`; if the module proxy refused a module, check network access to the Go module proxy.`,
     );

@@ -10,7 +10,7 @@
  * is used instead when it is exactly the pinned version and has a Node.js
  * language host next to it (an official install).
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   accessSync,
@@ -26,6 +26,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { delimiter, join, relative, resolve } from "node:path";
+import { runGo } from "./go";
 import { REPO_ROOT, TOOLS_DIR } from "./paths";
 
 /** Keep in step with "@pulumi/pulumi" in package.json and the require line in the wrapper go.mod. */
@@ -177,7 +178,7 @@ async function build(log: (line: string) => void): Promise<PulumiCli> {
       "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi",
       `./cmd/${LANGUAGE_HOST}`,
     ],
-    (seconds) => log(`  still building (${seconds} s)…`),
+    { cwd: PULUMI_MODULE_DIR, onTick: (seconds) => log(`  still building (${seconds} s)…`) },
   );
   if (output.code !== 0) {
     throw new Error(
@@ -205,46 +206,6 @@ async function build(log: (line: string) => void): Promise<PulumiCli> {
   const seconds = Math.round((Date.now() - started) / 1000);
   log(`built Pulumi CLI ${version} in ${formatDuration(seconds)} → ${PULUMI_BIN_DIR}`);
   return { bin, binDir: PULUMI_BIN_DIR, version, built: true };
-}
-
-function runGo(
-  args: string[],
-  onTick: (seconds: number) => void,
-): Promise<{ code: number; tail: string }> {
-  const started = Date.now();
-  const chunks: string[] = [];
-  return new Promise((resolvePromise) => {
-    const child = spawn("go", args, {
-      cwd: PULUMI_MODULE_DIR,
-      env: {
-        ...process.env,
-        // Resolve from go.mod/go.sum even if a caller's GOFLAGS says otherwise;
-        // -buildvcs=false because the repository's git state is irrelevant here.
-        GOFLAGS: "-mod=mod -buildvcs=false",
-        // A static binary: no C toolchain needed, runs on any Linux of the arch.
-        CGO_ENABLED: "0",
-        // GOMODCACHE/GOCACHE are left alone on purpose: the module and build
-        // caches are shared with every other Go build on the machine.
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const collect = (chunk: Buffer) => {
-      chunks.push(chunk.toString());
-      if (chunks.length > 400) chunks.splice(0, chunks.length - 400);
-    };
-    child.stdout.on("data", collect);
-    child.stderr.on("data", collect);
-    const ticker = setInterval(() => onTick(Math.round((Date.now() - started) / 1000)), 30_000);
-    const finish = (code: number) => {
-      clearInterval(ticker);
-      resolvePromise({ code, tail: chunks.join("").trimEnd().split("\n").slice(-25).join("\n") });
-    };
-    child.on("error", (err) => {
-      chunks.push(String(err));
-      finish(127);
-    });
-    child.on("close", (code) => finish(code ?? 1));
-  });
 }
 
 /** Returns e.g. "go1.26.8", or throws with instructions. */
