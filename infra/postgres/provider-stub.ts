@@ -9,10 +9,10 @@
  * 144 s (100 tables: 27 s with checkpoints, 6 s without — quadratic). The stub
  * is ~2 KB.
  *
- * Loading: the path captured when the program ran, else `infra/postgres/` under
- * the provider process's working directory (the engine starts providers in
- * the project directory) or any directory above it — so state written on one
- * machine refreshes on another. TypeScript is compiled by ts-node, which the
+ * Loading: `infra/postgres/` under the provider process's working directory
+ * (the engine starts providers in the project directory) or any directory
+ * above it, else the path captured when the program ran — so state written on
+ * one machine refreshes on another, and always with the checkout's own code. TypeScript is compiled by ts-node, which the
  * Pulumi Node.js language host already needs for this program; `pg` and the
  * parser are required by the provider's own functions. No credential is
  * captured: the connection string arrives as a (secret) input on each call.
@@ -30,11 +30,14 @@ export function rlsProviderStub(modulePath: string = join(__dirname, "provider")
     if (holder.__runbooksRlsProvider) return holder.__runbooksRlsProvider;
     const fs = require("node:fs") as typeof import("node:fs");
     const path = require("node:path") as typeof import("node:path");
-    const candidates: string[] = [modulePath];
+    // The checkout the engine runs in comes first: the path captured at
+    // serialization may be another, older checkout that still exists.
+    const candidates: string[] = [];
     for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
       candidates.push(path.join(dir, "infra", "postgres", "provider"));
       if (path.dirname(dir) === dir) break;
     }
+    candidates.push(modulePath);
     const found = candidates
       .flatMap((base) => [`${base}.js`, `${base}.ts`])
       .find((file) => fs.existsSync(file));

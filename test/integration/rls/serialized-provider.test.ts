@@ -91,7 +91,7 @@ describe("the serialized provider", () => {
     });
     expect(lost.ok).toBe(false);
     expect(lost.error).toContain(
-      "the RLS provider's code was not found (looked for /nonexistent/checkout/infra/postgres/provider.ts, /infra/postgres/provider.ts)",
+      "the RLS provider's code was not found (looked for /infra/postgres/provider.ts, /nonexistent/checkout/infra/postgres/provider.ts)",
     );
     expect(lost.error).toContain("Run pulumi from the repository checkout");
   });
