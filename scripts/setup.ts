@@ -55,11 +55,22 @@ function ensurePostgres(quiet: boolean): Step {
   }
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   const run = (args: string[]) => {
-    const result = spawnSync("apt-get", args, { env, stdio: quiet ? "ignore" : "inherit" });
-    if (result.status !== 0)
+    // stdin is never a terminal here; quiet runs keep the output for the error message.
+    const result = spawnSync("apt-get", args, {
+      env,
+      encoding: "utf8",
+      stdio: ["ignore", quiet ? "pipe" : "inherit", quiet ? "pipe" : "inherit"],
+    });
+    if (result.status !== 0) {
+      const tail = `${result.stdout ?? ""}${result.stderr ?? ""}`
+        .trim()
+        .split("\n")
+        .slice(-15)
+        .join("\n");
       throw new Error(
-        `apt-get ${args.join(" ")} failed with exit code ${result.status}; run it by hand to see why.`,
+        `apt-get ${args.join(" ")} failed with exit code ${result.status}.${tail ? `\n${tail}` : ""}`,
       );
+    }
   };
   run(["update", "-q"]);
   run([
@@ -67,6 +78,11 @@ function ensurePostgres(quiet: boolean): Step {
     "-y",
     "-q",
     "--no-install-recommends",
+    // Keep our createcluster.conf without a conffile prompt: CI has no terminal to answer it.
+    "-o",
+    "Dpkg::Options::=--force-confdef",
+    "-o",
+    "Dpkg::Options::=--force-confold",
     "postgresql",
     "postgresql-contrib",
     "postgresql-client",
