@@ -7,19 +7,17 @@
 import {
   assessPerformance,
   DEFAULT_PERFORMANCE_THRESHOLDS,
-  performanceJson,
   readPerformance,
   renderPerformance,
   type PerformanceThresholds,
 } from "../infra/ops/db-performance";
-import { hasProblem } from "../infra/ops/findings";
-import { parseNumberOption, type NumberOptionSpec } from "../infra/ops/options";
-import { withReadOnlySession } from "../infra/ops/session";
-import { closePools, describeTarget } from "../infra/postgres/client";
+import { reportJson } from "../infra/ops/findings";
+import { type NumberOptionSpec } from "../infra/ops/options";
+import { runReadOnlyCheck } from "../infra/ops/session";
 import {
   EXIT_OK,
   EXIT_PROBLEM,
-  UsageError,
+  numberFlag,
   requireDatabaseUrl,
   run,
   type CommonFlags,
@@ -58,27 +56,19 @@ export async function main(
 ): Promise<ExitCode> {
   const out = io.out ?? ((line: string) => console.log(line));
   const url = requireDatabaseUrl(flags, io.env ?? process.env);
-  const top = parseNumberOption(flags.options.get("top"), TOP);
-  if ("problem" in top) throw new UsageError(top.problem);
+  const top = numberFlag(flags, TOP);
   const thresholds: PerformanceThresholds = { ...DEFAULT_PERFORMANCE_THRESHOLDS, ...io.thresholds };
-  try {
-    const snapshot = await withReadOnlySession(
-      { connectionString: url, applicationName: APPLICATION_NAME },
-      "read the performance statistics",
-      (client) => readPerformance(client, { top: top.value }),
-    );
-    const report = {
-      target: describeTarget(url),
-      thresholds,
-      snapshot,
-      findings: assessPerformance(snapshot, thresholds),
-    };
-    const code = hasProblem(report.findings) ? EXIT_PROBLEM : EXIT_OK;
-    out(flags.json ? performanceJson(report, code) : renderPerformance(report));
-    return code;
-  } finally {
-    await closePools();
-  }
+  const { report, problem } = await runReadOnlyCheck({
+    connectionString: url,
+    applicationName: APPLICATION_NAME,
+    activity: "read the performance statistics",
+    thresholds,
+    read: (client) => readPerformance(client, { top }),
+    assess: assessPerformance,
+  });
+  const code = problem ? EXIT_PROBLEM : EXIT_OK;
+  out(flags.json ? reportJson(report, code) : renderPerformance(report));
+  return code;
 }
 
 if (require.main === module) void run(main, { usage: USAGE });

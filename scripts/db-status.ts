@@ -6,7 +6,6 @@
 import { databaseSchema, stackFileFor } from "../infra/config";
 import {
   assessDbStatus,
-  dbStatusJson,
   DEFAULT_API_ROLES,
   DEFAULT_DB_STATUS_THRESHOLDS,
   DEFAULT_EXPOSED_SCHEMAS,
@@ -14,18 +13,14 @@ import {
   renderDbStatus,
   type DbStatusThresholds,
 } from "../infra/ops/db-status";
-import { hasProblem } from "../infra/ops/findings";
-import {
-  parseIdentifierList,
-  parseNumberOption,
-  type NumberOptionSpec,
-} from "../infra/ops/options";
-import { withReadOnlySession } from "../infra/ops/session";
-import { closePools, describeTarget } from "../infra/postgres/client";
+import { reportJson } from "../infra/ops/findings";
+import { parseIdentifierList, type NumberOptionSpec } from "../infra/ops/options";
+import { runReadOnlyCheck } from "../infra/ops/session";
 import {
   EXIT_OK,
   EXIT_PROBLEM,
   UsageError,
+  numberFlag,
   readStackFile,
   requireDatabaseUrl,
   run,
@@ -82,12 +77,6 @@ export interface DbStatusIo {
   thresholds?: Partial<DbStatusThresholds>;
 }
 
-function numberFlag(flags: CommonFlags, spec: NumberOptionSpec): number {
-  const parsed = parseNumberOption(flags.options.get(spec.flag), spec);
-  if ("problem" in parsed) throw new UsageError(parsed.problem);
-  return parsed.value;
-}
-
 /** Exposed schemas and API roles: --schemas, else the defaults plus what the stack declares. */
 function scope(flags: CommonFlags): { exposedSchemas: string[]; apiRoles: string[] } {
   let exposedSchemas = DEFAULT_EXPOSED_SCHEMAS;
@@ -123,24 +112,17 @@ export async function main(flags: CommonFlags, io: Partial<DbStatusIo> = {}): Pr
     lockWaitSeconds: numberFlag(flags, LOCK_WAIT),
   };
   const options = scope(flags);
-  try {
-    const snapshot = await withReadOnlySession(
-      { connectionString: url, applicationName: APPLICATION_NAME },
-      "read the database status",
-      (client) => readDbStatus(client, options),
-    );
-    const report = {
-      target: describeTarget(url),
-      thresholds,
-      snapshot,
-      findings: assessDbStatus(snapshot, thresholds),
-    };
-    const code = hasProblem(report.findings) ? EXIT_PROBLEM : EXIT_OK;
-    out(flags.json ? dbStatusJson(report, code) : renderDbStatus(report));
-    return code;
-  } finally {
-    await closePools();
-  }
+  const { report, problem } = await runReadOnlyCheck({
+    connectionString: url,
+    applicationName: APPLICATION_NAME,
+    activity: "read the database status",
+    thresholds,
+    read: (client) => readDbStatus(client, options),
+    assess: assessDbStatus,
+  });
+  const code = problem ? EXIT_PROBLEM : EXIT_OK;
+  out(flags.json ? reportJson(report, code) : renderDbStatus(report));
+  return code;
 }
 
 if (require.main === module) void run(main, { usage: USAGE });

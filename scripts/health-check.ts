@@ -14,11 +14,12 @@ import {
   type HealthReport,
   type HealthTarget,
 } from "../infra/ops/health";
-import { parseNumberOption, type NumberOptionSpec } from "../infra/ops/options";
+import { type NumberOptionSpec } from "../infra/ops/options";
 import {
   EXIT_OK,
   EXIT_PROBLEM,
   UsageError,
+  numberFlag,
   readStackFile,
   run,
   type CommonFlags,
@@ -64,12 +65,6 @@ export interface HealthCheckIo {
   root: string;
   fetch?: FetchLike;
   sleep?: (ms: number) => Promise<void>;
-}
-
-function numberFlag(flags: CommonFlags, spec: NumberOptionSpec): number {
-  const parsed = parseNumberOption(flags.options.get(spec.flag), spec);
-  if ("problem" in parsed) throw new UsageError(parsed.problem);
-  return parsed.value;
 }
 
 /** The local stand-in app's health URL, from .local/services.json. */

@@ -12,9 +12,9 @@ import { PostgresError, type Queryable } from "../postgres/client";
 import {
   formatBytes,
   formatCount,
-  hasProblem,
   renderFindings,
   renderVerdict,
+  type CheckReport,
   type Finding,
 } from "./findings";
 import { maskQueryText } from "./query-text";
@@ -456,13 +456,7 @@ function since(snapshot: PerformanceSnapshot): string {
 // Rendering
 // ---------------------------------------------------------------------------
 
-export interface PerformanceReport {
-  /** host:port/database, never the user or password. */
-  target: string;
-  thresholds: PerformanceThresholds;
-  snapshot: PerformanceSnapshot;
-  findings: Finding[];
-}
+export type PerformanceReport = CheckReport<PerformanceSnapshot, PerformanceThresholds>;
 
 function statementTable(title: string, rows: readonly StatementStats[]): string[] {
   if (rows.length === 0) return [`${title}: none recorded yet`];
@@ -506,8 +500,4 @@ export function renderPerformance(report: PerformanceReport): string {
   }
   lines.push("", ...renderFindings(report.findings), renderVerdict(report.findings));
   return lines.join("\n");
-}
-
-export function performanceJson(report: PerformanceReport, exitCode: number): string {
-  return JSON.stringify({ ok: !hasProblem(report.findings), exitCode, ...report }, null, 2);
 }

@@ -14,6 +14,7 @@ import {
   hasProblem,
   renderFindings,
   renderVerdict,
+  type CheckReport,
   type Finding,
 } from "./findings";
 import { maskQueryText } from "./query-text";
@@ -549,13 +550,7 @@ function backupFinding(backup: BackupHeartbeat): Finding {
 // Rendering
 // ---------------------------------------------------------------------------
 
-export interface DbStatusReport {
-  /** host:port/database, never the user or password. */
-  target: string;
-  thresholds: DbStatusThresholds;
-  snapshot: DbStatusSnapshot;
-  findings: Finding[];
-}
+export type DbStatusReport = CheckReport<DbStatusSnapshot, DbStatusThresholds>;
 
 export function renderDbStatus(report: DbStatusReport): string {
   return [
@@ -566,8 +561,4 @@ export function renderDbStatus(report: DbStatusReport): string {
       : []),
     renderVerdict(report.findings),
   ].join("\n");
-}
-
-export function dbStatusJson(report: DbStatusReport, exitCode: number): string {
-  return JSON.stringify({ ok: !hasProblem(report.findings), exitCode, ...report }, null, 2);
 }

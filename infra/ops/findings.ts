@@ -65,6 +65,20 @@ export function renderVerdict(findings: readonly Finding[]): string {
   return `Result: ${c.critical} critical, ${c.warning} warning${c.warning === 1 ? "" : "s"} — ${verdict}`;
 }
 
+/** What a check command prints: where it looked, with which limits, what it read and found. */
+export interface CheckReport<Snapshot, Thresholds> {
+  /** host:port/database, never the user or password. */
+  target: string;
+  thresholds: Thresholds;
+  snapshot: Snapshot;
+  findings: Finding[];
+}
+
+/** The `--json` form of a report, with the verdict and exit code up front. */
+export function reportJson(report: CheckReport<unknown, unknown>, exitCode: number): string {
+  return JSON.stringify({ ok: !hasProblem(report.findings), exitCode, ...report }, null, 2);
+}
+
 // ---------------------------------------------------------------------------
 // Formatting helpers shared by the renderers
 // ---------------------------------------------------------------------------

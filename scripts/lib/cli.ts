@@ -10,6 +10,7 @@ import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "./paths";
 import { redactSecrets } from "../../infra/lib/redact";
+import { parseNumberOption, type NumberOptionSpec } from "../../infra/ops/options";
 
 export const EXIT_OK = 0;
 export const EXIT_PROBLEM = 1;
@@ -86,6 +87,13 @@ export function parseFlags(argv: readonly string[], spec: FlagSpec = {}): Common
     options,
     positionals,
   };
+}
+
+/** A script's numeric flag, its default when absent, or a UsageError naming the bounds. */
+export function numberFlag(flags: CommonFlags, spec: NumberOptionSpec): number {
+  const parsed = parseNumberOption(flags.options.get(spec.flag), spec);
+  if ("problem" in parsed) throw new UsageError(parsed.problem);
+  return parsed.value;
 }
 
 /** The connection string from --database-url or DATABASE_URL, or a UsageError saying how to give one. */
