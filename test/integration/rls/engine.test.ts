@@ -16,8 +16,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { Client } from "pg";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SNAPSHOT_MARKER } from "../../../infra/postgres/catalog";
 import { createE2eStack, type E2eStack } from "../../support/engine";
+import { readStatementStats, resetStatementStats } from "../../support/statement-stats";
 
 const STEP = { timeout: 300_000 };
 
@@ -60,25 +60,12 @@ async function auditorRead(): Promise<{ oid: number; roles: string[]; qual: stri
 
 /** Statements the stack's own role ran in its database since the last reset, by kind. */
 async function statementsByStackRole(): Promise<{ catalog: number; ddl: number; all: number }> {
-  const rows = await e.db.sql<{ query: string; calls: number }>(
-    `select s.query, s.calls::int as calls from pg_stat_statements s
-     join pg_database d on d.oid = s.dbid join pg_roles r on r.oid = s.userid
-     where d.datname = current_database() and r.rolname = $1`,
-    [e.db.ownerRole],
-  );
-  const sum = (pred: (q: string) => boolean) =>
-    rows.filter((r) => pred(r.query)).reduce((n, r) => n + r.calls, 0);
+  const stats = await readStatementStats(e.db.sql, { role: e.db.ownerRole });
   return {
-    catalog: sum((q) => q.includes(SNAPSHOT_MARKER)),
-    ddl: sum((q) => /^\s*(create|alter|drop)\s+policy|alter\s+table|lock\s+table/im.test(q)),
-    all: sum(() => true),
+    catalog: stats.catalogSnapshotQueries,
+    ddl: stats.ddlStatements,
+    all: stats.totalStatements,
   };
-}
-
-async function resetStatements(): Promise<void> {
-  await e.db.sql(
-    "select pg_stat_statements_reset(0, (select oid from pg_database where datname = current_database()), 0)",
-  );
 }
 
 /** A session holding a lock on audit_log until released. */
@@ -155,12 +142,12 @@ describe("RLS through the engine", () => {
     "refresh and preview --refresh read the catalog in one query and issue no DDL",
     STEP,
     async () => {
-      await resetStatements();
+      await resetStatementStats(e.db.sql);
       const refreshed = await e.refresh();
       expect(refreshed.summary.result).toBe("succeeded");
       expect(await statementsByStackRole()).toEqual({ catalog: 1, ddl: 0, all: 1 });
 
-      await resetStatements();
+      await resetStatementStats(e.db.sql);
       const preview = await e.preview({ refresh: true });
       expect(preview.changeSummary.update ?? 0).toBe(0);
       expect(preview.changeSummary.create ?? 0).toBe(0);

@@ -120,19 +120,3 @@ export function byName(policies: PolicySpec[], name: string): PolicySpec {
   if (!p) throw new Error(`no policy ${name}`);
   return p;
 }
-
-/** DDL statements pg_stat_statements saw in this database since the last reset. */
-export async function ddlCalls(db: TestDatabase): Promise<{ query: string; calls: number }[]> {
-  return db.sql<{ query: string; calls: number }>(
-    `select s.query, s.calls::int as calls from pg_stat_statements s join pg_database d on d.oid = s.dbid
-     where d.datname = current_database()
-       and (s.query ~* '^\\s*(create|alter|drop)\\s+policy' or s.query ~* '^\\s*alter\\s+table' or s.query ~* '^\\s*lock\\s+table')`,
-  );
-}
-
-export async function resetStatements(db: TestDatabase): Promise<void> {
-  // Only this database's counters: other test files run against the same server at the same time.
-  await db.sql(
-    "select pg_stat_statements_reset(0, (select oid from pg_database where datname = current_database()), 0)",
-  );
-}

@@ -13,14 +13,13 @@ import {
   byName,
   checked,
   createTable,
-  ddlCalls,
   freshProvider,
   inputsFor,
   livePolicies,
-  resetStatements,
   rlsFlags,
   type TestDatabase,
 } from "./helpers";
+import { readStatementStats, resetStatementStats } from "../../support/statement-stats";
 
 let db: TestDatabase;
 
@@ -123,7 +122,7 @@ describe("no-op", () => {
       replaces: [],
     });
 
-    await resetStatements(db);
+    await resetStatementStats(db.sql);
     const result = await applyTable(
       db.url,
       again,
@@ -131,7 +130,7 @@ describe("no-op", () => {
       { lockTimeoutSeconds: 2, lockRetries: 0 },
     );
     expect(result.statements).toEqual([]);
-    expect(await ddlCalls(db)).toEqual([]);
+    expect((await readStatementStats(db.sql)).ddl).toEqual([]);
   });
 
   it("a provider-code version change is an update that re-applies idempotently", async () => {
@@ -144,11 +143,11 @@ describe("no-op", () => {
       outs,
     );
     expect((await provider.diff!("public.user_preferences", outs, news)).changes).toBe(true);
-    await resetStatements(db);
+    await resetStatementStats(db.sql);
     const updated = (await provider.update!("public.user_preferences", outs, news))
       .outs as RlsTableOutputs;
     expect(updated.providerVersion).toBe("test-2");
-    expect(await ddlCalls(db)).toEqual([]);
+    expect((await readStatementStats(db.sql)).ddl).toEqual([]);
   });
 });
 

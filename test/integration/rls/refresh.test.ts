@@ -3,7 +3,6 @@
  * and a no-op refresh + diff issues no DDL. Counted by pg_stat_statements.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SNAPSHOT_MARKER } from "../../../infra/postgres/catalog";
 import { closePools } from "../../../infra/postgres/client";
 import { declareTable, type TableSpec } from "../../../infra/postgres/model";
 import type { RlsTableOutputs } from "../../../infra/postgres/provider";
@@ -11,12 +10,11 @@ import {
   appDatabase,
   checked,
   createTable,
-  ddlCalls,
   freshProvider,
   inputsFor,
-  resetStatements,
   type TestDatabase,
 } from "./helpers";
+import { readStatementStats, resetStatementStats } from "../../support/statement-stats";
 
 let db: TestDatabase;
 const outs: RlsTableOutputs[] = [];
@@ -42,15 +40,6 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function snapshotQueries(): Promise<number> {
-  const rows = await db.sql<{ calls: number }>(
-    `select coalesce(sum(s.calls), 0)::int as calls from pg_stat_statements s join pg_database d on d.oid = s.dbid
-     where d.datname = current_database() and s.query like $1`,
-    [`%${SNAPSHOT_MARKER}%`],
-  );
-  return rows[0]!.calls;
-}
-
 describe("refresh", () => {
   it("reads the catalog in one query for every table, issues no DDL, and the diff is empty", async () => {
     const up = freshProvider();
@@ -59,7 +48,7 @@ describe("refresh", () => {
         (await createTable(up, inputsFor(spec, db.url, { catalogSchemas: ["public"] }))).outs,
       );
 
-    await resetStatements(db);
+    await resetStatementStats(db.sql);
     const refresh = freshProvider();
     // The engine refreshes resources concurrently.
     const reads = await Promise.all(outs.map((o) => refresh.read!(`public.${o.table}`, o)));
@@ -74,8 +63,8 @@ describe("refresh", () => {
     );
     expect(reads.every((r) => (r.props as RlsTableOutputs).drift.length === 0)).toBe(true);
     expect(diffs.every((d) => d.changes === false)).toBe(true);
-    expect(await snapshotQueries()).toBe(1);
-    expect(await ddlCalls(db)).toEqual([]);
+    expect((await readStatementStats(db.sql)).catalogSnapshotQueries).toBe(1);
+    expect((await readStatementStats(db.sql)).ddl).toEqual([]);
   });
 
   it("a later command (a new provider process) reads afresh and sees an out-of-band change", async () => {
