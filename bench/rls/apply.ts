@@ -12,25 +12,31 @@
  *
  * Writes bench/results/rls.json and bench/results/rls.md.
  */
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client } from "pg";
-import { SNAPSHOT_MARKER } from "../../infra/postgres/catalog";
 import { closePools } from "../../infra/postgres/client";
-import { declareTable, type TableSpec } from "../../infra/postgres/model";
+import type { TableSpec } from "../../infra/postgres/model";
 import {
   createRlsTableProvider,
   type RlsTableInputs,
   type RlsTableOutputs,
 } from "../../infra/postgres/provider";
-import { createPolicySql, forceRowSecuritySql, rowSecuritySql } from "../../infra/postgres/sql";
 import { REPO_ROOT } from "../../scripts/lib/paths";
 import { createTestDatabase, startPostgres } from "../../test/support/postgres";
+import { resetStatementStats } from "../../test/support/statement-stats";
 import { providerSection, writeSummary } from "./summary";
+import {
+  TABLES,
+  equivalentSql,
+  psqlSeconds,
+  runnerFor,
+  schemaSql,
+  sql,
+  statementCounts,
+  tableSpecs,
+} from "./workload";
 
-const TABLES = Number(process.env.BENCH_RLS_TABLES ?? 250);
 const ROUNDS = Number(process.env.BENCH_RLS_ROUNDS ?? 5);
 /** Resource operations the engine runs at once (`pulumi up --parallel`); 1 is the serial case. */
 const CONCURRENCY = [1, 8];
@@ -46,41 +52,6 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function tableSpecs(): TableSpec[] {
-  return Array.from({ length: TABLES }, (_, i) =>
-    declareTable({ table: `bench_${String(i).padStart(3, "0")}`, tenant: { column: "tenant_id" } }),
-  );
-}
-
-function schemaSql(specs: TableSpec[]): string {
-  return specs
-    .map(
-      (s) =>
-        `create table public.${s.table} (id bigint generated always as identity primary key, tenant_id uuid not null, name text, created_at timestamptz default now());`,
-    )
-    .join("\n");
-}
-
-/** The equivalent migration a person would write: the same statements, one per line. */
-function equivalentSql(specs: TableSpec[]): string {
-  const lines: string[] = [];
-  for (const s of specs) {
-    for (const p of s.policies) lines.push(`${createPolicySql(s, p)};`);
-    lines.push(`${rowSecuritySql(s, true)};`, `${forceRowSecuritySql(s, true)};`);
-  }
-  return `${lines.join("\n")}\n`;
-}
-
-async function sql(url: string, text: string, params?: unknown[]) {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query(text, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
-
 async function freshDatabase(adminUrl: string, specs: TableSpec[]) {
   const db = await createTestDatabase(adminUrl, "bench_rls");
   await sql(db.url, schemaSql(specs));
@@ -88,40 +59,11 @@ async function freshDatabase(adminUrl: string, specs: TableSpec[]) {
 }
 
 async function policyCount(url: string): Promise<number> {
-  const [row] = await sql(
+  const [row] = await sql<{ n: number }>(
     url,
     "select count(*)::int as n from pg_policy p join pg_class c on c.oid = p.polrelid where c.relname like 'bench\\_%'",
   );
-  return row.n as number;
-}
-
-function runPsql(url: string, file: string): Sample {
-  const parsed = new URL(url);
-  const started = process.hrtime.bigint();
-  const result = spawnSync(
-    "psql",
-    [
-      "-X",
-      "-q",
-      "-v",
-      "ON_ERROR_STOP=1",
-      "-h",
-      parsed.hostname,
-      "-p",
-      parsed.port,
-      "-U",
-      decodeURIComponent(parsed.username),
-      "-d",
-      parsed.pathname.slice(1),
-      "-f",
-      file,
-    ],
-    // The password goes through the environment, never argv.
-    { encoding: "utf8", env: { ...process.env, PGPASSWORD: decodeURIComponent(parsed.password) } },
-  );
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`);
-  return { seconds };
+  return row!.n;
 }
 
 function inputs(spec: TableSpec, url: string): RlsTableInputs {
@@ -177,28 +119,8 @@ async function runProvider(
   return { sample: { seconds }, outs };
 }
 
-async function statementCounts(url: string) {
-  const rows = await sql(
-    url,
-    `select s.query, s.calls::int as calls from pg_stat_statements s join pg_database d on d.oid = s.dbid where d.datname = current_database()`,
-  );
-  const isDdl = (q: string) =>
-    /^\s*(create|alter|drop)\s+policy|^\s*alter\s+table|^\s*lock\s+table/i.test(q);
-  const sum = (pred: (q: string) => boolean) =>
-    rows.filter((r) => pred(r.query as string)).reduce((n, r) => n + (r.calls as number), 0);
-  return {
-    catalogSnapshotQueries: sum((q) => q.includes(SNAPSHOT_MARKER)),
-    ddlStatements: sum(isDdl),
-    // Everything the provider's connections sent (the counting queries themselves are excluded).
-    totalStatements: sum((q) => !q.includes("pg_stat_statements")),
-  };
-}
-
 async function noOpRefresh(url: string, specs: TableSpec[], outs: RlsTableOutputs[]) {
-  await sql(
-    url,
-    "select pg_stat_statements_reset(0, (select oid from pg_database where datname = current_database()), 0)",
-  );
+  await resetStatementStats(runnerFor(url));
   const provider = createRlsTableProvider({ cacheScope: `bench-noop-${++scope}` });
   const started = process.hrtime.bigint();
   const reads = await Promise.all(outs.map((o) => provider.read!(`${o.schema}.${o.table}`, o)));
@@ -220,10 +142,7 @@ async function noOpRefresh(url: string, specs: TableSpec[], outs: RlsTableOutput
 }
 
 async function noOpUpdate(url: string, specs: TableSpec[], outs: RlsTableOutputs[]) {
-  await sql(
-    url,
-    "select pg_stat_statements_reset(0, (select oid from pg_database where datname = current_database()), 0)",
-  );
+  await resetStatementStats(runnerFor(url));
   const provider = createRlsTableProvider({ cacheScope: `bench-update-${++scope}` });
   const started = process.hrtime.bigint();
   await pool(outs, 8, async (o) => {
@@ -264,7 +183,7 @@ async function main() {
       for (const which of order) {
         const db = await freshDatabase(server.adminUrl, specs);
         if (which === "psql") {
-          const s = runPsql(db.url, file);
+          const s = { seconds: psqlSeconds(db.url, file) };
           if (round > 0) psql.push(s.seconds);
           if ((await policyCount(db.url)) !== policies)
             throw new Error("psql run did not create every policy");

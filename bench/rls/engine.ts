@@ -18,99 +18,23 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { Client } from "pg";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { SNAPSHOT_MARKER } from "../../infra/postgres/catalog";
-import { declareTable, type TableSpec } from "../../infra/postgres/model";
-import { createPolicySql, forceRowSecuritySql, rowSecuritySql } from "../../infra/postgres/sql";
 import { REPO_ROOT } from "../../scripts/lib/paths";
 import { ensurePulumiCli, pulumiEnv } from "../../scripts/lib/pulumi-cli";
 import { createTestDatabase, startPostgres } from "../../test/support/postgres";
+import { resetStatementStats } from "../../test/support/statement-stats";
 import { writeSummary } from "./summary";
+import {
+  equivalentSql,
+  psqlSeconds,
+  runnerFor,
+  schemaSql,
+  sql,
+  statementCounts,
+  tableSpecs,
+} from "./workload";
 
-const TABLES = Number(process.env.BENCH_RLS_TABLES ?? 250);
 const STACK = "bench";
-
-async function sql(url: string, text: string, params?: unknown[]) {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query(text, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
-
-function specs(): TableSpec[] {
-  return Array.from({ length: TABLES }, (_, i) =>
-    declareTable({ table: `bench_${String(i).padStart(3, "0")}`, tenant: { column: "tenant_id" } }),
-  );
-}
-
-const schemaSql = (all: TableSpec[]) =>
-  all
-    .map(
-      (s) =>
-        `create table public.${s.table} (id bigint generated always as identity primary key, tenant_id uuid not null, name text);`,
-    )
-    .join("\n");
-
-function equivalentSql(all: TableSpec[]): string {
-  return `${all.flatMap((s) => [...s.policies.map((p) => `${createPolicySql(s, p)};`), `${rowSecuritySql(s, true)};`, `${forceRowSecuritySql(s, true)};`]).join("\n")}\n`;
-}
-
-function psqlSeconds(url: string, file: string): number {
-  const u = new URL(url);
-  const started = process.hrtime.bigint();
-  const r = spawnSync(
-    "psql",
-    [
-      "-X",
-      "-q",
-      "-v",
-      "ON_ERROR_STOP=1",
-      "-h",
-      u.hostname,
-      "-p",
-      u.port,
-      "-U",
-      decodeURIComponent(u.username),
-      "-d",
-      u.pathname.slice(1),
-      "-f",
-      file,
-    ],
-    {
-      encoding: "utf8",
-      env: { ...process.env, PGPASSWORD: decodeURIComponent(u.password) },
-    },
-  );
-  if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
-  return Number(process.hrtime.bigint() - started) / 1e9;
-}
-
-async function counts(url: string) {
-  const rows = await sql(
-    url,
-    `select s.query, s.calls::int as calls from pg_stat_statements s join pg_database d on d.oid = s.dbid
-     where d.datname = current_database() and s.query not like '%pg_stat_statements%'`,
-  );
-  const sum = (pred: (q: string) => boolean) =>
-    rows.filter((r) => pred(r.query as string)).reduce((n, r) => n + (r.calls as number), 0);
-  return {
-    catalogSnapshotQueries: sum((q) => q.includes(SNAPSHOT_MARKER)),
-    ddlStatements: sum((q) =>
-      /^\s*(create|alter|drop)\s+policy|alter\s+table|lock\s+table/im.test(q),
-    ),
-    totalStatements: sum(() => true),
-  };
-}
-
-const reset = (url: string) =>
-  sql(
-    url,
-    "select pg_stat_statements_reset(0, (select oid from pg_database where datname = current_database()), 0)",
-  );
 
 async function main() {
   const loadAtStart = loadavg()
@@ -118,7 +42,7 @@ async function main() {
     .join(" ");
   const cli = await ensurePulumiCli({ quiet: true });
   const server = await startPostgres();
-  const all = specs();
+  const all = tableSpecs();
   const root = mkdtempSync(join(tmpdir(), "bench-rls-engine-"));
   const drops: (() => Promise<void>)[] = [];
   try {
@@ -216,17 +140,20 @@ async function main() {
     };
     const up = await time("pulumi up (create)", () => stack.up(quiet));
     if (up.value.summary.result !== "succeeded") throw new Error("up failed");
-    const [{ n }] = await sql(db.url, "select count(*)::int as n from pg_policy");
+    const [{ n }] = (await sql<{ n: number }>(
+      db.url,
+      "select count(*)::int as n from pg_policy",
+    )) as [{ n: number }];
     if (n !== all.length * 4) throw new Error(`expected ${all.length * 4} policies, found ${n}`);
 
-    await reset(db.url);
+    await resetStatementStats(runnerFor(db.url));
     const previewRefresh = await time("pulumi preview --refresh (no-op)", () =>
       stack.preview({ ...quiet, refresh: true }),
     );
-    const previewCounts = await counts(db.url);
-    await reset(db.url);
+    const previewCounts = await statementCounts(db.url);
+    await resetStatementStats(runnerFor(db.url));
     const upNoop = await time("pulumi up (no-op)", () => stack.up(quiet));
-    const upNoopCounts = await counts(db.url);
+    const upNoopCounts = await statementCounts(db.url);
     const destroy = await time("pulumi destroy", () => stack.destroy(quiet));
 
     const result = {
