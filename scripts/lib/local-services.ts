@@ -10,7 +10,12 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { Client } from "pg";
-import { startPostgres, withDatabase, TEMPLATE_DATABASE } from "../../test/support/postgres";
+import {
+  startPostgres,
+  stopCluster,
+  withDatabase,
+  TEMPLATE_DATABASE,
+} from "../../test/support/postgres";
 import { freePort } from "../../test/support/ports";
 import { startS3 } from "../../test/support/s3";
 import { LOCAL_DIR, REPO_ROOT } from "./paths";
@@ -218,26 +223,7 @@ export async function stopLocalServices(
       process.kill(pid!, "SIGTERM");
     }
   }
-  if (state.postgres) {
-    const { findPostgresBinDir } = await import("../../test/support/postgres");
-    const { binDir } = findPostgresBinDir();
-    const dataDir = join(state.postgres.dataDir, "data");
-    if (existsSync(join(dataDir, "postmaster.pid"))) {
-      log("stopping Postgres");
-      const { spawnSync, execFileSync } = await import("node:child_process");
-      const asPostgres =
-        process.getuid?.() === 0
-          ? {
-              uid: Number(execFileSync("id", ["-u", "postgres"]).toString()),
-              gid: Number(execFileSync("id", ["-g", "postgres"]).toString()),
-            }
-          : {};
-      spawnSync(join(binDir, "pg_ctl"), ["-D", dataDir, "-m", "fast", "-w", "stop"], {
-        ...asPostgres,
-        stdio: "ignore",
-      });
-    }
-  }
+  if (state.postgres && (await stopCluster(state.postgres.dataDir))) log("stopped Postgres");
   if (purge) {
     for (const dir of ["postgres", "s3", "app.env", "app.log", "services.json"])
       rmSync(join(LOCAL_DIR, dir), { recursive: true, force: true });

@@ -200,12 +200,24 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     major,
     external: false,
     async stop() {
-      await execFileAsync(join(binDir, "pg_ctl"), ["-D", dataDir, "-m", "fast", "-w", "stop"], {
-        ...(owner ?? {}),
-      }).catch(() => undefined);
+      await stopCluster(dataRoot);
       if (removeOnStop) rmSync(dataRoot, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Stop a cluster that `startPostgres` created in `dataRoot`, as its owner,
+ * whichever process started it; a cluster that is not running is left alone.
+ */
+export async function stopCluster(dataRoot: string): Promise<boolean> {
+  const dataDir = join(dataRoot, "data");
+  if (!existsSync(join(dataDir, "postmaster.pid"))) return false;
+  const { binDir } = findPostgresBinDir();
+  await execFileAsync(join(binDir, "pg_ctl"), ["-D", dataDir, "-m", "fast", "-w", "stop"], {
+    ...(postgresUser() ?? {}),
+  }).catch(() => undefined);
+  return true;
 }
 
 async function useExternal(url: string): Promise<PostgresServer> {
