@@ -1,16 +1,14 @@
 import { inject } from "vitest";
+import type { PostgresServer } from "./postgres";
+import type { S3Server } from "./s3";
 
-/** What the global setup started, as the test files see it. */
+/** What the global setup started, as the test files see it (serializable: no stop()). */
 export interface ServicesInfo {
-  postgres: { adminUrl: string; port: number; major: number; external: boolean };
-  s3: {
-    endpoint: string;
-    region: string;
-    accessKeyId: string;
-    secretAccessKey: string;
-    server: string;
-    external: boolean;
-  };
+  postgres: Pick<PostgresServer, "adminUrl" | "port" | "major" | "external">;
+  s3: Pick<
+    S3Server,
+    "endpoint" | "region" | "accessKeyId" | "secretAccessKey" | "server" | "external"
+  >;
 }
 
 declare module "vitest" {
