@@ -10,6 +10,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { ensureMinio } from "./lib/minio";
+import { ensurePulumiCli } from "./lib/pulumi-cli";
 import { findPostgresBinDir } from "../test/support/postgres";
 
 interface Step {
@@ -109,17 +110,12 @@ export async function runSetup({ quiet = false }: { quiet?: boolean } = {}): Pro
     outcome: minio.built ? "built" : "present",
     detail: minio.built ? `built in ${minio.seconds} s` : minio.bin,
   });
-  const { ensurePulumiCli } = await import("./lib/pulumi-cli").catch(() => ({
-    ensurePulumiCli: undefined,
-  }));
-  if (ensurePulumiCli) {
-    const cli = await ensurePulumiCli({ quiet });
-    steps.push({
-      name: "pulumi",
-      outcome: cli.built ? "built" : "present",
-      detail: `${cli.version} (${cli.bin})`,
-    });
-  }
+  const cli = await ensurePulumiCli({ quiet });
+  steps.push({
+    name: "pulumi",
+    outcome: cli.built ? "built" : "present",
+    detail: `${cli.version} (${cli.bin})`,
+  });
   const changed = steps.filter((s) => s.outcome !== "present");
   for (const step of steps) {
     if (step.outcome !== "present") log(`${step.name}: ${step.outcome} — ${step.detail}`);
