@@ -65,9 +65,9 @@ async function mustRun(
 ): Promise<PulumiRunResult> {
   const result = await runPulumi(args, env, options);
   if (result.code !== 0) {
-    const shown = args.filter((a) => !a.startsWith("postgres")).join(" ");
+    // Secrets reach the CLI on stdin, so the arguments are safe to show.
     throw new Error(
-      `pulumi ${shown} failed (exit ${result.code}):\n${result.stderr.trim() || result.stdout.trim().split("\n").slice(-20).join("\n")}`,
+      `pulumi ${args.join(" ")} failed (exit ${result.code}):\n${result.stderr.trim() || result.stdout.trim().split("\n").slice(-20).join("\n")}`,
     );
   }
   return result;
