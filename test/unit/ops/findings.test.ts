@@ -7,6 +7,7 @@ import {
   hasProblem,
   renderFindings,
   renderVerdict,
+  reportJson,
   sortFindings,
   type Finding,
 } from "../../../infra/ops/findings";
@@ -86,5 +87,31 @@ describe("formatting", () => {
   it("groups thousands without the machine's locale", () => {
     expect(formatCount(1234567.4)).toBe("1,234,567");
     expect(formatCount(999)).toBe("999");
+  });
+});
+
+describe("reportJson", () => {
+  const report = (findings: Finding[]) => ({
+    target: "127.0.0.1:5432/app",
+    thresholds: { longQuerySeconds: 300 },
+    snapshot: { server: "15" },
+    findings,
+  });
+
+  it("puts the verdict and exit code first and keeps the whole report", () => {
+    const json = reportJson(report([f("locks", "critical")]), 1);
+    expect(Object.keys(JSON.parse(json)).slice(0, 2)).toEqual(["ok", "exitCode"]);
+    expect(JSON.parse(json)).toEqual({
+      ok: false,
+      exitCode: 1,
+      ...report([f("locks", "critical")]),
+    });
+  });
+
+  it("is ok when every finding is info", () => {
+    expect(JSON.parse(reportJson(report([f("connections", "info")]), 0))).toMatchObject({
+      ok: true,
+      exitCode: 0,
+    });
   });
 });
