@@ -5,12 +5,14 @@
  * (gitignored, mode 0600); ports are picked the first time and reused.
  */
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { Client } from "pg";
 import {
+  serverCanReach,
   startPostgres,
   stopCluster,
   withDatabase,
@@ -74,17 +76,29 @@ async function portFor(previous: number | undefined): Promise<number> {
   return freePort();
 }
 
+/**
+ * Where the local cluster lives: in the checkout, unless the server's OS user
+ * cannot enter it (a checkout under /root when we run as root); then in
+ * /var/tmp, keyed by the checkout so two checkouts never share a cluster.
+ */
+function localPostgresDir(): string {
+  mkdirSync(LOCAL_DIR, { recursive: true });
+  if (serverCanReach(LOCAL_DIR)) return join(LOCAL_DIR, "postgres");
+  const id = createHash("sha256").update(REPO_ROOT).digest("hex").slice(0, 12);
+  return join("/var/tmp", `runbooks-local-${id}`, "postgres");
+}
+
 async function ensurePostgres(
   state: Partial<LocalServices>,
   log: (l: string) => void,
 ): Promise<LocalServices["postgres"]> {
-  const dataDir = join(LOCAL_DIR, "postgres");
   const previous = state.postgres;
+  const dataDir = previous?.dataDir ?? localPostgresDir();
   if (previous && (await isListening(previous.port))) {
     return previous;
   }
   const port = await portFor(previous?.port);
-  log(`starting Postgres on 127.0.0.1:${port} (data in .local/postgres)`);
+  log(`starting Postgres on 127.0.0.1:${port} (data in ${relative(REPO_ROOT, dataDir)})`);
   const server = await startPostgres({ dataDir, port, removeOnStop: false });
   return {
     port,
@@ -225,6 +239,7 @@ export async function stopLocalServices(
   }
   if (state.postgres && (await stopCluster(state.postgres.dataDir))) log("stopped Postgres");
   if (purge) {
+    if (state.postgres) rmSync(state.postgres.dataDir, { recursive: true, force: true });
     for (const dir of ["postgres", "s3", "app.env", "app.log", "services.json"])
       rmSync(join(LOCAL_DIR, dir), { recursive: true, force: true });
     log("removed local service data (.local/)");

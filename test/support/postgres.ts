@@ -97,6 +97,17 @@ function postgresUser(): { uid: number; gid: number } | undefined {
   return { uid, gid };
 }
 
+/**
+ * Whether the server's OS user can enter `dir`. As root, initdb and postgres
+ * run as `postgres`, which cannot reach a directory under a private home
+ * such as /root.
+ */
+export function serverCanReach(dir: string): boolean {
+  const owner = postgresUser();
+  if (!owner) return true;
+  return spawnSync("test", ["-x", dir], { ...owner }).status === 0;
+}
+
 function chownRecursive(path: string, owner: { uid: number; gid: number }): void {
   execFileSync("chown", ["-R", `${owner.uid}:${owner.gid}`, path]);
 }
