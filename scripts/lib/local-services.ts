@@ -98,7 +98,8 @@ async function ensurePostgres(
     return previous;
   }
   const port = await portFor(previous?.port);
-  log(`starting Postgres on 127.0.0.1:${port} (data in ${relative(REPO_ROOT, dataDir)})`);
+  const shown = dataDir.startsWith(REPO_ROOT) ? relative(REPO_ROOT, dataDir) : dataDir;
+  log(`starting Postgres on 127.0.0.1:${port} (data in ${shown})`);
   const server = await startPostgres({ dataDir, port, removeOnStop: false });
   return {
     port,
