@@ -85,7 +85,7 @@ function localPostgresDir(): string {
   mkdirSync(LOCAL_DIR, { recursive: true });
   if (serverCanReach(LOCAL_DIR)) return join(LOCAL_DIR, "postgres");
   const id = createHash("sha256").update(REPO_ROOT).digest("hex").slice(0, 12);
-  return join("/var/tmp", `runbooks-local-${id}`, "postgres");
+  return join("/var/tmp", `runbooks-local-postgres-${id}`);
 }
 
 async function ensurePostgres(
