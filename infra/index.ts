@@ -4,7 +4,7 @@
  * switched by `runbooks:features`; the `local` stack turns those off.
  */
 import { escalationTable, loadStackConfig } from "./config";
-import { deployDatabase } from "./database";
+import { deployDatabase } from "./rls/deploy";
 import { deployPlatform } from "./platform";
 
 const config = loadStackConfig();

@@ -29,10 +29,10 @@ import {
   type AlertingPlan,
 } from "./alerts/plan";
 import type { WebhookSubscriber } from "./alerts/severity-topics";
-import { BackupBucket } from "./aws/backup-bucket";
-import { planBackupStorage, type BackupStoragePlan } from "./aws/backup-plan";
-import { BACKUP_SESSION_SECONDS, GithubOidcRole } from "./aws/github-oidc-role";
-import { partitionForRegion } from "./aws/policies";
+import { BackupBucket } from "./backup-storage/backup-bucket";
+import { planBackupStorage, type BackupStoragePlan } from "./backup-storage/plan";
+import { BACKUP_SESSION_SECONDS, GithubOidcRole } from "./backup-storage/github-oidc-role";
+import { partitionForRegion } from "./backup-storage/iam";
 import {
   GithubActionsSettings,
   type ResolvedSecret,

@@ -10,10 +10,10 @@ import {
   readPerformance,
   renderPerformance,
   type PerformanceThresholds,
-} from "../infra/ops/db-performance";
-import { reportJson } from "../infra/ops/findings";
-import { type NumberOptionSpec } from "../infra/ops/options";
-import { runReadOnlyCheck } from "../infra/ops/session";
+} from "../infra/checks/db-performance";
+import { reportJson } from "../infra/checks/findings";
+import { type NumberOptionSpec } from "./lib/options";
+import { runReadOnlyCheck } from "../infra/postgres/session";
 import {
   EXIT_OK,
   EXIT_PROBLEM,

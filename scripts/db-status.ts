@@ -12,10 +12,10 @@ import {
   readDbStatus,
   renderDbStatus,
   type DbStatusThresholds,
-} from "../infra/ops/db-status";
-import { reportJson } from "../infra/ops/findings";
-import { parseIdentifierList, type NumberOptionSpec } from "../infra/ops/options";
-import { runReadOnlyCheck } from "../infra/ops/session";
+} from "../infra/checks/db-status";
+import { reportJson } from "../infra/checks/findings";
+import { parseIdentifierList, type NumberOptionSpec } from "./lib/options";
+import { runReadOnlyCheck } from "../infra/postgres/session";
 import {
   EXIT_OK,
   EXIT_PROBLEM,

@@ -13,8 +13,8 @@ import {
   type FetchLike,
   type HealthReport,
   type HealthTarget,
-} from "../infra/ops/health";
-import { type NumberOptionSpec } from "../infra/ops/options";
+} from "../infra/checks/health";
+import { type NumberOptionSpec } from "./lib/options";
 import {
   EXIT_OK,
   EXIT_PROBLEM,
@@ -25,7 +25,7 @@ import {
   type CommonFlags,
   type ExitCode,
 } from "./lib/cli";
-import { REPO_ROOT } from "./lib/paths";
+import { REPO_ROOT } from "../infra/lib/paths";
 
 export const USAGE = `Usage: npm run health:check -- [options]
 

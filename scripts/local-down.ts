@@ -4,15 +4,15 @@
  */
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { stopLocalServices } from "./lib/local-services";
+import { stopLocalServices } from "../infra/local/services";
 import {
   LOCAL_CONFIG_FILE,
   LOCAL_STACK,
   localPulumiEnv,
   localStackArgs,
   runPulumi,
-} from "./lib/local-stack";
-import { STATE_DIR } from "./lib/paths";
+} from "../infra/local/stack";
+import { STATE_DIR } from "../infra/lib/paths";
 
 const log = (line: string) => console.log(`[local:down] ${line}`);
 

@@ -5,14 +5,14 @@
  */
 import { Client } from "pg";
 import { runSetup } from "./setup";
-import { ensureLocalServices } from "./lib/local-services";
+import { ensureLocalServices } from "../infra/local/services";
 import {
   LOCAL_STACK,
   localPulumiEnv,
   localStackArgs,
   prepareLocalStack,
   runPulumi,
-} from "./lib/local-stack";
+} from "../infra/local/stack";
 
 const log = (line: string) => console.log(`[local] ${line}`);
 

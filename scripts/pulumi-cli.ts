@@ -7,7 +7,7 @@
  * Progress goes to stderr, so `$(npx tsx scripts/pulumi-cli.ts)` is safe.
  * To use it from a shell: export PATH="$(dirname "$(npx tsx scripts/pulumi-cli.ts)"):$PATH"
  */
-import { ensurePulumiCli } from "./lib/pulumi-cli";
+import { ensurePulumiCli } from "../infra/tools/pulumi-cli";
 
 async function main(argv: string[]): Promise<void> {
   const json = argv.includes("--json");

@@ -3,10 +3,10 @@
  *
  * Exit 0: no errors (warnings allowed unless --strict); 1: findings; 2: could not check.
  */
-import { rlsContextFromStackFile } from "../infra/database";
+import { rlsContextFromStackFile } from "../infra/rls/deploy";
 import { closePools, withConnection } from "../infra/postgres/client";
-import { readLintCatalog } from "../infra/postgres/catalog";
-import { formatFindings, lintRls } from "../infra/postgres/lints";
+import { readLintCatalog } from "../infra/rls/catalog";
+import { formatFindings, lintRls } from "../infra/rls/lints/index";
 import {
   EXIT_OK,
   EXIT_PROBLEM,

@@ -4,10 +4,10 @@
  *
  * Exit 0: every probe as declared; 1: a mismatch (a leak or a lock-out); 2: could not check.
  */
-import { rlsContextFromStackFile } from "../infra/database";
+import { rlsContextFromStackFile } from "../infra/rls/deploy";
 import { closePools } from "../infra/postgres/client";
-import { renderMatrix } from "../infra/postgres/smoke-plan";
-import { discoverTenantTables, runSmoke } from "../infra/postgres/smoke";
+import { renderMatrix } from "../infra/rls/smoke-plan";
+import { discoverTenantTables, runSmoke } from "../infra/rls/smoke";
 import {
   EXIT_COULD_NOT_CHECK,
   EXIT_OK,

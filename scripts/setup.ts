@@ -9,9 +9,9 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { ensureMinio } from "./lib/minio";
-import { ensurePulumiCli } from "./lib/pulumi-cli";
-import { findPostgresBinDir } from "../test/support/postgres";
+import { ensureMinio } from "../infra/tools/minio";
+import { ensurePulumiCli } from "../infra/tools/pulumi-cli";
+import { findPostgresBinDir } from "../infra/local/postgres";
 
 interface Step {
   name: string;

@@ -16,14 +16,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { closePools } from "../../infra/postgres/client";
-import type { TableSpec } from "../../infra/postgres/model";
+import type { TableSpec } from "../../infra/rls/model";
 import {
   createRlsTableProvider,
   type RlsTableInputs,
   type RlsTableOutputs,
-} from "../../infra/postgres/provider";
-import { REPO_ROOT } from "../../scripts/lib/paths";
-import { createTestDatabase, startPostgres } from "../../test/support/postgres";
+} from "../../infra/rls/provider";
+import { REPO_ROOT } from "../../infra/lib/paths";
+import { createTestDatabase, startPostgres } from "../../infra/local/postgres";
 import { resetStatementStats } from "../../test/support/statement-stats";
 import { providerSection, writeSummary } from "./summary";
 import {

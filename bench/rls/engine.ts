@@ -19,9 +19,9 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { REPO_ROOT } from "../../scripts/lib/paths";
-import { ensurePulumiCli, pulumiEnv } from "../../scripts/lib/pulumi-cli";
-import { createTestDatabase, startPostgres } from "../../test/support/postgres";
+import { REPO_ROOT } from "../../infra/lib/paths";
+import { ensurePulumiCli, pulumiEnv } from "../../infra/tools/pulumi-cli";
+import { createTestDatabase, startPostgres } from "../../infra/local/postgres";
 import { resetStatementStats } from "../../test/support/statement-stats";
 import { writeSummary } from "./summary";
 import {

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT } from "../../scripts/lib/paths";
+import { REPO_ROOT } from "../../infra/lib/paths";
 
 const RESULTS = join(REPO_ROOT, "bench", "results");
 

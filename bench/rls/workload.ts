@@ -5,8 +5,8 @@
  */
 import { spawnSync } from "node:child_process";
 import { Client } from "pg";
-import { declareTable, type TableSpec } from "../../infra/postgres/model";
-import { createPolicySql, forceRowSecuritySql, rowSecuritySql } from "../../infra/postgres/sql";
+import { declareTable, type TableSpec } from "../../infra/rls/model";
+import { createPolicySql, forceRowSecuritySql, rowSecuritySql } from "../../infra/rls/sql";
 import { readStatementStats, type StatementRunner } from "../../test/support/statement-stats";
 
 export const TABLES = Number(process.env.BENCH_RLS_TABLES ?? 250);

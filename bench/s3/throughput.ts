@@ -15,8 +15,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { freePort } from "../../test/support/ports";
-import { startS3 } from "../../test/support/s3";
+import { freePort } from "../../infra/local/ports";
+import { startS3 } from "../../infra/local/s3";
 
 const args = process.argv.slice(2);
 const option = (name: string) => {

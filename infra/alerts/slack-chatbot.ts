@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Severity } from "../config";
 import { chatbotConfigurationName, chatbotRoleName } from "../lib/naming";
 import { tags, type TagContext } from "../lib/tags";
-import { chatbotReadPolicy, chatbotTrustPolicy, policyJson } from "../aws/policies";
+import { chatbotReadPolicy, chatbotTrustPolicy, policyJson } from "../backup-storage/iam";
 
 export interface SlackChannelRoute {
   /** Severity whose alerts go to this channel. */

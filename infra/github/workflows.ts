@@ -77,8 +77,8 @@ function header(what: string, stack: string | undefined): string {
       ? `# Do not edit here: change stacks/Pulumi.${stack}.yaml and run 'pulumi up -s ${stack}', or, when this file`
       : "# Do not edit here: change infra/github/workflows.ts and regenerate with",
     stack
-      ? "# lives in the runbooks repository, regenerate with 'npx vitest run test/unit/platform -u'."
-      : "# 'npx vitest run test/unit/platform -u'.",
+      ? "# lives in the runbooks repository, regenerate with 'npx vitest run test/unit/github -u'."
+      : "# 'npx vitest run test/unit/github -u'.",
   ];
   return lines.join("\n");
 }

@@ -8,9 +8,9 @@
  */
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT } from "./paths";
+import { REPO_ROOT } from "../../infra/lib/paths";
 import { redactSecrets } from "../../infra/lib/redact";
-import { parseNumberOption, type NumberOptionSpec } from "../../infra/ops/options";
+import { parseNumberOption, type NumberOptionSpec } from "./options";
 
 export const EXIT_OK = 0;
 export const EXIT_PROBLEM = 1;

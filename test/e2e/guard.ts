@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT } from "../../scripts/lib/paths";
+import { REPO_ROOT } from "../../infra/lib/paths";
 
 /**
  * `git status --porcelain stacks/` plus a hash of every file there: a suite

@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EngineEvent, OpType } from "@pulumi/pulumi/automation";
-import { APP_RLS_TABLES } from "../../infra/postgres/fixtures/app-tables";
-import { declareTable } from "../../infra/postgres/model";
+import { APP_RLS_TABLES } from "../../infra/local/example-app/rls";
+import { declareTable } from "../../infra/rls/model";
 import { RLS_TABLE_TYPE, createE2eStack, rlsState, type E2eStack } from "../support/engine";
 import { stacksDirStatus } from "./guard";
 

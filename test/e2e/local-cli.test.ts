@@ -17,8 +17,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { LOCAL_PASSPHRASE, LOCAL_STACK } from "../../scripts/lib/local-stack";
-import { REPO_ROOT } from "../../scripts/lib/paths";
+import { LOCAL_PASSPHRASE, LOCAL_STACK } from "../../infra/local/stack";
+import { REPO_ROOT } from "../../infra/lib/paths";
 import {
   createE2eProject,
   credentialUrls,

@@ -48,10 +48,10 @@ import {
 } from "@pulumi/pulumi/automation";
 import { Client } from "pg";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { APP_SCHEMA_SQL_PATH } from "../../infra/postgres/fixtures/app-tables";
-import { ensurePulumiCli, pulumiEnv } from "../../scripts/lib/pulumi-cli";
-import { REPO_ROOT } from "../../scripts/lib/paths";
-import { createTestDatabase, withDatabase } from "./postgres";
+import { APP_SCHEMA_SQL_PATH } from "../../infra/local/example-app/rls";
+import { ensurePulumiCli, pulumiEnv } from "../../infra/tools/pulumi-cli";
+import { REPO_ROOT } from "../../infra/lib/paths";
+import { createTestDatabase, withDatabase } from "../../infra/local/postgres";
 import { services } from "./services";
 
 /** The stack whose program `npm run local` runs; see the module comment for why the name is fixed. */

@@ -3,8 +3,8 @@
  * the test files through `inject("services")`.
  */
 import type { TestProject } from "vitest/node";
-import { startPostgres } from "./postgres";
-import { startS3 } from "./s3";
+import { startPostgres } from "../../infra/local/postgres";
+import { startS3 } from "../../infra/local/s3";
 import type { ServicesInfo } from "./services";
 
 export default async function setup(project: TestProject) {

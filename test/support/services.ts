@@ -1,6 +1,6 @@
 import { inject } from "vitest";
-import type { PostgresServer } from "./postgres";
-import type { S3Server } from "./s3";
+import type { PostgresServer } from "../../infra/local/postgres";
+import type { S3Server } from "../../infra/local/s3";
 
 /** What the global setup started, as the test files see it (serializable: no stop()). */
 export interface ServicesInfo {

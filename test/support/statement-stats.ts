@@ -3,7 +3,7 @@
  * the evidence behind "one catalog query per refresh" and "no DDL on a
  * no-op", shared by the integration tests and the benchmarks.
  */
-import { SNAPSHOT_MARKER } from "../../infra/postgres/catalog";
+import { SNAPSHOT_MARKER } from "../../infra/rls/catalog";
 
 /** Runs one statement on the database being measured and returns its rows. */
 export type StatementRunner = <T = Record<string, unknown>>(

@@ -6,14 +6,14 @@
 import { readFileSync } from "node:fs";
 import { Client } from "pg";
 import { expect } from "vitest";
-import { APP_SCHEMA_SQL_PATH } from "../../../infra/postgres/fixtures/app-tables";
-import type { PolicySpec, TableSpec } from "../../../infra/postgres/model";
+import { APP_SCHEMA_SQL_PATH } from "../../../infra/local/example-app/rls";
+import type { PolicySpec, TableSpec } from "../../../infra/rls/model";
 import {
   createRlsTableProvider,
   type RlsTableInputs,
   type RlsTableOutputs,
-} from "../../../infra/postgres/provider";
-import { createTestDatabase } from "../../support/postgres";
+} from "../../../infra/rls/provider";
+import { createTestDatabase } from "../../../infra/local/postgres";
 import { services } from "../../support/services";
 
 export interface TestDatabase {

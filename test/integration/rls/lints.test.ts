@@ -6,13 +6,13 @@
 import { spawnSync } from "node:child_process";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyTable } from "../../../infra/postgres/apply";
-import { readLintCatalog } from "../../../infra/postgres/catalog";
+import { applyTable } from "../../../infra/rls/apply";
+import { readLintCatalog } from "../../../infra/rls/catalog";
 import { closePools, withConnection } from "../../../infra/postgres/client";
-import { APP_RLS_TABLES } from "../../../infra/postgres/fixtures/app-tables";
-import { lintRls, type Finding } from "../../../infra/postgres/lints";
-import { declareTable, type TableSpec } from "../../../infra/postgres/model";
-import { REPO_ROOT } from "../../../scripts/lib/paths";
+import { APP_RLS_TABLES } from "../../../infra/local/example-app/rls";
+import { lintRls, type Finding } from "../../../infra/rls/lints/index";
+import { declareTable, type TableSpec } from "../../../infra/rls/model";
+import { REPO_ROOT } from "../../../infra/lib/paths";
 import { services } from "../../support/services";
 import { appDatabase, type TestDatabase } from "./helpers";
 

@@ -6,9 +6,9 @@
  */
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyTable, LockTimeoutError } from "../../../infra/postgres/apply";
+import { applyTable, LockTimeoutError } from "../../../infra/rls/apply";
 import { closePools } from "../../../infra/postgres/client";
-import { declareTable } from "../../../infra/postgres/model";
+import { declareTable } from "../../../infra/rls/model";
 import {
   appDatabase,
   freshProvider,

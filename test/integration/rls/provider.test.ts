@@ -4,10 +4,10 @@
  * out-of-band changes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyTable } from "../../../infra/postgres/apply";
+import { applyTable } from "../../../infra/rls/apply";
 import { closePools } from "../../../infra/postgres/client";
-import { declareTable, policy, type TableSpec } from "../../../infra/postgres/model";
-import type { RlsTableOutputs } from "../../../infra/postgres/provider";
+import { declareTable, policy, type TableSpec } from "../../../infra/rls/model";
+import type { RlsTableOutputs } from "../../../infra/rls/provider";
 import {
   appDatabase,
   byName,

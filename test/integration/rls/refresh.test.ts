@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closePools } from "../../../infra/postgres/client";
-import { declareTable, type TableSpec } from "../../../infra/postgres/model";
-import type { RlsTableOutputs } from "../../../infra/postgres/provider";
+import { declareTable, type TableSpec } from "../../../infra/rls/model";
+import type { RlsTableOutputs } from "../../../infra/rls/provider";
 import {
   appDatabase,
   checked,

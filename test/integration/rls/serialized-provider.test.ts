@@ -9,9 +9,9 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closePools } from "../../../infra/postgres/client";
-import { declareTable } from "../../../infra/postgres/model";
-import type { RlsTableInputs, RlsTableOutputs } from "../../../infra/postgres/provider";
-import { REPO_ROOT } from "../../../scripts/lib/paths";
+import { declareTable } from "../../../infra/rls/model";
+import type { RlsTableInputs, RlsTableOutputs } from "../../../infra/rls/provider";
+import { REPO_ROOT } from "../../../infra/lib/paths";
 import { appDatabase, inputsFor, livePolicies, rlsFlags, type TestDatabase } from "./helpers";
 
 let db: TestDatabase;
@@ -91,7 +91,7 @@ describe("the serialized provider", () => {
     });
     expect(lost.ok).toBe(false);
     expect(lost.error).toContain(
-      "the RLS provider's code was not found (looked for /infra/postgres/provider.ts, /nonexistent/checkout/infra/postgres/provider.ts)",
+      "the RLS provider's code was not found (looked for /infra/rls/provider.ts, /nonexistent/checkout/infra/postgres/provider.ts)",
     );
     expect(lost.error).toContain("Run pulumi from the repository checkout");
   });

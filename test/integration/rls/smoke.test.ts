@@ -4,13 +4,13 @@
  */
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyTable } from "../../../infra/postgres/apply";
+import { applyTable } from "../../../infra/rls/apply";
 import { closePools } from "../../../infra/postgres/client";
-import { APP_RLS_TABLES } from "../../../infra/postgres/fixtures/app-tables";
-import { declareTable, type TableSpec } from "../../../infra/postgres/model";
-import { runSmoke } from "../../../infra/postgres/smoke";
-import { renderMatrix, type ProbeResult } from "../../../infra/postgres/smoke-plan";
-import { REPO_ROOT } from "../../../scripts/lib/paths";
+import { APP_RLS_TABLES } from "../../../infra/local/example-app/rls";
+import { declareTable, type TableSpec } from "../../../infra/rls/model";
+import { runSmoke } from "../../../infra/rls/smoke";
+import { renderMatrix, type ProbeResult } from "../../../infra/rls/smoke-plan";
+import { REPO_ROOT } from "../../../infra/lib/paths";
 import { appDatabase, type TestDatabase } from "./helpers";
 
 let good: TestDatabase;

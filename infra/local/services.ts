@@ -1,0 +1,254 @@
+/**
+ * The `local` stack's services: Postgres, MinIO and the stand-in app, kept
+ * running between `npm run local` invocations so a re-run is a no-op update.
+ * Their addresses and generated credentials live in .local/services.json
+ * (gitignored, mode 0600); ports are picked the first time and reused.
+ */
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { join, relative } from "node:path";
+import { CreateBucketCommand, HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { Client } from "pg";
+import {
+  serverCanReach,
+  startPostgres,
+  stopCluster,
+  withDatabase,
+  TEMPLATE_DATABASE,
+} from "./postgres";
+import { freePort } from "./ports";
+import { startS3 } from "./s3";
+import { LOCAL_DIR, REPO_ROOT } from "../lib/paths";
+
+export const LOCAL_DATABASE = "runbooks_local";
+export const LOCAL_BUCKET = "runbooks-local-backups";
+
+export interface LocalServices {
+  postgres: { port: number; adminUrl: string; databaseUrl: string; dataDir: string };
+  s3: {
+    port: number;
+    endpoint: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+    pid?: number;
+    dataDir: string;
+  };
+  app: { port: number; url: string; pid?: number; envFile: string };
+}
+
+const stateFile = join(LOCAL_DIR, "services.json");
+
+function readState(): Partial<LocalServices> {
+  if (!existsSync(stateFile)) return {};
+  return JSON.parse(readFileSync(stateFile, "utf8")) as Partial<LocalServices>;
+}
+
+function writeState(state: Partial<LocalServices>): void {
+  mkdirSync(LOCAL_DIR, { recursive: true });
+  writeFileSync(stateFile, JSON.stringify(state, null, 2) + "\n", { mode: 0o600 });
+}
+
+function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+function isAlive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function portFor(previous: number | undefined): Promise<number> {
+  if (previous && !(await isListening(previous))) return previous;
+  return freePort();
+}
+
+/**
+ * Where the local cluster lives: in the checkout, unless the server's OS user
+ * cannot enter it (a checkout under /root when we run as root); then in
+ * /var/tmp, keyed by the checkout so two checkouts never share a cluster.
+ */
+function localPostgresDir(): string {
+  mkdirSync(LOCAL_DIR, { recursive: true });
+  if (serverCanReach(LOCAL_DIR)) return join(LOCAL_DIR, "postgres");
+  const id = createHash("sha256").update(REPO_ROOT).digest("hex").slice(0, 12);
+  return join("/var/tmp", `runbooks-local-postgres-${id}`);
+}
+
+async function ensurePostgres(
+  state: Partial<LocalServices>,
+  log: (l: string) => void,
+): Promise<LocalServices["postgres"]> {
+  const previous = state.postgres;
+  const dataDir = previous?.dataDir ?? localPostgresDir();
+  if (previous && (await isListening(previous.port))) {
+    return previous;
+  }
+  const port = await portFor(previous?.port);
+  const shown = dataDir.startsWith(REPO_ROOT) ? relative(REPO_ROOT, dataDir) : dataDir;
+  log(`starting Postgres on 127.0.0.1:${port} (data in ${shown})`);
+  const server = await startPostgres({ dataDir, port, removeOnStop: false });
+  return {
+    port,
+    adminUrl: server.adminUrl,
+    databaseUrl: withDatabase(server.adminUrl, LOCAL_DATABASE),
+    dataDir,
+  };
+}
+
+/** The app's database, from the Supabase-like template, with the app's own migrations applied once. */
+async function ensureLocalDatabase(adminUrl: string): Promise<void> {
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const exists = await admin.query("select 1 from pg_database where datname = $1", [
+      LOCAL_DATABASE,
+    ]);
+    if (exists.rowCount === 0)
+      await admin.query(`create database ${LOCAL_DATABASE} template ${TEMPLATE_DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  const schemaFile = join(REPO_ROOT, "infra", "local", "example-app", "schema.sql");
+  if (!existsSync(schemaFile)) return;
+  const db = new Client({ connectionString: withDatabase(adminUrl, LOCAL_DATABASE) });
+  await db.connect();
+  try {
+    // The schema file is idempotent (create … if not exists), like a migration runner would make it.
+    await db.query(readFileSync(schemaFile, "utf8"));
+  } finally {
+    await db.end();
+  }
+}
+
+async function ensureS3(
+  state: Partial<LocalServices>,
+  log: (l: string) => void,
+): Promise<LocalServices["s3"]> {
+  const dataDir = join(LOCAL_DIR, "s3");
+  const previous = state.s3;
+  if (previous && isAlive(previous.pid) && (await isListening(previous.port))) return previous;
+  const port = await portFor(previous?.port);
+  log(`starting MinIO on 127.0.0.1:${port} (data in .local/s3)`);
+  const server = await startS3({
+    dataDir,
+    port,
+    detached: true,
+    accessKeyId: previous?.accessKeyId,
+    secretAccessKey: previous?.secretAccessKey,
+  });
+  const s3 = new S3Client({
+    endpoint: server.endpoint,
+    region: server.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+  });
+  try {
+    await s3
+      .send(new HeadBucketCommand({ Bucket: LOCAL_BUCKET }))
+      .catch(() => s3.send(new CreateBucketCommand({ Bucket: LOCAL_BUCKET })));
+  } finally {
+    s3.destroy();
+  }
+  return {
+    port,
+    endpoint: server.endpoint,
+    accessKeyId: server.accessKeyId,
+    secretAccessKey: server.secretAccessKey,
+    pid: server.pid,
+    dataDir,
+  };
+}
+
+async function ensureApp(
+  state: Partial<LocalServices>,
+  databaseUrl: string,
+  log: (l: string) => void,
+): Promise<LocalServices["app"]> {
+  const envFile = join(LOCAL_DIR, "app.env");
+  // The app reads this file per request, as a redeploy would pick up a rotated credential.
+  if (!existsSync(envFile))
+    writeFileSync(envFile, `DATABASE_URL=${databaseUrl}\n`, { mode: 0o600 });
+  const previous = state.app;
+  if (previous && isAlive(previous.pid) && (await isListening(previous.port))) return previous;
+  const port = await portFor(previous?.port);
+  log(`starting the stand-in app on http://127.0.0.1:${port} (GET /api/health)`);
+  const logFd = openSync(join(LOCAL_DIR, "app.log"), "a");
+  const child = spawn(
+    process.execPath,
+    [
+      join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs"),
+      join(REPO_ROOT, "infra", "local", "example-app", "server.ts"),
+    ],
+    {
+      env: { PATH: process.env.PATH, PORT: String(port), APP_ENV_FILE: envFile },
+      stdio: ["ignore", logFd, logFd],
+      detached: true,
+    },
+  );
+  child.unref();
+  const deadline = Date.now() + 20_000;
+  while (!(await isListening(port))) {
+    if (Date.now() > deadline)
+      throw new Error(`the stand-in app did not start within 20 s; see .local/app.log`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { port, url: `http://127.0.0.1:${port}`, pid: child.pid, envFile };
+}
+
+/** Start (or find running) every local service. */
+export async function ensureLocalServices(log: (line: string) => void): Promise<LocalServices> {
+  const state = readState();
+  const postgres = await ensurePostgres(state, log);
+  await ensureLocalDatabase(postgres.adminUrl);
+  writeState({ ...state, postgres });
+  const s3 = await ensureS3(state, log);
+  writeState({ ...state, postgres, s3 });
+  const app = await ensureApp(state, postgres.databaseUrl, log);
+  const services = { postgres, s3, app };
+  writeState(services);
+  return services;
+}
+
+/** Stop every local service; with `purge`, delete their data too. */
+export async function stopLocalServices(
+  log: (line: string) => void,
+  { purge = false } = {},
+): Promise<void> {
+  const state = readState();
+  for (const [name, pid] of [
+    ["app", state.app?.pid],
+    ["MinIO", state.s3?.pid],
+  ] as const) {
+    if (isAlive(pid)) {
+      log(`stopping ${name} (pid ${pid})`);
+      process.kill(pid!, "SIGTERM");
+    }
+  }
+  if (state.postgres && (await stopCluster(state.postgres.dataDir))) log("stopped Postgres");
+  if (purge) {
+    if (state.postgres) rmSync(state.postgres.dataDir, { recursive: true, force: true });
+    for (const dir of ["postgres", "s3", "app.env", "app.log", "services.json"])
+      rmSync(join(LOCAL_DIR, dir), { recursive: true, force: true });
+    log("removed local service data (.local/)");
+  } else {
+    writeState({
+      ...state,
+      s3: state.s3 && { ...state.s3, pid: undefined },
+      app: state.app && { ...state.app, pid: undefined },
+    });
+  }
+}

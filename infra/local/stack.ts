@@ -1,0 +1,99 @@
+/**
+ * Drives the `local` stack through the Pulumi CLI: a file backend in .state/,
+ * the passphrase secrets provider with the fixed local passphrase, and a
+ * generated copy of stacks/Pulumi.local.yaml under .local/ that adds what is
+ * only known at run time (service addresses, the generated database password,
+ * encrypted). The committed stack file is never rewritten.
+ */
+import { spawn } from "node:child_process";
+import { copyFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { ensurePulumiCli, pulumiEnv } from "../tools/pulumi-cli";
+import type { LocalServices } from "./services";
+import { LOCAL_DIR, REPO_ROOT, STATE_DIR } from "../lib/paths";
+
+export const LOCAL_STACK = "local";
+/** Public on purpose: it protects only throwaway, per-machine credentials. */
+export const LOCAL_PASSPHRASE = "runbooks-local-only";
+export const LOCAL_CONFIG_FILE = join(LOCAL_DIR, `Pulumi.${LOCAL_STACK}.yaml`);
+
+export interface PulumiRunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function localPulumiEnv(): Promise<NodeJS.ProcessEnv> {
+  await ensurePulumiCli({ quiet: true });
+  mkdirSync(STATE_DIR, { recursive: true });
+  return pulumiEnv({
+    ...process.env,
+    PULUMI_BACKEND_URL: `file://${STATE_DIR}`,
+    PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? LOCAL_PASSPHRASE,
+    PULUMI_SKIP_UPDATE_CHECK: "1",
+  });
+}
+
+/** Run the CLI in the repository; `stdin` feeds secrets without putting them in argv. */
+export function runPulumi(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { stdin?: string; echo?: boolean } = {},
+): Promise<PulumiRunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("pulumi", args, { cwd: REPO_ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (options.echo) process.stdout.write(chunk);
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (options.echo) process.stderr.write(chunk);
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end(options.stdin ?? "");
+  });
+}
+
+async function mustRun(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { stdin?: string; echo?: boolean } = {},
+): Promise<PulumiRunResult> {
+  const result = await runPulumi(args, env, options);
+  if (result.code !== 0) {
+    // Secrets reach the CLI on stdin, so the arguments are safe to show.
+    throw new Error(
+      `pulumi ${args.join(" ")} failed (exit ${result.code}):\n${result.stderr.trim() || result.stdout.trim().split("\n").slice(-20).join("\n")}`,
+    );
+  }
+  return result;
+}
+
+/** Make sure the stack exists in the local backend and write the run-time config file. */
+export async function prepareLocalStack(
+  services: LocalServices,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
+  await mustRun(
+    ["stack", "select", LOCAL_STACK, "--create", "--secrets-provider", "passphrase"],
+    env,
+  );
+  mkdirSync(LOCAL_DIR, { recursive: true });
+  copyFileSync(join(REPO_ROOT, "stacks", `Pulumi.${LOCAL_STACK}.yaml`), LOCAL_CONFIG_FILE);
+  const target = ["-s", LOCAL_STACK, "--config-file", LOCAL_CONFIG_FILE];
+  await mustRun(["config", "set", "--secret", "databaseUrl", ...target], env, {
+    stdin: services.postgres.databaseUrl,
+  });
+  await mustRun(
+    ["config", "set", "--path", "backup.endpoint", services.s3.endpoint, ...target],
+    env,
+  );
+}
+
+export function localStackArgs(): string[] {
+  return ["-s", LOCAL_STACK, "--config-file", LOCAL_CONFIG_FILE];
+}

@@ -1,7 +1,0 @@
-export * from "./db-performance";
-export * from "./db-status";
-export * from "./findings";
-export * from "./health";
-export * from "./options";
-export * from "./query-text";
-export * from "./session";

@@ -1,0 +1,102 @@
+/**
+ * The database area of the runbook: row-level security as code.
+ *
+ * RLS is declared in two places, merged here: the stack's `runbooks:rls.tables`
+ * (data, per stack) and TypeScript declarations (`RLS_TABLES_IN_CODE`, per
+ * stack name). A table declared in both is an error.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import {
+  databaseSchema,
+  parseStackConfig,
+  stackFileFor,
+  type LoadedStackConfig,
+  type StackConfig,
+} from "../config";
+import { APP_RLS_TABLES } from "../local/example-app/rls";
+import {
+  declareTable,
+  mergeDeclarations,
+  tableFromConfig,
+  type TableDeclaration,
+  type TableSpec,
+} from "./model";
+import { RlsPolicies } from "./rls-policies";
+import { rlsProviderVersion } from "./version";
+
+/**
+ * RLS declared in TypeScript, by stack name. The `local` stack protects the
+ * example app of infra/postgres/fixtures/app-schema.sql; add your own stacks'
+ * tables here, or in `runbooks:rls.tables` in their stack file.
+ */
+export const RLS_TABLES_IN_CODE: Record<string, TableDeclaration[]> = {
+  local: APP_RLS_TABLES,
+};
+
+/** Every table whose RLS the stack manages, canonical and sorted. */
+export function rlsTablesFor(
+  config: Pick<StackConfig, "rls" | "database">,
+  stack: string,
+): TableSpec[] {
+  const defaults = { appRole: config.database.appRole };
+  const fromConfig = config.rls.tables.map((t) => tableFromConfig(t, defaults));
+  const fromCode = (RLS_TABLES_IN_CODE[stack] ?? []).map((t) => declareTable(t, defaults));
+  return mergeDeclarations(fromConfig, fromCode, stackFileFor(stack));
+}
+
+/** Stack outputs of the database area (plain values and Outputs, nothing secret). */
+export interface DatabaseOutputs {
+  rls: {
+    enabled: boolean;
+    tables: string[];
+    policyCount: number;
+    providerVersion?: string;
+    /** Out-of-band changes per table, as the last refresh saw them. */
+    drift?: pulumi.Output<Record<string, string[]>>;
+  };
+}
+
+export function deployDatabase(config: LoadedStackConfig): DatabaseOutputs {
+  if (!config.features.rls) return { rls: { enabled: false, tables: [], policyCount: 0 } };
+  const tables = rlsTablesFor(config, config.stack);
+  if (tables.length === 0) return { rls: { enabled: true, tables: [], policyCount: 0 } };
+  const rls = new RlsPolicies(`${config.project}-rls`, {
+    tables,
+    connection: config.secret(config.database.urlSecretRef),
+    lockTimeoutSeconds: config.database.lockTimeoutSeconds,
+    lockRetries: config.database.lockRetries,
+  });
+  return {
+    rls: {
+      enabled: true,
+      tables: rls.tables,
+      policyCount: rls.policyCount,
+      providerVersion: rlsProviderVersion(),
+      drift: rls.drift,
+    },
+  };
+}
+
+/**
+ * For scripts (rls:lint, rls:smoke): the declared tables and database settings
+ * of a stack, from its stack file's plain keys. Without a stack, the defaults
+ * of runbooks:database and no declarations.
+ */
+export function rlsContextFromStackFile(
+  stack: string | undefined,
+  raw: Record<string, unknown> | undefined,
+) {
+  if (stack === undefined || raw === undefined) {
+    return {
+      database: databaseSchema.parse({}),
+      tables: [] as TableSpec[],
+      declarationsHint: "runbooks:rls.tables in your stack file",
+    };
+  }
+  const parsed = parseStackConfig(raw, { stack, stackFile: stackFileFor(stack) });
+  return {
+    database: parsed.database,
+    tables: rlsTablesFor(parsed, stack),
+    declarationsHint: `runbooks:rls.tables in ${stackFileFor(stack)} (or RLS_TABLES_IN_CODE in infra/database.ts)`,
+  };
+}

@@ -1,0 +1,212 @@
+/**
+ * The workflow files: rendered YAML parses, does what the runbook needs, holds
+ * no credentials, and the copies kept in this repository's .github/workflows/
+ * match what the renderer produces for each stack (regenerate with
+ * `npx vitest run test/unit/github -u`).
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { parseStackConfig, stackFileFor } from "../../../infra/config";
+import { BACKUP_METRIC } from "../../../infra/alerts/plan";
+import { BACKUP_SESSION_SECONDS } from "../../../infra/backup-storage/github-oidc-role";
+import {
+  appWorkflowFiles,
+  backupWorkflowNames,
+  projectWorkflowFiles,
+  renderBackupWorkflow,
+  renderHealthWorkflow,
+  type WorkflowFile,
+} from "../../../infra/github/workflows";
+import { planPlatform } from "../../../infra/platform";
+import { rawStackConfig } from "../../support/mocks/stack-config";
+import type { Loose } from "../../support/mocks/fixtures";
+
+const ROOT = join(__dirname, "..", "..", "..");
+const STACKS = readdirSync(join(ROOT, "stacks"))
+  .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+  .filter((s): s is string => s !== undefined)
+  .sort();
+
+function stackConfig(stack: string) {
+  return {
+    ...parseStackConfig(rawStackConfig(stack), { stack, stackFile: stackFileFor(stack) }),
+    stack,
+  };
+}
+
+/** Stacks that deploy to cloud accounts (the policy review previews these). */
+const CLOUD_STACKS = STACKS.filter((s) => {
+  const f = stackConfig(s).features;
+  return f.vercel || f.github || f.backupStorage || f.alerts;
+});
+
+function stackWorkflows(stack: string): WorkflowFile[] {
+  const plan = planPlatform(
+    stackConfig(stack),
+    new Set(stackConfig(stack).rotation.credentials.map((c) => c.name)),
+  );
+  return appWorkflowFiles({ backup: plan.backupWorkflow, health: plan.healthWorkflow });
+}
+
+type Yaml = Loose;
+const yamlOf = (file: WorkflowFile) => parse(file.content) as Yaml;
+
+/** Every `run:` script of a workflow. */
+function scripts(doc: Yaml): string[] {
+  return Object.values(doc.jobs as Record<string, Yaml>).flatMap((job) =>
+    (job.steps as Yaml[]).filter((s) => s.run).map((s) => s.run as string),
+  );
+}
+
+describe("the backup workflow", () => {
+  const file = renderBackupWorkflow({
+    stack: "production",
+    schedule: "17 */6 * * *",
+    environment: "production",
+    sessionSeconds: BACKUP_SESSION_SECONDS,
+  });
+  const doc = yamlOf(file);
+  const job = doc.jobs.backup as Yaml;
+  const names = backupWorkflowNames("production", "production");
+
+  it("runs on the configured schedule, in the OIDC environment, one run at a time", () => {
+    expect(file.path).toBe(".github/workflows/runbooks-backup-production.yml");
+    expect(doc.on.schedule).toEqual([{ cron: "17 */6 * * *" }]);
+    expect(job.environment).toBe("production");
+    expect(doc.concurrency).toEqual({
+      group: "runbooks-backup-production",
+      "cancel-in-progress": false,
+    });
+    expect(job["timeout-minutes"]).toBeLessThan(BACKUP_SESSION_SECONDS / 60);
+  });
+
+  it("gets AWS credentials only through OIDC, with the least workflow permissions", () => {
+    expect(doc.permissions).toEqual({ contents: "read" });
+    expect(job.permissions).toEqual({ contents: "read", "id-token": "write" });
+    const assume = (job.steps as Yaml[]).find((s) =>
+      String(s.uses).startsWith("aws-actions/configure-aws-credentials@"),
+    )!;
+    expect(assume.with["role-to-assume"]).toBe(`\${{ vars.${names.roleArn} }}`);
+    expect(assume.with["role-duration-seconds"]).toBe(BACKUP_SESSION_SECONDS);
+    expect(file.content).not.toMatch(
+      /aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY/,
+    );
+  });
+
+  it("reads the database URL only from its secret and everything else from variables", () => {
+    const refs = [...file.content.matchAll(/\$\{\{\s*(secrets|vars)\.(\w+)\s*\}\}/g)].map(
+      (m) => `${m[1]}.${m[2]}`,
+    );
+    expect(refs.filter((r) => r.startsWith("secrets."))).toEqual([`secrets.${names.databaseUrl}`]);
+    expect(new Set(refs.filter((r) => r.startsWith("vars.")))).toEqual(
+      new Set(
+        [names.bucket, names.prefix, names.kmsKeyArn, names.roleArn, names.region].map(
+          (n) => `vars.${n}`,
+        ),
+      ),
+    );
+  });
+
+  it("streams the dump to S3 encrypted with the bucket key, then publishes the metric the alarm watches", () => {
+    const [install, dump, publish] = scripts(doc);
+    expect(install).toContain("postgresql-client-${PG_CLIENT_MAJOR}");
+    expect(dump).toMatch(
+      /pg_dump" --format=custom [^\n]*\\\n\s+\| tee "\$fifo" \\\n\s+\| aws s3 cp - /,
+    );
+    expect(dump).toContain('--sse aws:kms --sse-kms-key-id "$KMS_KEY_ARN"');
+    expect(dump).toContain("pg_dump must be at least the server major");
+    expect(publish).toContain(
+      `--namespace "${BACKUP_METRIC.namespace}" --metric-name "${BACKUP_METRIC.metricName}"`,
+    );
+    expect(publish).toContain(`--dimensions "${BACKUP_METRIC.dimension}=\${STACK}"`);
+    expect(job.env.STACK).toBe("production");
+  });
+
+  it("has scripts bash accepts", () => {
+    for (const script of scripts(doc)) execFileSync("bash", ["-n", "-c", script]);
+  });
+
+  it("omits the environment and suffixes names with the stack at repository scope", () => {
+    const repoScoped = yamlOf(
+      renderBackupWorkflow({ stack: "staging", schedule: "0 3 * * *", sessionSeconds: 3600 }),
+    );
+    expect(repoScoped.jobs.backup.environment).toBeUndefined();
+    expect(repoScoped.jobs.backup.env.BUCKET).toBe("${{ vars.RUNBOOKS_BACKUP_BUCKET_STAGING }}");
+  });
+});
+
+describe("the health workflow", () => {
+  it("requests the health URL every five minutes and fails on an error status", () => {
+    const file = renderHealthWorkflow({
+      stack: "staging",
+      url: "https://staging.acme.example/api/health",
+    });
+    const doc = yamlOf(file);
+    expect(doc.on.schedule).toEqual([{ cron: "*/5 * * * *" }]);
+    expect(doc.jobs.health.env.HEALTH_URL).toBe("https://staging.acme.example/api/health");
+    expect(scripts(doc)[0]).toMatch(/^curl --fail-with-body .*"\$HEALTH_URL"$/);
+  });
+
+  it("cannot be broken by a URL with YAML or shell syntax in it", () => {
+    const url = 'https://x.example/api/health?a=1&b="2" #: $(id)';
+    const doc = yamlOf(renderHealthWorkflow({ stack: "s", url }));
+    expect(doc.jobs.health.env.HEALTH_URL).toBe(url);
+  });
+});
+
+describe("this repository's workflows", () => {
+  const [ci, review] = projectWorkflowFiles(CLOUD_STACKS).map(yamlOf) as [Yaml, Yaml];
+
+  it("runs checks and the RLS smoke test in CI, the smoke test only with secrets available", () => {
+    expect(Object.keys(ci.jobs)).toEqual(["checks", "rls-smoke"]);
+    expect(scripts(ci)).toEqual(
+      expect.arrayContaining([
+        "npm run type-check",
+        "npm run lint",
+        "npm test",
+        "npm run rls:smoke -- --stack staging",
+      ]),
+    );
+    expect(ci.jobs["rls-smoke"].if).toContain(
+      "github.event.pull_request.head.repo.full_name == github.repository",
+    );
+  });
+
+  it("previews every cloud stack with the policy pack on pull requests", () => {
+    expect(CLOUD_STACKS).toEqual(["production", "staging"]);
+    expect(review.jobs.preview.strategy.matrix.stack).toEqual(CLOUD_STACKS);
+    expect(review.permissions).toEqual({ contents: "read", "id-token": "write" });
+    expect(scripts(review)).toEqual([
+      "npm ci",
+      'pulumi preview --stack "$STACK" --policy-pack policies --diff --non-interactive',
+    ]);
+  });
+});
+
+describe("workflow files kept in this repository", () => {
+  for (const file of projectWorkflowFiles(CLOUD_STACKS)) {
+    it(`${file.path} matches the renderer`, async () => {
+      await expect(file.content).toMatchFileSnapshot(join(ROOT, file.path));
+    });
+  }
+
+  for (const stack of STACKS) {
+    const config = stackConfig(stack);
+    const files = stackWorkflows(stack);
+    if (!config.features.github || files.length === 0) continue;
+    if (config.github?.commitWorkflows) {
+      it(`stack '${stack}' commits its workflows to the app repository, so none is kept here`, () => {
+        for (const file of files) expect(existsSync(join(ROOT, file.path)), file.path).toBe(false);
+      });
+    } else {
+      for (const file of files) {
+        it(`stack '${stack}': ${file.path} matches the renderer`, async () => {
+          await expect(file.content).toMatchFileSnapshot(join(ROOT, file.path));
+        });
+      }
+    }
+  }
+});

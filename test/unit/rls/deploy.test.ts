@@ -1,0 +1,187 @@
+/**
+ * deployDatabase under Pulumi mocks: which resources it registers, with which
+ * inputs, and that the connection string stays secret all the way down.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  parseStackConfig,
+  type LoadedStackConfig,
+  type RawStackConfig,
+} from "../../../infra/config";
+import { deployDatabase, rlsTablesFor } from "../../../infra/rls/deploy";
+import { APP_RLS_TABLES } from "../../../infra/local/example-app/rls";
+import type { PolicySpec } from "../../../infra/rls/model";
+
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const FAKE_URL = "postgres://postgres:FAKE-db-s3cr3t-51c2@db.fake.example:5432/postgres";
+
+interface Recorded {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+const recorded: Recorded[] = [];
+
+beforeAll(() => {
+  void pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
+        return { id: `${args.name}-id`, state: { ...args.inputs, drift: [] } };
+      },
+      call(args) {
+        throw new Error(`unexpected call ${args.token}`);
+      },
+    },
+    "runbooks",
+    "local",
+    false,
+  );
+});
+
+function loaded(raw: RawStackConfig, stack = "local"): LoadedStackConfig {
+  const parsed = parseStackConfig(raw, { stack, stackFile: `stacks/Pulumi.${stack}.yaml` });
+  const secrets = { databaseUrl: pulumi.secret(FAKE_URL) };
+  return {
+    ...parsed,
+    stack,
+    project: "runbooks",
+    secrets,
+    secret: (key: string) => secrets[key as "databaseUrl"]!,
+  };
+}
+
+const base: RawStackConfig = {
+  owner: "test",
+  features: {
+    vercel: false,
+    github: false,
+    backupStorage: false,
+    alerts: false,
+    rls: true,
+    backups: false,
+    rotation: false,
+  },
+};
+
+function resolve<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((r) => output.apply(r));
+}
+
+function isSecret(output: pulumi.Output<unknown>): Promise<boolean> {
+  return (output as unknown as { isSecret: Promise<boolean> }).isSecret;
+}
+
+async function settle(): Promise<void> {
+  await new Promise((r) => setTimeout(r, 50));
+}
+
+describe("deployDatabase", () => {
+  it("registers nothing when the rls feature is off", () => {
+    const before = recorded.length;
+    expect(
+      deployDatabase(loaded({ ...base, features: { ...(base.features as object), rls: false } })),
+    ).toEqual({
+      rls: { enabled: false, tables: [], policyCount: 0 },
+    });
+    expect(recorded.length).toBe(before);
+  });
+
+  it("local: one RlsTable per declared table under one RlsPolicies component, connection secret", async () => {
+    recorded.length = 0;
+    const outputs = deployDatabase(loaded(base));
+    expect(outputs.rls.tables).toEqual([
+      "public.agents",
+      "public.plans",
+      "public.projects",
+      "public.tenant_members",
+      "public.tenants",
+      "public.user_preferences",
+    ]);
+    expect(outputs.rls.policyCount).toBe(18);
+    expect(outputs.rls.providerVersion).toMatch(/^sha256:[0-9a-f]{16}$/);
+    await resolve(outputs.rls.drift!);
+    await settle();
+    expect(
+      recorded.filter((r) => r.type === "runbooks:postgres:RlsPolicies").map((r) => r.name),
+    ).toEqual(["runbooks-rls"]);
+    const tables = recorded.filter(
+      (r) => r.type === "pulumi-nodejs:dynamic/runbooks-postgres:RlsTable",
+    );
+    expect(tables.map((r) => r.name).sort()).toEqual(
+      APP_RLS_TABLES.map((t) => `runbooks-rls-public-${t.table}`).sort(),
+    );
+    const agents = tables.find((r) => r.name === "runbooks-rls-public-agents")!;
+    expect(agents.inputs).toMatchObject({
+      schema: "public",
+      table: "agents",
+      enabled: true,
+      force: true,
+      lockTimeoutSeconds: 5,
+      lockRetries: 5,
+      catalogSchemas: ["public"],
+      providerVersion: outputs.rls.providerVersion,
+    });
+    expect((agents.inputs.policies as PolicySpec[]).map((p) => p.name)).toEqual([
+      "tenant_isolation_delete",
+      "tenant_isolation_insert",
+      "tenant_isolation_select",
+      "tenant_isolation_update",
+    ]);
+    // The connection arrives as a secret, and the serialized provider does not carry it.
+    const connection = agents.inputs.connection as Record<string, unknown>;
+    expect(connection[SECRET_SIG_KEY]).toBeDefined();
+    expect(connection.value).toBe(FAKE_URL);
+    expect(String(agents.inputs.__provider)).not.toContain("FAKE-db-s3cr3t");
+    expect(JSON.stringify(outputs.rls.tables)).not.toContain("FAKE-db-s3cr3t");
+  });
+
+  it("keeps the connection secret on the resource's outputs", async () => {
+    const { RlsTable } = await import("../../../infra/rls/rls-table");
+    const table = new RlsTable("secret-check", {
+      schema: "public",
+      table: "agents",
+      enabled: true,
+      force: true,
+      policies: [],
+      connection: FAKE_URL,
+      lockTimeoutSeconds: 1,
+      lockRetries: 0,
+      catalogSchemas: ["public"],
+    });
+    const connection = (table as unknown as { connection: pulumi.Output<string> }).connection;
+    expect(await isSecret(connection)).toBe(true);
+  });
+
+  it("merges stack config and TypeScript declarations and refuses a table declared in both", () => {
+    const config = loaded({
+      ...base,
+      rls: {
+        tables: [
+          {
+            table: "audit_log",
+            publicRead: false,
+            policies: [{ name: "svc", roles: ["service_role"], using: "true" }],
+          },
+        ],
+      },
+    });
+    expect(rlsTablesFor(config, "local").map((t) => t.table)).toContain("audit_log");
+    const clash = loaded({
+      ...base,
+      rls: { tables: [{ table: "agents", tenantColumn: "tenant_id" }] },
+    });
+    expect(() => deployDatabase(clash)).toThrow(
+      "RLS for public.agents is declared both in stacks/Pulumi.local.yaml (runbooks:rls.tables) and in TypeScript; keep one of them",
+    );
+  });
+
+  it("other stacks take their tables from config only", () => {
+    const config = loaded(
+      { ...base, rls: { tables: [{ table: "agents", tenantColumn: "tenant_id" }] } },
+      "staging",
+    );
+    expect(rlsTablesFor(config, "staging").map((t) => t.table)).toEqual(["agents"]);
+  });
+});

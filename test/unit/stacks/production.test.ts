@@ -1,0 +1,105 @@
+/**
+ * The production stack file builds the full platform graph; plus what is
+ * specific to production (Object Lock, committed workflows, required
+ * reviewers, rotated credentials, paging webhooks and Slack).
+ */
+import { describe, expect, it } from "vitest";
+import { DEFAULT_CALLS, isWrappedSecret, unwrap } from "../../support/mocks/mocks";
+import {
+  FAKE_ROTATED_DB_URL,
+  buildStackGraph,
+  describeGraphInvariants,
+} from "../../support/mocks/graph-checks";
+
+const graph = buildStackGraph("production");
+describeGraphInvariants("production", graph);
+
+describe("stack 'production': specifics", () => {
+  it("makes dumps immutable for 14 days in governance mode", () => {
+    const { recorder } = graph();
+    expect(recorder.one("aws:s3/bucket:Bucket").inputs.objectLockEnabled).toBe(true);
+    const lock = recorder.one("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration");
+    expect(lock.inputs.rule).toEqual({ defaultRetention: { mode: "GOVERNANCE", days: 14 } });
+  });
+
+  it("commits the backup and health workflows to the app repository without overwriting existing files", () => {
+    const { recorder, outputs } = graph();
+    const files = recorder.ofType("github:index/repositoryFile:RepositoryFile");
+    expect(files.map((f) => f.inputs.file).sort()).toEqual([
+      ".github/workflows/runbooks-backup-production.yml",
+      ".github/workflows/runbooks-health-production.yml",
+    ]);
+    for (const f of files) {
+      expect(f.inputs).toMatchObject({
+        repository: "acme-app",
+        branch: "main",
+        overwriteOnCreate: false,
+      });
+      expect(isWrappedSecret(f.inputs.content)).toBe(false);
+    }
+    expect(outputs.workflowFiles?.location).toBe("acme/acme-app@main");
+  });
+
+  it("requires the platform-leads team to approve production deployments", () => {
+    const { recorder } = graph();
+    const env = recorder.named("github-env-production");
+    const teamId = Number(
+      DEFAULT_CALLS["github:index/getTeam:getTeam"]!({ slug: "platform-leads" }).id,
+    );
+    expect(env.inputs.reviewers).toEqual([{ users: [], teams: [teamId] }]);
+    expect(env.inputs).toMatchObject({
+      waitTimer: 5,
+      preventSelfReview: true,
+      canAdminsBypass: false,
+    });
+    expect(env.inputs.deploymentBranchPolicy).toEqual({
+      protectedBranches: true,
+      customBranchPolicies: false,
+    });
+    expect(
+      recorder.calls
+        .filter((c) => c.token === "github:index/getTeam:getTeam")
+        .map((c) => c.inputs.slug),
+    ).toEqual(["platform-leads"]);
+  });
+
+  it("takes the database credential from secret config for Vercel and GitHub", () => {
+    const { recorder, secrets } = graph();
+    const vercelDb = recorder.named("vercel-env-DATABASE_URL-production");
+    expect(vercelDb.inputs.sensitive).toBe(true);
+    expect(isWrappedSecret(vercelDb.inputs.value)).toBe(true);
+    expect(unwrap(vercelDb.inputs.value)).toBe(secrets.databaseUrl);
+    expect(unwrap(vercelDb.inputs.value)).not.toBe(FAKE_ROTATED_DB_URL);
+    const ghDb = recorder.named("github-secret-production-SUPABASE_DB_URL");
+    expect(unwrap(ghDb.inputs.value)).toBe(secrets.databaseUrl);
+  });
+
+  it("pages P0 and P1 through their secret webhooks and routes P0 to Slack in both regions", () => {
+    const { recorder, secrets } = graph();
+    const webhooks = recorder
+      .ofType("aws:sns/topicSubscription:TopicSubscription")
+      .filter((s) => s.inputs.protocol === "https");
+    expect(webhooks.map((w) => w.name).sort()).toEqual([
+      "alerts-topics-p0-webhook",
+      "alerts-topics-p1-webhook",
+      "alerts-topics-us-east-1-p0-webhook",
+    ]);
+    for (const w of webhooks) expect(isWrappedSecret(w.inputs.endpoint)).toBe(true);
+    expect(unwrap(recorder.named("alerts-topics-p1-webhook").inputs.endpoint)).toBe(
+      secrets.slackWebhookUrl,
+    );
+    expect(unwrap(recorder.named("alerts-topics-p0-webhook").inputs.endpoint)).toBe(
+      secrets.pagerWebhookUrl,
+    );
+    const slack = recorder.one("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration");
+    expect(slack.inputs).toMatchObject({
+      slackTeamId: "T0ACME0001",
+      slackChannelId: "C0INCIDENTS",
+      userAuthorizationRequired: true,
+    });
+    expect((slack.inputs.snsTopicArns as string[]).sort()).toEqual([
+      "arn:aws:sns:eu-west-1:123456789012:runbooks-production-p0",
+      "arn:aws:sns:us-east-1:123456789012:runbooks-production-p0",
+    ]);
+  });
+});
