@@ -3,7 +3,7 @@
  * runbook as components. Areas whose provider plugin needs a cloud account are
  * switched by `runbooks:features`; the `local` stack turns those off.
  */
-import { escalationTable, loadStackConfig } from "./config";
+import { escalationTable, loadStackConfig } from "./config/index";
 import { deployDatabase } from "./rls/deploy";
 import { deployPlatform } from "./platform";
 

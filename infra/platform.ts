@@ -20,7 +20,7 @@ import {
   type LoadedStackConfig,
   type Severity,
   type StackConfig,
-} from "./config";
+} from "./config/index";
 import { Alerting } from "./alerts/alerting";
 import {
   BACKUP_METRIC,

@@ -3,7 +3,7 @@
  *
  * Exit 0: nothing above info; 1: a warning or critical finding; 2: could not check.
  */
-import { databaseSchema, stackFileFor } from "../infra/config";
+import { databaseSchema, stackFileFor } from "../infra/config/index";
 import {
   assessDbStatus,
   DEFAULT_API_ROLES,

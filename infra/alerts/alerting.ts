@@ -11,7 +11,7 @@
  */
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Severity } from "../config";
+import type { Severity } from "../config/index";
 import type { TagContext } from "../lib/tags";
 import { BackupFreshnessAlarm } from "./backup-freshness";
 import { CostBudgets } from "./cost-budgets";

@@ -9,7 +9,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Severity } from "../config";
+import type { Severity } from "../config/index";
 import { alarmName } from "../lib/naming";
 import { tags, type TagContext } from "../lib/tags";
 import { respondWithinText, type FreshnessAlarmPlan } from "./plan";

@@ -11,7 +11,7 @@ import {
   type BudgetConfig,
   type ConfigContext,
   type Severity,
-} from "../config";
+} from "../config/index";
 
 /**
  * The metric the backup job publishes after each successful, verified upload:

@@ -13,7 +13,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Severity } from "../config";
+import type { Severity } from "../config/index";
 import { severityTopicName } from "../lib/naming";
 import { tags, type TagContext } from "../lib/tags";
 import { policyJson, severityTopicPolicy } from "../backup-storage/iam";

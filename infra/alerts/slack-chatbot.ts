@@ -10,7 +10,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Severity } from "../config";
+import type { Severity } from "../config/index";
 import { chatbotConfigurationName, chatbotRoleName } from "../lib/naming";
 import { tags, type TagContext } from "../lib/tags";
 import { chatbotReadPolicy, chatbotTrustPolicy, policyJson } from "../backup-storage/iam";

@@ -9,7 +9,7 @@ import {
   type BackupConfig,
   type ConfigContext,
   type GithubConfig,
-} from "../config";
+} from "../config/index";
 
 /** Storage class dumps move to: restorable in milliseconds, unlike GLACIER/DEEP_ARCHIVE (hours). */
 export const ARCHIVE_STORAGE_CLASS = "GLACIER_IR";

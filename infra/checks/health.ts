@@ -19,7 +19,7 @@ import {
   DEFAULT_ESCALATION,
   escalationTable,
   type Severity,
-} from "../config";
+} from "../config/index";
 import { redactSecrets } from "../lib/redact";
 
 export type HealthState = "up" | "degraded" | "down";

@@ -12,7 +12,7 @@ import {
   stackFileFor,
   type LoadedStackConfig,
   type StackConfig,
-} from "../config";
+} from "../config/index";
 import { APP_RLS_TABLES } from "../local/example-app/rls";
 import {
   declareTable,

@@ -9,7 +9,7 @@
  * The helpers write `auth.uid()` / `auth.jwt()` as `(select …)` so Postgres
  * evaluates them once per statement (an InitPlan) instead of once per row.
  */
-import type { RlsTableConfig } from "../config";
+import type { RlsTableConfig } from "../config/index";
 
 export const RLS_COMMANDS = ["ALL", "SELECT", "INSERT", "UPDATE", "DELETE"] as const;
 export type RlsCommand = (typeof RLS_COMMANDS)[number];

@@ -12,7 +12,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as vercel from "@pulumiverse/vercel";
-import type { VercelConfig } from "../config";
+import type { VercelConfig } from "../config/index";
 import { PREVIEW_PROTECTION, type PlannedVercelEnvVar } from "./env-plan";
 
 export interface VercelAppArgs {

@@ -9,7 +9,7 @@ import {
   type ConfigContext,
   type VercelConfig,
   type VercelEnvVarConfig,
-} from "../config";
+} from "../config/index";
 
 export type VercelEnvSource =
   | { kind: "plain"; value: string }

@@ -8,7 +8,7 @@ import {
   parseStackConfig,
   type RawStackConfig,
   type StackConfig,
-} from "../../infra/config";
+} from "../../infra/config/index";
 import {
   backupFreshnessPlan,
   healthCheckTarget,

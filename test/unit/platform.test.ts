@@ -10,7 +10,7 @@ import {
   parseStackConfig,
   type LoadedStackConfig,
   type RawStackConfig,
-} from "../../infra/config";
+} from "../../infra/config/index";
 import { deployPlatform } from "../../infra/platform";
 import { installMocks, resolve, settle, unwrap } from "../support/mocks/mocks";
 import type { Loose } from "../support/mocks/fixtures";

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadStackConfig, type LoadedStackConfig } from "../../../infra/config";
+import { loadStackConfig, type LoadedStackConfig } from "../../../infra/config/index";
 import { REQUIRED_TAG_KEYS } from "../../../infra/lib/tags";
 import { deployPlatform, type PlatformOutputs } from "../../../infra/platform";
 import {

@@ -13,7 +13,7 @@ import {
   requiredSecrets,
   stackFileFor,
   type RawStackConfig,
-} from "../../../infra/config";
+} from "../../../infra/config/index";
 
 const ROOT = join(__dirname, "..", "..", "..");
 

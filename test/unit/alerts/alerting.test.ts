@@ -6,7 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it } from "vitest";
-import { parseStackConfig, type RawStackConfig } from "../../../infra/config";
+import { parseStackConfig, type RawStackConfig } from "../../../infra/config/index";
 import { Alerting } from "../../../infra/alerts/alerting";
 import { planAlerting, type AlertingPlan } from "../../../infra/alerts/plan";
 import { requireHttpsWebhook } from "../../../infra/alerts/severity-topics";

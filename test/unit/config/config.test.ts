@@ -10,7 +10,7 @@ import {
   parseStackConfig,
   requiredSecrets,
   type RawStackConfig,
-} from "../../../infra/config";
+} from "../../../infra/config/index";
 
 const context = { stack: "staging", stackFile: "stacks/Pulumi.staging.yaml" };
 

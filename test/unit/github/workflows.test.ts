@@ -9,7 +9,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { parseStackConfig, stackFileFor } from "../../../infra/config";
+import { parseStackConfig, stackFileFor } from "../../../infra/config/index";
 import { BACKUP_METRIC } from "../../../infra/alerts/plan";
 import { BACKUP_SESSION_SECONDS } from "../../../infra/backup-storage/github-oidc-role";
 import {

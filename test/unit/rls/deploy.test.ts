@@ -8,7 +8,7 @@ import {
   parseStackConfig,
   type LoadedStackConfig,
   type RawStackConfig,
-} from "../../../infra/config";
+} from "../../../infra/config/index";
 import { deployDatabase, rlsTablesFor } from "../../../infra/rls/deploy";
 import { APP_RLS_TABLES } from "../../../infra/local/example-app/rls";
 import type { PolicySpec } from "../../../infra/rls/model";

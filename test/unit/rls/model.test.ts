@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { rlsTableSchema } from "../../../infra/config";
+import { rlsTableSchema } from "../../../infra/config/index";
 import {
   declareTable,
   jwtClaimExpression,

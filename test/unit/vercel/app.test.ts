@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { VercelConfig, VercelEnvVarConfig } from "../../../infra/config";
+import type { VercelConfig, VercelEnvVarConfig } from "../../../infra/config/index";
 import { VercelApp } from "../../../infra/vercel/app";
 import { planVercelEnv } from "../../../infra/vercel/env-plan";
 import {
