@@ -327,7 +327,10 @@ export const rlsPolicySchema = z
     name: z.string().min(1).max(63),
     command: rlsCommand.default("ALL"),
     mode: z.enum(["PERMISSIVE", "RESTRICTIVE"]).default("PERMISSIVE"),
-    roles: z.array(z.string().min(1)).min(1).default(["public"]),
+    roles: z
+      .array(z.string().min(1))
+      .min(1, "needs at least one role (use 'public' for every role)")
+      .default(["public"]),
     using: z.string().min(1).optional(),
     withCheck: z.string().min(1).optional(),
   })

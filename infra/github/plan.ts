@@ -4,7 +4,12 @@
  * (scopes, collisions with the variables this program generates for its own
  * workflows, reviewer limits, values that look like secrets).
  */
-import { CONFIG_NAMESPACE, ConfigError, type ConfigContext, type GithubConfig } from "../config/index";
+import {
+  CONFIG_NAMESPACE,
+  ConfigError,
+  type ConfigContext,
+  type GithubConfig,
+} from "../config/index";
 
 /** GitHub allows at most six required reviewers (users and teams together) per environment. */
 export const MAX_REVIEWERS = 6;

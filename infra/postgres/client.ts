@@ -1,11 +1,10 @@
 /**
- * The one Postgres client module for the RLS provider, lints and smoke tests.
+ * The one Postgres client module for the dynamic providers and the commands.
  *
  * Why it looks like this:
- * - The dynamic provider is serialized into state, so nothing here may hold a
- *   connection or read credentials when the module loads. `pg` is required
- *   inside the functions, and pools live on `globalThis` (keyed by a hash of
- *   the connection string) so that every resource in one provider process
+ * - Nothing here holds a connection or reads credentials when the module
+ *   loads: the connection string arrives with each call. Pools are keyed by a
+ *   hash of the connection string, so every resource in one provider process
  *   shares them instead of reconnecting (SCRAM authentication is slow on purpose).
  * - Every error leaving this module says what we were doing, on which
  *   database (password redacted), and carries the SQLSTATE so callers can
@@ -26,9 +25,6 @@ export class PostgresError extends Error {
     readonly position?: number,
   ) {
     super(message);
-    // Set explicitly: captured by Pulumi's closure serializer, this class becomes
-    // `Error.call(this, …)`, which sets no message — the engine reported "error: undefined".
-    this.message = message;
     this.name = "PostgresError";
   }
 }
@@ -56,15 +52,11 @@ export interface Queryable {
   query(text: string, values?: unknown[]): Promise<QueryResult>;
 }
 
-interface PoolRegistry {
-  pools: Map<string, Pool>;
-}
-
-function registry(): PoolRegistry {
-  const holder = globalThis as unknown as { __runbooksPgPools?: PoolRegistry };
-  if (!holder.__runbooksPgPools) holder.__runbooksPgPools = { pools: new Map() };
-  return holder.__runbooksPgPools;
-}
+/**
+ * Every pool this process opened. Module state is shared by every resource of
+ * a provider process, because the loader requires this file once.
+ */
+const pools = new Map<string, Pool>();
 
 /** A stable, non-reversible key for a connection string (never the string itself). */
 export function connectionKey(connectionString: string): string {
@@ -100,7 +92,6 @@ export function scrub(message: string, connectionString: string): string {
 
 function poolFor(target: PgTarget): Pool {
   const key = `${connectionKey(target.connectionString)}|${target.applicationName ?? ""}`;
-  const pools = registry().pools;
   let pool = pools.get(key);
   if (!pool) {
     const pg = require("pg") as typeof import("pg");
@@ -215,7 +206,6 @@ function guard(client: PoolClient, context: string, target: PgTarget): Queryable
 
 /** Close every pool this process opened (tests, benchmarks and scripts call it at the end). */
 export async function closePools(): Promise<void> {
-  const pools = registry().pools;
   const all = [...pools.values()];
   pools.clear();
   await Promise.all(all.map((p) => p.end().catch(() => undefined)));

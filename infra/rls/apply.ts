@@ -70,8 +70,6 @@ export class TableMissingError extends Error {
       `table ${t.schema}.${t.table} does not exist. Tables are created by the app's migrations, not by this provider: ` +
       `run the migration first, or remove the table from runbooks:rls.tables / the TypeScript declarations.`;
     super(message);
-    // Set explicitly: captured by Pulumi's closure serializer, this class becomes `Error.call(this, …)`, which sets no message.
-    this.message = message;
     this.name = "TableMissingError";
   }
 }
@@ -80,8 +78,6 @@ export class TableMissingError extends Error {
 export class LockTimeoutError extends Error {
   constructor(message: string) {
     super(message);
-    // Set explicitly: captured by Pulumi's closure serializer, this class becomes `Error.call(this, …)`, which sets no message.
-    this.message = message;
     this.name = "LockTimeoutError";
   }
 }

@@ -22,7 +22,7 @@ import {
   type TableSpec,
 } from "./model";
 import { RlsPolicies } from "./rls-policies";
-import { rlsProviderVersion } from "./version";
+import { rlsProviderVersion } from "./rls-table";
 
 /**
  * RLS declared in TypeScript, by stack name. The `local` stack protects the

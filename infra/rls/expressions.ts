@@ -10,24 +10,23 @@
  *   calls that Postgres would evaluate per row; `wrapAuthCalls` rewrites them
  *   as `(select auth.uid())`, which Postgres evaluates once per statement.
  *
- * The parser is required and initialised lazily (it is WASM) and shared per
- * process through `globalThis`, so the serialized provider captures none of it.
+ * The parser is required and initialised lazily (it is WASM), once per process.
  */
 
 const PREFIX = "SELECT 1 WHERE (";
 const SUFFIX = ")";
-// An array, not a Set: Pulumi's closure serializer cannot carry a Set's contents.
-const AUTH_FUNCTIONS: readonly string[] = ["uid", "jwt", "role"];
+const AUTH_FUNCTIONS: ReadonlySet<string> = new Set(["uid", "jwt", "role"]);
 
 type Parser = import("@supabase/pg-parser").PgParser<17>;
 
+let sharedParser: Parser | undefined;
+
 function parser(): Parser {
-  const holder = globalThis as unknown as { __runbooksPgParser?: Parser };
-  if (!holder.__runbooksPgParser) {
+  if (!sharedParser) {
     const { PgParser } = require("@supabase/pg-parser") as typeof import("@supabase/pg-parser");
-    holder.__runbooksPgParser = new PgParser({ version: 17 });
+    sharedParser = new PgParser({ version: 17 });
   }
-  return holder.__runbooksPgParser;
+  return sharedParser;
 }
 
 /** A problem with an expression, at a 0-based character offset into it. */
@@ -57,6 +56,7 @@ export interface ExpressionAnalysis {
 }
 
 const MAX_CACHED = 5_000;
+const cache = new Map<string, Promise<ExpressionAnalysis>>();
 
 /**
  * Analyze with one scan and one parse, memoized per process: the helpers
@@ -64,11 +64,6 @@ const MAX_CACHED = 5_000;
  * preview and again in up.
  */
 export async function analyzeExpression(expression: string): Promise<ExpressionAnalysis> {
-  const holder = globalThis as unknown as {
-    __runbooksExpressionCache?: Map<string, Promise<ExpressionAnalysis>>;
-  };
-  if (!holder.__runbooksExpressionCache) holder.__runbooksExpressionCache = new Map();
-  const cache = holder.__runbooksExpressionCache;
   const known = cache.get(expression);
   if (known) return known;
   if (cache.size >= MAX_CACHED) cache.clear();
@@ -229,7 +224,7 @@ function collectAuthCalls(tree: unknown): { name: string; location: number; wrap
         if (
           names.length === 2 &&
           names[0] === "auth" &&
-          AUTH_FUNCTIONS.includes(names[1]!) &&
+          AUTH_FUNCTIONS.has(names[1]!) &&
           (call.args ?? []).length === 0
         ) {
           const nearest = ctx.selects[ctx.selects.length - 1];

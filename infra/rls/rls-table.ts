@@ -5,15 +5,22 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PolicySpec } from "./model";
 import type { LiveTableState } from "./catalog";
-import { rlsProviderStub } from "./provider-stub";
-import { rlsProviderVersion } from "./version";
+import { join } from "node:path";
+import { providerStub } from "../lib/dynamic/stub";
+import { providerVersion } from "../lib/dynamic/version";
+import { RLS_TABLE_PROVIDER_ID, type RlsTableInputs, type RlsTableOutputs } from "./provider";
 
 /**
- * One provider object for the whole program, so it is serialized once. The
- * stub loads ./provider.ts in the provider process (see provider-stub.ts for
+ * One loader for the whole program, so it is serialized once. It loads
+ * ./provider.ts in the provider process (see infra/lib/dynamic/stub.ts for
  * why the code is not captured by value).
  */
-const provider = rlsProviderStub();
+const provider = providerStub<RlsTableInputs, RlsTableOutputs>(RLS_TABLE_PROVIDER_ID);
+
+/** The version of the code behind `RlsTable`: a hash of ./provider.ts's import graph. */
+export function rlsProviderVersion(): string {
+  return providerVersion(join(__dirname, "provider.ts"));
+}
 
 export interface RlsTableArgs {
   /** Schema of the table, e.g. `public`. */

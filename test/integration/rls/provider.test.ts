@@ -133,7 +133,7 @@ describe("no-op", () => {
     expect((await readStatementStats(db.sql)).ddl).toEqual([]);
   });
 
-  it("a provider-code version change is an update that re-applies idempotently", async () => {
+  it("a provider-code version change alone is no change; an update with new code re-applies idempotently", async () => {
     const spec = declareTable({ table: "user_preferences", owner: { column: "user_id" } });
     const provider = freshProvider();
     const { outs } = await createTable(provider, inputsFor(spec, db.url));
@@ -142,7 +142,7 @@ describe("no-op", () => {
       inputsFor(spec, db.url, { providerVersion: "test-2" }),
       outs,
     );
-    expect((await provider.diff!("public.user_preferences", outs, news)).changes).toBe(true);
+    expect((await provider.diff!("public.user_preferences", outs, news)).changes).toBe(false);
     await resetStatementStats(db.sql);
     const updated = (await provider.update!("public.user_preferences", outs, news))
       .outs as RlsTableOutputs;
@@ -513,7 +513,7 @@ describe("check", () => {
     });
     expect(failures).toContainEqual({
       property: "policies[2].using",
-      reason: "a INSERT policy cannot have USING (use withCheck)",
+      reason: "an INSERT policy cannot have USING; use withCheck",
     });
     expect(failures).toContainEqual({
       property: "policies[3].name",

@@ -5,61 +5,40 @@
  * require-from-string in a separate plain `node` process, as the
  * dynamic-provider host does. Mock tests never reach this path.
  */
-import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closePools } from "../../../infra/postgres/client";
 import { declareTable } from "../../../infra/rls/model";
-import type { RlsTableInputs, RlsTableOutputs } from "../../../infra/rls/provider";
-import { REPO_ROOT } from "../../../infra/lib/paths";
+import {
+  RLS_TABLE_PROVIDER_ID,
+  type RlsTableInputs,
+  type RlsTableOutputs,
+} from "../../../infra/rls/provider";
+import {
+  runSerialized as runText,
+  serializeStub,
+  type SerializedProvider,
+} from "../../support/dynamic/serialized";
 import { appDatabase, inputsFor, livePolicies, rlsFlags, type TestDatabase } from "./helpers";
 
 let db: TestDatabase;
-let serialized: { text: string; containsSecrets: boolean };
-let relocated: { text: string; containsSecrets: boolean };
-
-function serialize(modulePath?: string): { text: string; containsSecrets: boolean } {
-  const args = [
-    "-r",
-    "ts-node/register/transpile-only",
-    join(__dirname, "fixtures", "serialize-provider.ts"),
-  ];
-  const result = spawnSync(process.execPath, modulePath ? [...args, modulePath] : args, {
-    cwd: REPO_ROOT,
-    encoding: "utf8",
-    timeout: 120_000,
-  });
-  if (result.status !== 0) throw new Error(`serialization failed: ${result.stderr}`);
-  return JSON.parse(result.stdout);
-}
+let serialized: SerializedProvider;
+let relocated: SerializedProvider;
 
 function runSerialized(
   ops: { op: string; args: unknown[] }[],
   options: { text?: string; cwd?: string } = {},
-): {
-  ok: boolean;
-  results: unknown[];
-  error?: string;
-} {
-  const result = spawnSync(process.execPath, [join(__dirname, "fixtures", "run-serialized.js")], {
-    input: JSON.stringify({ text: options.text ?? serialized.text, ops }),
-    encoding: "utf8",
-    timeout: 60_000,
-    // The engine starts providers in the project directory.
-    cwd: options.cwd ?? REPO_ROOT,
-    // A plain node: no ts-node, tsx or vitest loaders preloaded.
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-  });
-  if (result.status !== 0 && !result.stdout)
-    throw new Error(`provider process failed: ${result.stderr}`);
-  return JSON.parse(result.stdout);
+) {
+  return runText(options.text ?? serialized.text, ops, { cwd: options.cwd });
 }
 
 beforeAll(async () => {
   db = await appDatabase("rls_serialized");
-  serialized = serialize();
+  serialized = serializeStub(RLS_TABLE_PROVIDER_ID);
   // State written by a checkout that has since moved (another machine, another CI runner).
-  relocated = serialize("/nonexistent/checkout/infra/postgres/provider");
+  relocated = serializeStub(RLS_TABLE_PROVIDER_ID, "/nonexistent/checkout");
 }, 180_000);
 
 afterAll(async () => {
@@ -73,7 +52,7 @@ describe("the serialized provider", () => {
     expect(serialized.text).not.toContain(db.url);
     expect(serialized.text).not.toMatch(/postgres(ql)?:\/\/[^"'\s]*:[^"'\s]*@/);
     // A stub that loads the provider's code, not the code by value: it is stored in every
-    // resource's state, and the state is rewritten after every step (see provider-stub.ts).
+    // resource's state, and the state is rewritten after every step (see infra/lib/dynamic/stub.ts).
     expect(serialized.text.length).toBeLessThan(8_000);
     expect(serialized.text).toContain('require("ts-node")');
     expect(serialized.text).not.toContain('require("pg")');
@@ -91,9 +70,9 @@ describe("the serialized provider", () => {
     });
     expect(lost.ok).toBe(false);
     expect(lost.error).toContain(
-      "the RLS provider's code was not found (looked for /infra/rls/provider.ts, /nonexistent/checkout/infra/postgres/provider.ts)",
+      "the code of dynamic provider 'runbooks:rls:RlsTable' was not found (looked for /infra/lib/dynamic/entry.ts, /nonexistent/checkout/infra/lib/dynamic/entry.ts)",
     );
-    expect(lost.error).toContain("Run pulumi from the repository checkout");
+    expect(lost.error).toContain("Run pulumi from the runbooks checkout");
   });
 
   it("checks (WASM parser included) and creates from a plain node process", () => {
@@ -154,5 +133,48 @@ describe("the serialized provider", () => {
     runSerialized([{ op: "delete", args: ["public.projects", outs] }]);
     expect(await livePolicies(db, "projects")).toEqual([]);
     expect(await rlsFlags(db, "projects")).toEqual({ enabled: true, forced: true });
+  });
+
+  it("a loader from before RLS moved to infra/rls/ (what older state holds) still works", () => {
+    const legacy = readFileSync(join(__dirname, "fixtures", "pre-layout-loader.js"), "utf8");
+    const spec = declareTable({ table: "tenant_members", tenant: { column: "tenant_id" } });
+    const checked = runSerialized([{ op: "check", args: [{}, inputsFor(spec, db.url)] }], {
+      text: legacy,
+    });
+    expect(checked.error).toBeUndefined();
+    const inputs = (checked.results[0] as { inputs: RlsTableInputs }).inputs;
+    const run = runSerialized(
+      [
+        { op: "create", args: [inputs] },
+        { op: "diff", args: ["public.tenant_members", { ...inputs, expected: undefined }, inputs] },
+      ],
+      { text: legacy },
+    );
+    expect(run.error).toBeUndefined();
+    expect((run.results[0] as { id: string }).id).toBe("public.tenant_members");
+  });
+
+  it("refuses code that says it is another provider, and names the ids this checkout has", () => {
+    const checkout = mkdtempSync(join(tmpdir(), "runbooks-wrong-entry-"));
+    try {
+      mkdirSync(join(checkout, "infra", "lib", "dynamic"), { recursive: true });
+      writeFileSync(join(checkout, "tsconfig.json"), '{"compilerOptions":{"module":"commonjs"}}');
+      writeFileSync(
+        join(checkout, "infra", "lib", "dynamic", "entry.ts"),
+        'export function loadProvider(id: string) { return { providerId: "runbooks:other:Thing" }; }\n',
+      );
+      const wrong = runSerialized([{ op: "check", args: [{}, {}] }], { cwd: checkout });
+      expect(wrong.ok).toBe(false);
+      expect(wrong.error).toContain(
+        "returned provider 'runbooks:other:Thing' for 'runbooks:rls:RlsTable'; the checkout does not match the state",
+      );
+    } finally {
+      rmSync(checkout, { recursive: true, force: true });
+    }
+    const unknown = serializeStub("runbooks:rls:NoSuchThing");
+    const refused = runSerialized([{ op: "check", args: [{}, {}] }], { text: unknown.text });
+    expect(refused.error).toContain(
+      "this checkout has no dynamic provider 'runbooks:rls:NoSuchThing' (it has: runbooks:rls:RlsTable)",
+    );
   });
 });

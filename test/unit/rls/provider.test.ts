@@ -5,8 +5,8 @@
 import { describe, expect, it } from "vitest";
 import type { LiveTableState } from "../../../infra/rls/catalog";
 import { declareTable } from "../../../infra/rls/model";
+import { checkRlsTableInputs as checkInputs } from "../../../infra/rls/inputs";
 import {
-  checkInputs,
   createRlsTableProvider,
   type RlsTableInputs,
   type RlsTableOutputs,
@@ -52,15 +52,12 @@ describe("diff", () => {
     ).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
   });
 
-  it("an update for a policy change, a provider-code change, a new connection string, or drift seen by refresh", async () => {
+  it("an update for a policy change, a new connection string, or drift seen by refresh", async () => {
     const widened = {
       ...inputs,
       policies: inputs.policies.map((p) => ({ ...p, roles: ["anon", "authenticated"] })),
     };
     expect((await provider.diff!("public.agents", olds, widened)).changes).toBe(true);
-    expect(
-      (await provider.diff!("public.agents", olds, { ...inputs, providerVersion: "v2" })).changes,
-    ).toBe(true);
     expect(
       (
         await provider.diff!("public.agents", olds, {
@@ -74,6 +71,12 @@ describe("diff", () => {
       changes: true,
       replaces: [],
     });
+  });
+
+  it("new provider code alone is no change: the declaration decides, so a release locks no table", async () => {
+    expect(
+      await provider.diff!("public.agents", olds, { ...inputs, providerVersion: "v2" }),
+    ).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
   });
 
   it("a different table is a replacement (create the new one first)", async () => {

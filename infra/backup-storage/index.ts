@@ -1,4 +1,0 @@
-export * from "./backup-bucket";
-export * from "./plan";
-export * from "./github-oidc-role";
-export * from "./iam";

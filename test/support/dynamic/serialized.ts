@@ -1,0 +1,52 @@
+/**
+ * A dynamic provider as the engine really runs it: its loader serialized by
+ * Pulumi's closure serializer under ts-node (as the Node.js language host
+ * does), then loaded with require-from-string in a separate plain `node`
+ * process, as the dynamic-provider host does. Mock tests never reach this path.
+ */
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { REPO_ROOT } from "../../../infra/lib/paths";
+
+export interface SerializedProvider {
+  text: string;
+  containsSecrets: boolean;
+}
+
+/** The loader for `providerId`, with `root` as the checkout recorded in state. */
+export function serializeStub(providerId: string, root?: string): SerializedProvider {
+  const args = ["-r", "ts-node/register/transpile-only", join(__dirname, "serialize-stub.ts")];
+  const result = spawnSync(process.execPath, [...args, providerId, ...(root ? [root] : [])], {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  if (result.status !== 0) throw new Error(`serialization failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as SerializedProvider;
+}
+
+export interface SerializedRun {
+  ok: boolean;
+  results: unknown[];
+  error?: string;
+}
+
+/** Load `text` in a plain node process started in `cwd` and call the operations in order. */
+export function runSerialized(
+  text: string,
+  ops: { op: string; args: unknown[] }[],
+  options: { cwd?: string } = {},
+): SerializedRun {
+  const result = spawnSync(process.execPath, [join(__dirname, "run-serialized.js")], {
+    input: JSON.stringify({ text, ops }),
+    encoding: "utf8",
+    timeout: 60_000,
+    // The engine starts providers in the project directory.
+    cwd: options.cwd ?? REPO_ROOT,
+    // A plain node: no ts-node, tsx or vitest loaders preloaded.
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+  });
+  if (result.status !== 0 && !result.stdout)
+    throw new Error(`provider process failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as SerializedRun;
+}
