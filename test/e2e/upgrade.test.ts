@@ -1,0 +1,98 @@
+/**
+ * A stack created before the layout change keeps working after it, with no
+ * update: what older state holds is another serialized loader (it requires
+ * `infra/postgres/provider` under the provider's working directory) and
+ * another provider version. The state is made exactly that way — `up` with
+ * today's code, then every RLS resource's `__provider` swapped for the old
+ * loader (kept verbatim as a fixture) and its version for an old one — and
+ * imported back, as the backend would hold it.
+ */
+import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../../infra/lib/paths";
+import { RLS_TABLE_TYPE, createE2eStack, rlsState, type E2eStack } from "../support/engine";
+
+const STEP = { timeout: 300_000 };
+const LEGACY_LOADER = readFileSync(
+  join(REPO_ROOT, "test", "integration", "rls", "fixtures", "pre-layout-loader.js"),
+  "utf8",
+);
+const OLD_VERSION = "sha256:0123456789abcdef";
+
+let e: E2eStack;
+
+function withLegacyLoader(resource: Record<string, unknown>): void {
+  for (const side of ["inputs", "outputs"] as const) {
+    const props = resource[side] as Record<string, unknown> | undefined;
+    if (!props) continue;
+    props.__provider = LEGACY_LOADER;
+    props.providerVersion = OLD_VERSION;
+  }
+}
+
+beforeAll(async () => {
+  e = await createE2eStack("upgrade");
+  // The engine starts providers in the project directory; in a real checkout that
+  // directory holds infra/, where the old loader finds infra/postgres/provider.ts.
+  symlinkSync(join(REPO_ROOT, "infra"), join(e.workDir, "infra"));
+  const up = await e.up();
+  expect(up.summary.result).toBe("succeeded");
+  const exported = await e.cli(["stack", "export", "-s", e.stackName], { op: "stack export" });
+  const state = JSON.parse(exported.stdout) as {
+    deployment: { resources: Record<string, unknown>[] };
+  };
+  const tables = state.deployment.resources.filter((r) => r.type === RLS_TABLE_TYPE);
+  expect(tables).toHaveLength(6);
+  tables.forEach(withLegacyLoader);
+  const file = join(e.root, "pre-layout-state.json");
+  writeFileSync(file, JSON.stringify(state));
+  const imported = await e.cli(["stack", "import", "--file", file, "-s", e.stackName], {
+    op: "stack import",
+  });
+  expect(imported.code, imported.stderr).toBe(0);
+}, 300_000);
+
+afterAll(async () => {
+  await e?.dispose();
+});
+
+describe("a stack whose state predates the layout change", () => {
+  it("holds the old loader and version (the premise of this test)", STEP, async () => {
+    const { resources } = await e.storedExport();
+    const providers = resources
+      .filter((r) => r.type === RLS_TABLE_TYPE)
+      .map((r) => String(r.outputs?.__provider));
+    expect(new Set(providers)).toEqual(new Set([LEGACY_LOADER]));
+  });
+
+  it("previews and updates with no changes", STEP, async () => {
+    const preview = await e.preview();
+    expect(preview.changeSummary).toEqual({ same: 8 });
+    const before = await rlsState(e.db);
+    const up = await e.up();
+    expect(up.summary.resourceChanges).toEqual({ same: 8 });
+    expect(await rlsState(e.db)).toEqual(before);
+  });
+
+  it(
+    "refreshes through the old loader (which reaches today's code) and sees drift",
+    STEP,
+    async () => {
+      await e.db.sql("alter table public.tenants disable row level security");
+      const refreshed = await e.refresh();
+      expect(refreshed.summary.result).toBe("succeeded");
+      const tenants = (await e.rlsResources()).get("public.tenants");
+      expect(tenants?.outputs?.drift).toEqual(["row level security was DISABLED out of band"]);
+      const repaired = await e.up();
+      expect(repaired.summary.resourceChanges).toEqual({ same: 7, update: 1 });
+    },
+  );
+
+  it("destroys through the loader that wrote each resource", STEP, async () => {
+    const destroyed = await e.destroy();
+    expect(destroyed.summary.result).toBe("succeeded");
+    const after = await rlsState(e.db);
+    expect(Object.values(after).every((t) => t.policies.length === 0)).toBe(true);
+  });
+});
