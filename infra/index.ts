@@ -1,20 +1,20 @@
 /**
- * The Pulumi program: one validated configuration, then each area of the
- * runbook as components. Areas whose provider plugin needs a cloud account are
- * switched by `runbooks:features`; the `local` stack turns those off.
+ * The Pulumi program. Every area of the runbook is declared by `deployStack`
+ * (infra/stack.ts), one `deployX(config, deps)` per feature; areas whose
+ * provider plugin needs a cloud account are switched by `runbooks:features`,
+ * and the `local` stack turns those off. Outputs are nested by area.
  */
-import { escalationTable, loadStackConfig } from "./config/index";
-import { deployDatabase } from "./rls/deploy";
-import { deployPlatform } from "./platform";
+import { loadStackConfig } from "./config/index";
+import { deployStack } from "./stack";
 
-const config = loadStackConfig();
-const database = deployDatabase(config);
-const platform = deployPlatform(config);
+const outputs = deployStack(loadStackConfig());
 
-export const stack = config.stack;
-export const owner = config.owner;
-export const features = config.features;
-/** The runbook's severity table, as this stack applies it. */
-export const escalation = escalationTable(config.alerts);
-export const rls = database.rls;
-export const cloud = platform;
+export const stack = outputs.stack;
+export const owner = outputs.owner;
+export const features = outputs.features;
+export const escalation = outputs.escalation;
+export const rls = outputs.rls;
+export const backupStorage = outputs.backupStorage;
+export const alerts = outputs.alerts;
+export const vercel = outputs.vercel;
+export const github = outputs.github;

@@ -2,8 +2,8 @@
  * "Did a backup succeed recently?": an alarm on the metric the backup job
  * publishes after each successful upload.
  *
- * Backups that fail silently for days are the classic failure (FIELD-NOTES:
- * backups). The alarm therefore watches for the *absence* of success, not for
+ * Backups that fail silently for days are the classic failure: teams have
+ * found out only when they needed a restore. The alarm therefore watches for the *absence* of success, not for
  * an error: missing data breaches, so a job that crashes before publishing, is
  * disabled, or never ran at all raises the alarm just the same.
  */

@@ -2,8 +2,8 @@
  * Monthly AWS cost budgets that notify the cost severity's topic when actual
  * or forecast spend crosses each threshold.
  *
- * A budget only notifies: it never stops spend (FIELD-NOTES: budgets only
- * notify). The topic must allow budgets.amazonaws.com to publish; the
+ * A budget only notifies: it never stops spend, so an overspend is a page to
+ * a person, not an automatic shutdown. The topic must allow budgets.amazonaws.com to publish; the
  * SeverityTopics component adds that statement to the budget severity's topic.
  */
 import * as aws from "@pulumi/aws";

@@ -8,7 +8,7 @@
  * provider through `opts.providers`; the component refuses to guess.
  *
  * Route 53 checks from several regions every 10 or 30 seconds; notification
- * still takes a few minutes end to end (see FIELD-NOTES: slow notification),
+ * still takes a few minutes end to end (check, metric, alarm, SNS delivery),
  * which is why the alarm uses one-minute periods and a single breaching one.
  */
 import * as aws from "@pulumi/aws";

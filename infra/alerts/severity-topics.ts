@@ -16,7 +16,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Severity } from "../config/index";
 import { severityTopicName } from "../lib/naming";
 import { tags, type TagContext } from "../lib/tags";
-import { policyJson, severityTopicPolicy } from "../backup-storage/iam";
+import { policyJson } from "../lib/aws-iam";
+import { severityTopicPolicy } from "./iam";
 import type { SeverityPlan } from "./plan";
 
 /** A subscriber endpoint whose URL is a secret (e.g. a PagerDuty or Opsgenie SNS integration URL). */

@@ -13,7 +13,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Severity } from "../config/index";
 import { chatbotConfigurationName, chatbotRoleName } from "../lib/naming";
 import { tags, type TagContext } from "../lib/tags";
-import { chatbotReadPolicy, chatbotTrustPolicy, policyJson } from "../backup-storage/iam";
+import { policyJson } from "../lib/aws-iam";
+import { chatbotReadPolicy, chatbotTrustPolicy } from "./iam";
 
 export interface SlackChannelRoute {
   /** Severity whose alerts go to this channel. */

@@ -17,7 +17,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { backupBucketName, backupKeyAlias } from "../lib/naming";
 import { tags, type TagContext } from "../lib/tags";
 import type { LifecycleRule } from "./plan";
-import { backupBucketPolicy, bucketArn, policyJson } from "./iam";
+import { bucketArn, policyJson } from "../lib/aws-iam";
+import { backupBucketPolicy } from "./iam";
 
 export interface BackupBucketArgs {
   /** Project, stack and owner: the source of every physical name and tag. */

@@ -18,9 +18,9 @@ import {
   backupAccessPolicy,
   githubOidcSubjects,
   githubTrustPolicy,
-  policyJson,
   type GithubSubjectArgs,
 } from "./iam";
+import { policyJson } from "../lib/aws-iam";
 
 /** Longest a backup job may hold its credentials: a large dump can outlast the 1-hour default. */
 export const BACKUP_SESSION_SECONDS = 4 * 3600;

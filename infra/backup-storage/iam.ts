@@ -1,40 +1,14 @@
 /**
- * IAM, S3 and SNS policy documents as plain data.
- *
- * Kept free of Pulumi so each security property (TLS only, CMK only, exact
- * OIDC subject, least privilege) is a unit test on a JSON document.
+ * The backup storage's policy documents: the bucket policy (TLS only, this
+ * bucket's KMS key only) and the GitHub OIDC role's trust and access.
  */
-
-export interface PolicyStatement {
-  Sid: string;
-  Effect: "Allow" | "Deny";
-  Principal?: "*" | Record<string, string | string[]>;
-  Action: string | string[];
-  Resource?: string | string[];
-  Condition?: Record<string, Record<string, string | string[]>>;
-}
-
-export interface PolicyDocument {
-  Version: "2012-10-17";
-  Statement: PolicyStatement[];
-}
+import type { PolicyDocument } from "../lib/aws-iam";
 
 /** The GitHub Actions OIDC issuer, without scheme (as IAM condition keys use it). */
 export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
 export const GITHUB_OIDC_URL = `https://${GITHUB_OIDC_HOST}`;
 /** The audience `aws-actions/configure-aws-credentials` requests. */
 export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
-
-/** The ARN partition of a region (`aws`, `aws-us-gov`, `aws-cn`). */
-export function partitionForRegion(region: string): string {
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  if (region.startsWith("cn-")) return "aws-cn";
-  return "aws";
-}
-
-export function bucketArn(partition: string, bucketName: string): string {
-  return `arn:${partition}:s3:::${bucketName}`;
-}
 
 // ---------------------------------------------------------------------------
 // Backup bucket
@@ -219,107 +193,4 @@ export function backupAccessPolicy(args: {
       },
     ],
   };
-}
-
-// ---------------------------------------------------------------------------
-// Alerting
-// ---------------------------------------------------------------------------
-
-/**
- * A severity topic's policy. A topic policy replaces SNS's default, so the
- * account's own access is restated; CloudWatch alarms and (for the cost topic)
- * AWS Budgets may publish, each only on behalf of this account.
- */
-export function severityTopicPolicy(args: {
-  topicArn: string;
-  accountId: string;
-  partition: string;
-  allowBudgets: boolean;
-}): PolicyDocument {
-  const statements: PolicyStatement[] = [
-    {
-      Sid: "AccountOwnerAccess",
-      Effect: "Allow",
-      Principal: { AWS: `arn:${args.partition}:iam::${args.accountId}:root` },
-      Action: [
-        "sns:GetTopicAttributes",
-        "sns:SetTopicAttributes",
-        "sns:AddPermission",
-        "sns:RemovePermission",
-        "sns:DeleteTopic",
-        "sns:Subscribe",
-        "sns:ListSubscriptionsByTopic",
-        "sns:Publish",
-      ],
-      Resource: args.topicArn,
-    },
-    {
-      Sid: "CloudWatchAlarmsPublish",
-      Effect: "Allow",
-      Principal: { Service: "cloudwatch.amazonaws.com" },
-      Action: "sns:Publish",
-      Resource: args.topicArn,
-      Condition: {
-        StringEquals: { "aws:SourceAccount": args.accountId },
-        ArnLike: {
-          "aws:SourceArn": `arn:${args.partition}:cloudwatch:*:${args.accountId}:alarm:*`,
-        },
-      },
-    },
-  ];
-  if (args.allowBudgets) {
-    statements.push({
-      Sid: "BudgetsPublish",
-      Effect: "Allow",
-      Principal: { Service: "budgets.amazonaws.com" },
-      Action: "sns:Publish",
-      Resource: args.topicArn,
-      Condition: {
-        StringEquals: { "aws:SourceAccount": args.accountId },
-        ArnLike: { "aws:SourceArn": `arn:${args.partition}:budgets::${args.accountId}:*` },
-      },
-    });
-  }
-  return { Version: "2012-10-17", Statement: statements };
-}
-
-/** Trust policy for the role AWS Chatbot uses to read alarm details it posts to Slack. */
-export function chatbotTrustPolicy(accountId: string): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "ChatbotAssume",
-        Effect: "Allow",
-        Principal: { Service: "chatbot.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-      },
-    ],
-  };
-}
-
-/** Read-only access to alarm and metric details: enough for Chatbot's notification cards. */
-export function chatbotReadPolicy(): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "ReadAlarmsForNotifications",
-        Effect: "Allow",
-        Action: [
-          "cloudwatch:DescribeAlarms",
-          "cloudwatch:DescribeAlarmHistory",
-          "cloudwatch:GetMetricData",
-          "cloudwatch:GetMetricStatistics",
-        ],
-        Resource: "*",
-      },
-    ],
-  };
-}
-
-/** Serialize a document the way IAM receives it. */
-export function policyJson(doc: PolicyDocument): string {
-  return JSON.stringify(doc);
 }

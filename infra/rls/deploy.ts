@@ -1,5 +1,5 @@
 /**
- * The database area of the runbook: row-level security as code.
+ * The RLS area of the runbook: row-level security as code.
  *
  * RLS is declared in two places, merged here: the stack's `runbooks:rls.tables`
  * (data, per stack) and TypeScript declarations (`RLS_TABLES_IN_CODE`, per
@@ -44,22 +44,21 @@ export function rlsTablesFor(
   return mergeDeclarations(fromConfig, fromCode, stackFileFor(stack));
 }
 
-/** Stack outputs of the database area (plain values and Outputs, nothing secret). */
-export interface DatabaseOutputs {
-  rls: {
-    enabled: boolean;
-    tables: string[];
-    policyCount: number;
-    providerVersion?: string;
-    /** Out-of-band changes per table, as the last refresh saw them. */
-    drift?: pulumi.Output<Record<string, string[]>>;
-  };
+/** Stack outputs of the RLS area (plain values and Outputs, nothing secret). */
+export interface RlsOutputs {
+  /** `schema.table` of every managed table, sorted. */
+  tables: string[];
+  policyCount: number;
+  /** Hash of the provider code's import graph, as this program run computed it. */
+  providerVersion?: string;
+  /** Out-of-band changes per table, as the last refresh saw them. */
+  drift?: pulumi.Output<Record<string, string[]>>;
 }
 
-export function deployDatabase(config: LoadedStackConfig): DatabaseOutputs {
-  if (!config.features.rls) return { rls: { enabled: false, tables: [], policyCount: 0 } };
+export function deployRls(config: LoadedStackConfig): RlsOutputs | undefined {
+  if (!config.features.rls) return undefined;
   const tables = rlsTablesFor(config, config.stack);
-  if (tables.length === 0) return { rls: { enabled: true, tables: [], policyCount: 0 } };
+  if (tables.length === 0) return { tables: [], policyCount: 0 };
   const rls = new RlsPolicies(`${config.project}-rls`, {
     tables,
     connection: config.secret(config.database.urlSecretRef),
@@ -67,13 +66,10 @@ export function deployDatabase(config: LoadedStackConfig): DatabaseOutputs {
     lockRetries: config.database.lockRetries,
   });
   return {
-    rls: {
-      enabled: true,
-      tables: rls.tables,
-      policyCount: rls.policyCount,
-      providerVersion: rlsProviderVersion(),
-      drift: rls.drift,
-    },
+    tables: rls.tables,
+    policyCount: rls.policyCount,
+    providerVersion: rlsProviderVersion(),
+    drift: rls.drift,
   };
 }
 

@@ -6,8 +6,8 @@
  * it, never shows it in the dashboard and never returns it from the API.
  * Plain values are only ever the non-secret ones config gives inline.
  *
- * Vercel applies a changed variable only to new deployments (FIELD-NOTES:
- * rotation). Redeploying after a rotation is the rotation area's job; this
+ * Vercel applies a changed variable only to new deployments, so a new value
+ * alone changes nothing that is running. Redeploying after a rotation is the rotation area's job; this
  * component only declares the values.
  */
 import * as pulumi from "@pulumi/pulumi";

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadStackConfig, type LoadedStackConfig } from "../../../infra/config/index";
 import { REQUIRED_TAG_KEYS } from "../../../infra/lib/tags";
-import { deployPlatform, type PlatformOutputs } from "../../../infra/platform";
+import { deployStack, type StackOutputs } from "../../../infra/stack";
 import {
   acceptsTags,
   installMocks,
@@ -27,7 +27,7 @@ export const FAKE_ROTATED_DB_URL =
 export interface StackGraph {
   recorder: MockRecorder;
   config: LoadedStackConfig;
-  outputs: PlatformOutputs;
+  outputs: StackOutputs;
   /** Every fake secret plaintext given to the program. */
   secretValues: string[];
   /** Fake secret plaintext by config key. */
@@ -44,7 +44,7 @@ export function buildStackGraph(stack: string): () => StackGraph {
     const rotated = Object.fromEntries(
       config.rotation.credentials.map((c) => [c.name, pulumi.secret(FAKE_ROTATED_DB_URL)]),
     );
-    const outputs = deployPlatform(config, { rotated });
+    const outputs = deployStack(config, { rotated });
     await settle();
     graph = {
       recorder,
@@ -210,33 +210,25 @@ export function describeGraphInvariants(stack: string, graph: () => StackGraph):
         string,
         unknown
       >;
-      for (const key of [
-        "vercelProjectId",
-        "vercelEnv",
-        "githubRepository",
-        "githubEnvironments",
-        "githubSecrets",
-        "githubVariables",
-        "workflowFiles",
-        "backupBucketName",
-        "backupKmsKeyArn",
-        "backupRoleArn",
-        "githubOidcProviderArn",
-        "alertTopicArns",
-        "healthCheckId",
-        "healthAlarmName",
-        "backupAlarmName",
-        "budgetNames",
-        "backupMetric",
-      ]) {
-        expect(resolved[key], key).toBeDefined();
+      const documented: Record<string, string[]> = {
+        vercel: ["projectId", "projectName", "env"],
+        github: ["repository", "environments", "secrets", "variables", "workflowFiles"],
+        backupStorage: ["bucketName", "bucketArn", "kmsKeyArn", "roleArn", "githubOidcProviderArn"],
+        alerts: [
+          "topicArns",
+          "healthCheckId",
+          "healthAlarmName",
+          "backupAlarmName",
+          "budgetNames",
+          "backupMetric",
+        ],
+      };
+      for (const [area, keys] of Object.entries(documented)) {
+        const values = resolved[area] as Record<string, unknown> | undefined;
+        for (const key of keys) expect(values?.[key], `${area}.${key}`).toBeDefined();
       }
-      expect(Object.keys(resolved.alertTopicArns as object).sort()).toEqual([
-        "P0",
-        "P1",
-        "P2",
-        "P3",
-      ]);
+      const alerts = resolved.alerts as { topicArns: object };
+      expect(Object.keys(alerts.topicArns).sort()).toEqual(["P0", "P1", "P2", "P3"]);
     });
   });
 }

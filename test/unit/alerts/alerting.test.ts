@@ -10,7 +10,7 @@ import { parseStackConfig, type RawStackConfig } from "../../../infra/config/ind
 import { Alerting } from "../../../infra/alerts/alerting";
 import { planAlerting, type AlertingPlan } from "../../../infra/alerts/plan";
 import { requireHttpsWebhook } from "../../../infra/alerts/severity-topics";
-import type { PolicyDocument } from "../../../infra/backup-storage/iam";
+import type { PolicyDocument } from "../../../infra/lib/aws-iam";
 import {
   ACCOUNT_ID,
   installMocks,

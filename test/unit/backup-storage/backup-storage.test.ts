@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { BackupBucket } from "../../../infra/backup-storage/backup-bucket";
 import { lifecycleRules } from "../../../infra/backup-storage/plan";
 import { GithubOidcRole } from "../../../infra/backup-storage/github-oidc-role";
-import type { PolicyDocument } from "../../../infra/backup-storage/iam";
+import type { PolicyDocument } from "../../../infra/lib/aws-iam";
 import {
   ACCOUNT_ID,
   installMocks,

@@ -1,22 +1,15 @@
 /**
- * The policy documents as plain JSON: every security property of the backup
- * bucket, the OIDC trust and the alert topics is checked on the document IAM
- * or S3 would receive.
+ * The backup storage's policy documents as plain JSON: every security property of the
+ * bucket and the OIDC trust is checked on the document IAM or S3 would receive.
  */
 import { describe, expect, it } from "vitest";
 import {
   backupAccessPolicy,
   backupBucketPolicy,
-  bucketArn,
-  chatbotTrustPolicy,
   githubOidcSubjects,
   githubTrustPolicy,
-  partitionForRegion,
-  policyJson,
-  severityTopicPolicy,
-  type PolicyDocument,
-  type PolicyStatement,
 } from "../../../infra/backup-storage/iam";
+import { policyJson, type PolicyDocument, type PolicyStatement } from "../../../infra/lib/aws-iam";
 
 const BUCKET = "arn:aws:s3:::runbooks-production-backups-123456789012";
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/1111-2222";
@@ -178,57 +171,5 @@ describe("backup access policy (least privilege)", () => {
     expect(metric.Condition).toEqual({
       StringEquals: { "cloudwatch:namespace": "Runbooks/Backups" },
     });
-  });
-});
-
-describe("severity topic policy", () => {
-  const args = {
-    topicArn: "arn:aws:sns:eu-west-1:123456789012:runbooks-production-p2",
-    accountId: "123456789012",
-    partition: "aws",
-  };
-
-  it("lets AWS Budgets publish to the budget topic, on behalf of this account only", () => {
-    const doc = parsed(severityTopicPolicy({ ...args, allowBudgets: true }));
-    const budgets = statement(doc, "BudgetsPublish");
-    expect(budgets).toMatchObject({
-      Effect: "Allow",
-      Principal: { Service: "budgets.amazonaws.com" },
-      Action: "sns:Publish",
-      Resource: args.topicArn,
-    });
-    expect(budgets.Condition).toEqual({
-      StringEquals: { "aws:SourceAccount": "123456789012" },
-      ArnLike: { "aws:SourceArn": "arn:aws:budgets::123456789012:*" },
-    });
-  });
-
-  it("does not let Budgets publish to other topics, but lets this account's alarms publish everywhere", () => {
-    const doc = parsed(severityTopicPolicy({ ...args, allowBudgets: false }));
-    expect(doc.Statement.map((s) => s.Sid)).toEqual([
-      "AccountOwnerAccess",
-      "CloudWatchAlarmsPublish",
-    ]);
-    expect(statement(doc, "CloudWatchAlarmsPublish").Condition?.StringEquals).toEqual({
-      "aws:SourceAccount": "123456789012",
-    });
-    expect(statement(doc, "AccountOwnerAccess").Principal).toEqual({
-      AWS: "arn:aws:iam::123456789012:root",
-    });
-  });
-});
-
-describe("helpers", () => {
-  it("knows the partition of a region", () => {
-    expect(partitionForRegion("eu-west-1")).toBe("aws");
-    expect(partitionForRegion("us-gov-west-1")).toBe("aws-us-gov");
-    expect(partitionForRegion("cn-north-1")).toBe("aws-cn");
-    expect(bucketArn("aws-us-gov", "b")).toBe("arn:aws-us-gov:s3:::b");
-  });
-
-  it("lets only AWS Chatbot, for this account, assume the Chatbot role", () => {
-    const s = parsed(chatbotTrustPolicy("123456789012")).Statement[0]!;
-    expect(s.Principal).toEqual({ Service: "chatbot.amazonaws.com" });
-    expect(s.Condition).toEqual({ StringEquals: { "aws:SourceAccount": "123456789012" } });
   });
 });

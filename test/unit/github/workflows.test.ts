@@ -20,7 +20,7 @@ import {
   renderHealthWorkflow,
   type WorkflowFile,
 } from "../../../infra/github/workflows";
-import { planPlatform } from "../../../infra/platform";
+import { planStack } from "../../../infra/plan";
 import { rawStackConfig } from "../../support/mocks/stack-config";
 import type { Loose } from "../../support/mocks/fixtures";
 
@@ -44,7 +44,7 @@ const CLOUD_STACKS = STACKS.filter((s) => {
 });
 
 function stackWorkflows(stack: string): WorkflowFile[] {
-  const plan = planPlatform(
+  const plan = planStack(
     stackConfig(stack),
     new Set(stackConfig(stack).rotation.credentials.map((c) => c.name)),
   );
@@ -126,7 +126,11 @@ describe("the backup workflow", () => {
   });
 
   it("has scripts bash accepts", () => {
-    for (const script of scripts(doc)) execFileSync("bash", ["-n", "-c", script]);
+    const all = scripts(doc);
+    // Without this count an empty workflow would pass: nothing to check is not "accepted".
+    expect(all).toHaveLength(3);
+    for (const script of all) execFileSync("bash", ["-n", "-c", script]);
+    expect(() => execFileSync("bash", ["-n", "-c", "if then"], { stdio: "pipe" })).toThrow();
   });
 
   it("omits the environment and suffixes names with the stack at repository scope", () => {

@@ -1,44 +1,25 @@
 /**
- * deployDatabase under Pulumi mocks: which resources it registers, with which
+ * deployRls under Pulumi mocks: which resources it registers, with which
  * inputs, and that the connection string stays secret all the way down.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import {
   parseStackConfig,
   type LoadedStackConfig,
   type RawStackConfig,
 } from "../../../infra/config/index";
-import { deployDatabase, rlsTablesFor } from "../../../infra/rls/deploy";
+import { deployRls, rlsTablesFor } from "../../../infra/rls/deploy";
 import { APP_RLS_TABLES } from "../../../infra/local/example-app/rls";
 import type { PolicySpec } from "../../../infra/rls/model";
+import { installMocks, isSecretOutput, resolve, settle } from "../../support/mocks/mocks";
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const FAKE_URL = "postgres://postgres:FAKE-db-s3cr3t-51c2@db.fake.example:5432/postgres";
 
-interface Recorded {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-}
-const recorded: Recorded[] = [];
+const recorder = installMocks({ stack: "local" });
 
-beforeAll(() => {
-  void pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: { ...args.inputs, drift: [] } };
-      },
-      call(args) {
-        throw new Error(`unexpected call ${args.token}`);
-      },
-    },
-    "runbooks",
-    "local",
-    false,
-  );
-});
+beforeEach(() => recorder.reset());
 
 function loaded(raw: RawStackConfig, stack = "local"): LoadedStackConfig {
   const parsed = parseStackConfig(raw, { stack, stackFile: `stacks/Pulumi.${stack}.yaml` });
@@ -65,33 +46,19 @@ const base: RawStackConfig = {
   },
 };
 
-function resolve<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise((r) => output.apply(r));
-}
-
-function isSecret(output: pulumi.Output<unknown>): Promise<boolean> {
-  return (output as unknown as { isSecret: Promise<boolean> }).isSecret;
-}
-
-async function settle(): Promise<void> {
-  await new Promise((r) => setTimeout(r, 50));
-}
-
-describe("deployDatabase", () => {
-  it("registers nothing when the rls feature is off", () => {
-    const before = recorded.length;
-    expect(
-      deployDatabase(loaded({ ...base, features: { ...(base.features as object), rls: false } })),
-    ).toEqual({
-      rls: { enabled: false, tables: [], policyCount: 0 },
-    });
-    expect(recorded.length).toBe(before);
+describe("deployRls", () => {
+  it("registers nothing and exports nothing when the rls feature is off", async () => {
+    const outputs = deployRls(
+      loaded({ ...base, features: { ...(base.features as object), rls: false } }),
+    );
+    await settle();
+    expect(outputs).toBeUndefined();
+    expect(recorder.resources).toEqual([]);
   });
 
   it("local: one RlsTable per declared table under one RlsPolicies component, connection secret", async () => {
-    recorded.length = 0;
-    const outputs = deployDatabase(loaded(base));
-    expect(outputs.rls.tables).toEqual([
+    const outputs = deployRls(loaded(base))!;
+    expect(outputs.tables).toEqual([
       "public.agents",
       "public.plans",
       "public.projects",
@@ -99,14 +66,16 @@ describe("deployDatabase", () => {
       "public.tenants",
       "public.user_preferences",
     ]);
-    expect(outputs.rls.policyCount).toBe(18);
-    expect(outputs.rls.providerVersion).toMatch(/^sha256:[0-9a-f]{16}$/);
-    await resolve(outputs.rls.drift!);
+    expect(outputs.policyCount).toBe(18);
+    expect(outputs.providerVersion).toMatch(/^sha256:[0-9a-f]{16}$/);
+    await resolve(outputs.drift!);
     await settle();
     expect(
-      recorded.filter((r) => r.type === "runbooks:postgres:RlsPolicies").map((r) => r.name),
+      recorder.resources
+        .filter((r) => r.type === "runbooks:postgres:RlsPolicies")
+        .map((r) => r.name),
     ).toEqual(["runbooks-rls"]);
-    const tables = recorded.filter(
+    const tables = recorder.resources.filter(
       (r) => r.type === "pulumi-nodejs:dynamic/runbooks-postgres:RlsTable",
     );
     expect(tables.map((r) => r.name).sort()).toEqual(
@@ -121,7 +90,7 @@ describe("deployDatabase", () => {
       lockTimeoutSeconds: 5,
       lockRetries: 5,
       catalogSchemas: ["public"],
-      providerVersion: outputs.rls.providerVersion,
+      providerVersion: outputs.providerVersion,
     });
     expect((agents.inputs.policies as PolicySpec[]).map((p) => p.name)).toEqual([
       "tenant_isolation_delete",
@@ -134,7 +103,7 @@ describe("deployDatabase", () => {
     expect(connection[SECRET_SIG_KEY]).toBeDefined();
     expect(connection.value).toBe(FAKE_URL);
     expect(String(agents.inputs.__provider)).not.toContain("FAKE-db-s3cr3t");
-    expect(JSON.stringify(outputs.rls.tables)).not.toContain("FAKE-db-s3cr3t");
+    expect(JSON.stringify(outputs.tables)).not.toContain("FAKE-db-s3cr3t");
   });
 
   it("keeps the connection secret on the resource's outputs", async () => {
@@ -151,7 +120,7 @@ describe("deployDatabase", () => {
       catalogSchemas: ["public"],
     });
     const connection = (table as unknown as { connection: pulumi.Output<string> }).connection;
-    expect(await isSecret(connection)).toBe(true);
+    expect(await isSecretOutput(connection)).toBe(true);
   });
 
   it("merges stack config and TypeScript declarations and refuses a table declared in both", () => {
@@ -172,7 +141,7 @@ describe("deployDatabase", () => {
       ...base,
       rls: { tables: [{ table: "agents", tenantColumn: "tenant_id" }] },
     });
-    expect(() => deployDatabase(clash)).toThrow(
+    expect(() => deployRls(clash)).toThrow(
       "RLS for public.agents is declared both in stacks/Pulumi.local.yaml (runbooks:rls.tables) and in TypeScript; keep one of them",
     );
   });

@@ -37,7 +37,7 @@ describe("stack 'production': specifics", () => {
       });
       expect(isWrappedSecret(f.inputs.content)).toBe(false);
     }
-    expect(outputs.workflowFiles?.location).toBe("acme/acme-app@main");
+    expect(outputs.github?.workflowFiles?.location).toBe("acme/acme-app@main");
   });
 
   it("requires the platform-leads team to approve production deployments", () => {

@@ -12,7 +12,7 @@ describe("stack 'staging': specifics", () => {
   it("keeps workflows in this repository instead of committing them", () => {
     const { recorder, outputs } = graph();
     expect(recorder.ofType("github:index/repositoryFile:RepositoryFile")).toHaveLength(0);
-    expect(outputs.workflowFiles).toEqual({
+    expect(outputs.github?.workflowFiles).toEqual({
       location: "this repository (.github/workflows/)",
       paths: [
         ".github/workflows/runbooks-backup-staging.yml",

@@ -1,5 +1,5 @@
 /**
- * deployPlatform as the program calls it: feature flags decide what exists,
+ * deployStack as the program calls it: feature flags decide what exists,
  * "create / existing / skip" for the bucket, and a bad configuration fails
  * before any resource is declared.
  */
@@ -11,7 +11,7 @@ import {
   type LoadedStackConfig,
   type RawStackConfig,
 } from "../../infra/config/index";
-import { deployPlatform } from "../../infra/platform";
+import { deployStack } from "../../infra/stack";
 import { installMocks, resolve, settle, unwrap } from "../support/mocks/mocks";
 import type { Loose } from "../support/mocks/fixtures";
 
@@ -66,18 +66,20 @@ const allOff = {
   rotation: false,
 };
 
-describe("deployPlatform", () => {
+describe("deployStack", () => {
   it("declares nothing and exports nothing when every cloud feature is off", async () => {
-    const outputs = deployPlatform(loaded((r) => (r.features = allOff)));
+    const outputs = deployStack(loaded((r) => (r.features = allOff)));
     await settle();
-    expect(outputs).toEqual({});
+    expect(outputs).toMatchObject({ stack: "staging", owner: "platform-team" });
+    for (const area of ["rls", "backupStorage", "alerts", "vercel", "github"] as const)
+      expect(outputs[area]).toBeUndefined();
     expect(recorder.resources).toEqual([]);
   });
 
   it("fails with the config key before declaring anything when a rotated credential is missing", async () => {
     let error: unknown;
     try {
-      deployPlatform(loaded(), { rotated: {} });
+      deployStack(loaded(), { rotated: {} });
     } catch (err) {
       error = err;
     }
@@ -90,7 +92,7 @@ describe("deployPlatform", () => {
   });
 
   it("uses an existing bucket without touching its settings, scoping the role to it", async () => {
-    const outputs = deployPlatform(
+    const outputs = deployStack(
       loaded((r) => (r.backup.bucket = { mode: "existing", name: "acme-shared-backups" })),
       { rotated },
     );
@@ -102,12 +104,12 @@ describe("deployPlatform", () => {
     expect(access.Statement[0]!.Resource).toBe(
       "arn:aws:s3:::acme-shared-backups/postgres/staging/*",
     );
-    expect(await resolve(outputs.backupBucketName!)).toBe("acme-shared-backups");
-    expect(outputs.backupBucketManaged).toBe(false);
+    expect(await resolve(outputs.backupStorage!.bucketName)).toBe("acme-shared-backups");
+    expect(outputs.backupStorage?.managed).toBe(false);
   });
 
   it("skips backup storage, its role and the workflow's variables when the bucket mode is skip", async () => {
-    const outputs = deployPlatform(
+    const outputs = deployStack(
       loaded((r) => (r.backup.bucket = { mode: "skip" })),
       { rotated },
     );
@@ -118,14 +120,16 @@ describe("deployPlatform", () => {
     expect(
       recorder.ofType("github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"),
     ).toEqual([]);
-    expect(outputs.backupRoleArn).toBeUndefined();
-    expect(outputs.workflowFiles?.paths).toEqual([".github/workflows/runbooks-health-staging.yml"]);
+    expect(outputs.backupStorage).toBeUndefined();
+    expect(outputs.github?.workflowFiles.paths).toEqual([
+      ".github/workflows/runbooks-health-staging.yml",
+    ]);
     // Backups still run (features.backups), so their freshness is still watched.
-    expect(outputs.backupAlarmName).toBeDefined();
+    expect(outputs.alerts?.backupAlarmName).toBeDefined();
   });
 
   it("gives the backup workflow its settings in the OIDC environment, the database URL as a secret", async () => {
-    const outputs = deployPlatform(loaded(), { rotated });
+    const outputs = deployStack(loaded(), { rotated });
     await settle();
     const vars = recorder.ofType(
       "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable",
@@ -138,7 +142,7 @@ describe("deployPlatform", () => {
       "RUNBOOKS_BACKUP_ROLE_ARN",
     ]);
     const role = vars.find((v) => v.inputs.variableName === "RUNBOOKS_BACKUP_ROLE_ARN")!;
-    expect(role.inputs.value).toBe(await resolve(outputs.backupRoleArn!));
+    expect(role.inputs.value).toBe(await resolve(outputs.backupStorage!.roleArn));
     expect(vars.every((v) => v.inputs.environment === "staging")).toBe(true);
     const db = recorder.one("github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret");
     expect(db.inputs).toMatchObject({
@@ -149,7 +153,7 @@ describe("deployPlatform", () => {
   });
 
   it("creates only the areas whose flag is on", async () => {
-    deployPlatform(loaded((r) => (r.features = { ...allOff, alerts: true })));
+    deployStack(loaded((r) => (r.features = { ...allOff, alerts: true })));
     await settle();
     const packages = new Set(
       recorder.resources

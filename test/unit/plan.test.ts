@@ -17,7 +17,7 @@ import {
 } from "../../infra/alerts/plan";
 import { ARCHIVE_STORAGE_CLASS, lifecycleRules } from "../../infra/backup-storage/plan";
 import { secretLookingValue } from "../../infra/github/plan";
-import { planPlatform } from "../../infra/platform";
+import { planStack } from "../../infra/plan";
 import type { Loose } from "../support/mocks/fixtures";
 
 const context = { stack: "staging", stackFile: "stacks/Pulumi.staging.yaml" };
@@ -84,9 +84,9 @@ function problemsOf(run: () => unknown): ConfigError {
 
 const none = new Set<string>();
 
-describe("planPlatform: a valid configuration", () => {
+describe("planStack: a valid configuration", () => {
   it("plans every area", () => {
-    const plan = planPlatform(config(), none);
+    const plan = planStack(config(), none);
     expect(plan.vercel?.map((v) => [v.key, v.sensitive])).toEqual([
       ["NEXT_PUBLIC_SUPABASE_URL", false],
       ["SUPABASE_SERVICE_ROLE_KEY", true],
@@ -116,11 +116,11 @@ describe("planPlatform: a valid configuration", () => {
   });
 
   it("names the backup workflow's settings plainly inside an environment, with the stack appended at repository scope", () => {
-    expect(planPlatform(config(), none).backupWorkflow?.names).toMatchObject({
+    expect(planStack(config(), none).backupWorkflow?.names).toMatchObject({
       bucket: "RUNBOOKS_BACKUP_BUCKET",
       databaseUrl: "RUNBOOKS_DATABASE_URL",
     });
-    const repoScoped = planPlatform(
+    const repoScoped = planStack(
       config((r) => delete r.backup.oidcEnvironment),
       none,
     ).backupWorkflow!;
@@ -132,7 +132,7 @@ describe("planPlatform: a valid configuration", () => {
   });
 
   it("plans nothing for areas that are switched off", () => {
-    const plan = planPlatform(
+    const plan = planStack(
       config((r) => {
         r.features = {
           vercel: false,
@@ -150,7 +150,7 @@ describe("planPlatform: a valid configuration", () => {
   });
 
   it("skips backup storage (and its workflow) when the bucket mode is skip", () => {
-    const plan = planPlatform(
+    const plan = planStack(
       config((r) => (r.backup.bucket = { mode: "skip" })),
       none,
     );
@@ -159,10 +159,10 @@ describe("planPlatform: a valid configuration", () => {
   });
 });
 
-describe("planPlatform: Vercel errors", () => {
+describe("planStack: Vercel errors", () => {
   it("refuses a secret for the development target (Vercel cannot keep it sensitive there)", () => {
     const err = problemsOf(() =>
-      planPlatform(
+      planStack(
         config((r) => (r.vercel.env[1].targets = ["production", "development"])),
         none,
       ),
@@ -179,11 +179,11 @@ describe("planPlatform: Vercel errors", () => {
         targets: ["production"],
         rotationRef: "app-db-login",
       });
-    const err = problemsOf(() => planPlatform(config(change), none));
+    const err = problemsOf(() => planStack(config(change), none));
     expect(err.problems.map((p) => p.key)).toEqual(["runbooks:vercel.env[1].rotationRef"]);
     expect(err.problems[0]!.message).toMatch(/no rotated value for it exists/);
     expect(err.problems[0]!.fix).toMatch(/features\.rotation/);
-    expect(planPlatform(config(change), new Set(["app-db-login"])).vercel?.[1]).toMatchObject({
+    expect(planStack(config(change), new Set(["app-db-login"])).vercel?.[1]).toMatchObject({
       sensitive: true,
       source: { kind: "rotated" },
     });
@@ -191,7 +191,7 @@ describe("planPlatform: Vercel errors", () => {
 
   it("refuses two entries that set the same key for the same target", () => {
     const err = problemsOf(() =>
-      planPlatform(
+      planStack(
         config((r) =>
           r.vercel.env.push({
             key: "NEXT_PUBLIC_SUPABASE_URL",
@@ -207,11 +207,11 @@ describe("planPlatform: Vercel errors", () => {
   });
 });
 
-describe("planPlatform: GitHub errors", () => {
+describe("planStack: GitHub errors", () => {
   it("refuses a variable whose value looks like a secret, without echoing the value", () => {
     const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ";
     const err = problemsOf(() =>
-      planPlatform(
+      planStack(
         config((r) => r.github.variables.push({ name: "SUPABASE_KEY_HINT", value: jwt })),
         none,
       ),
@@ -223,7 +223,7 @@ describe("planPlatform: GitHub errors", () => {
 
   it("refuses a variable that collides with one the backup workflow needs", () => {
     const err = problemsOf(() =>
-      planPlatform(
+      planStack(
         config((r) =>
           r.github.variables.push({
             name: "RUNBOOKS_BACKUP_BUCKET",
@@ -240,14 +240,14 @@ describe("planPlatform: GitHub errors", () => {
 
   it("refuses the same secret twice in one scope, but allows it in different scopes", () => {
     const err = problemsOf(() =>
-      planPlatform(
+      planStack(
         config((r) => r.github.secrets.push({ name: "DEPLOY_HOOK", secretRef: "other" })),
         none,
       ),
     );
     expect(err.problems.map((p) => p.key)).toEqual(["runbooks:github.secrets[1].name"]);
     expect(() =>
-      planPlatform(
+      planStack(
         config((r) =>
           r.github.secrets.push({
             name: "DEPLOY_HOOK",
@@ -262,7 +262,7 @@ describe("planPlatform: GitHub errors", () => {
 
   it("refuses more than six required reviewers", () => {
     const err = problemsOf(() =>
-      planPlatform(
+      planStack(
         config(
           (r) =>
             (r.github.environments[0].reviewers = { users: [1, 2, 3, 4, 5], teams: ["a", "b"] }),
@@ -275,7 +275,7 @@ describe("planPlatform: GitHub errors", () => {
 
   it("refuses a GitHub secret with a rotationRef that has no rotated value", () => {
     const err = problemsOf(() =>
-      planPlatform(
+      planStack(
         config((r) => r.github.secrets.push({ name: "DB_URL", rotationRef: "app-db-login" })),
         none,
       ),
@@ -284,10 +284,10 @@ describe("planPlatform: GitHub errors", () => {
   });
 });
 
-describe("planPlatform: backup storage errors", () => {
+describe("planStack: backup storage errors", () => {
   it("refuses Object Lock on an existing bucket", () => {
     const err = problemsOf(() =>
-      planPlatform(
+      planStack(
         config((r) => {
           r.backup.bucket = { mode: "existing", name: "acme-backups" };
           r.backup.objectLock = { mode: "COMPLIANCE", retentionDays: 7 };
@@ -304,7 +304,7 @@ describe("planPlatform: backup storage errors", () => {
     ["", "runbooks:backup.prefix"],
   ])("refuses the prefix %j (the role is limited to exactly it)", (prefix, key) => {
     const err = problemsOf(() =>
-      planPlatform(
+      planStack(
         config((r) => (r.backup.prefix = prefix)),
         none,
       ),
@@ -314,7 +314,7 @@ describe("planPlatform: backup storage errors", () => {
 
   it("refuses a custom S3 endpoint and an undeclared OIDC environment", () => {
     const err = problemsOf(() =>
-      planPlatform(
+      planStack(
         config((r) => {
           r.backup.endpoint = "http://127.0.0.1:9000";
           r.backup.oidcEnvironment = "production";
@@ -332,10 +332,10 @@ describe("planPlatform: backup storage errors", () => {
   });
 });
 
-describe("planPlatform: alerting errors", () => {
+describe("planStack: alerting errors", () => {
   it("refuses a health URL Route 53 cannot reach", () => {
     const err = problemsOf(() =>
-      planPlatform(
+      planStack(
         config((r) => (r.alerts.healthCheck.url = "http://localhost:3000/api/health")),
         none,
       ),
@@ -346,7 +346,7 @@ describe("planPlatform: alerting errors", () => {
 
   it("refuses a backup age the alarm cannot look back over", () => {
     const err = problemsOf(() =>
-      planPlatform(
+      planStack(
         config((r) => (r.backup.maxAgeHours = 200)),
         none,
       ),
@@ -357,7 +357,7 @@ describe("planPlatform: alerting errors", () => {
   it("refuses more than five budget notifications, duplicates, and duplicate budget names", () => {
     const thresholds = [50, 60, 70, 80, 90, 100].map((percent) => ({ percent, type: "ACTUAL" }));
     const err = problemsOf(() =>
-      planPlatform(
+      planStack(
         config((r) => {
           r.budgets = [
             { name: "monthly", monthlyLimitUsd: 50, thresholds },
@@ -383,7 +383,7 @@ describe("planPlatform: alerting errors", () => {
 
   it("reports the problems of every area at once", () => {
     const err = problemsOf(() =>
-      planPlatform(
+      planStack(
         config((r) => {
           r.vercel.env[1].targets = ["development"];
           r.backup.prefix = "x";

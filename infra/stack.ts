@@ -1,0 +1,52 @@
+/**
+ * The whole stack: one validated configuration, one plan of every area (all
+ * problems reported at once), then one `deployX(config, deps)` per feature.
+ * An area whose feature is off returns `undefined`, and its output is absent.
+ * Dependencies between areas are explicit arguments: GitHub gets the backup
+ * storage it writes workflows for, and Vercel and GitHub get the rotation
+ * area's current credentials.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { deployAlerts } from "./alerts/deploy";
+import { deployBackupStorage } from "./backup-storage/deploy";
+import { escalationTable, type LoadedStackConfig } from "./config/index";
+import { deployGithub } from "./github/deploy";
+import { awsProviders } from "./lib/aws-providers";
+import { planStack } from "./plan";
+import { deployRls } from "./rls/deploy";
+import { deployVercel } from "./vercel/deploy";
+
+export interface StackDeps {
+  /**
+   * Current values of rotated credentials by `rotation.credentials[].name`.
+   * A `rotationRef` without an entry here is a config error naming the key.
+   */
+  rotated?: Record<string, pulumi.Output<string>>;
+}
+
+export function deployStack(config: LoadedStackConfig, deps: StackDeps = {}) {
+  const rotated = deps.rotated ?? {};
+  const plan = planStack(config, new Set(Object.keys(rotated)));
+  const aws = plan.backup || plan.alerting ? awsProviders(config.aws!.region) : undefined;
+
+  const rls = deployRls(config);
+  const backupStorage = deployBackupStorage(config, { plan, aws });
+  const alerts = deployAlerts(config, { plan, aws });
+  const vercel = deployVercel(config, { plan, rotated });
+  const github = deployGithub(config, { plan, rotated, backupStorage });
+
+  return {
+    stack: config.stack,
+    owner: config.owner,
+    features: config.features,
+    /** The runbook's severity table, as this stack applies it. */
+    escalation: escalationTable(config.alerts),
+    rls,
+    backupStorage,
+    alerts,
+    vercel,
+    github,
+  };
+}
+
+export type StackOutputs = ReturnType<typeof deployStack>;
