@@ -5,8 +5,8 @@
  */
 import { rlsContextFromStackFile } from "../infra/rls/deploy";
 import { closePools, withConnection } from "../infra/postgres/client";
-import { readLintCatalog } from "../infra/rls/catalog";
-import { formatFindings, lintRls } from "../infra/rls/lints/index";
+import { readLintCatalog } from "../infra/rls/lint-catalog";
+import { lintRls } from "../infra/rls/lints/index";
 import {
   EXIT_OK,
   EXIT_PROBLEM,
@@ -55,12 +55,22 @@ void run(
       );
       const findings = await lintRls(catalog, context.tables, settings);
       const failing = findings.filter(
-        (f) => f.severity === "error" || flags.options.get("strict") === true,
+        (f) => f.severity === "high" || flags.options.get("strict") === true,
       );
       const code = failing.length > 0 ? EXIT_PROBLEM : EXIT_OK;
       if (flags.json)
         console.log(JSON.stringify({ ok: code === EXIT_OK, exitCode: code, findings }, null, 2));
-      else console.log(formatFindings(findings));
+      else
+        console.log(
+          findings.length === 0
+            ? "No RLS problems found."
+            : findings
+                .map(
+                  (f) =>
+                    `${f.severity.toUpperCase().padEnd(7)} ${f.id}  ${f.subject}\n        ${f.message}\n        fix: ${f.fix}`,
+                )
+                .join("\n\n"),
+        );
       return code;
     } finally {
       await closePools();

@@ -41,7 +41,8 @@ export const MISSING_TABLE: LiveTableState = {
 /** The marker lets pg_stat_statements (and the benchmark) count catalog reads. */
 export const SNAPSHOT_MARKER = "runbooks:rls-catalog-snapshot";
 
-const POLICY_JSON = `
+/** Policies of table `c` as JSON rows; shared with the lints' catalog query. */
+export const POLICY_JSON = `
   coalesce(
     (select json_agg(json_build_object(
         'name', p.polname,
@@ -146,91 +147,4 @@ export async function readCatalogSnapshot(
     });
   }
   return snapshot;
-}
-
-/** Marker for counting lint reads in pg_stat_statements. */
-export const LINT_MARKER = "runbooks:rls-lint-catalog";
-
-/**
- * Everything the lints need, in one query: tables of the exposed schemas with
- * their policies, BYPASSRLS roles, views and SECURITY DEFINER functions with
- * the API roles that can reach them. $1 exposed schemas, $2 API roles, $3 app
- * role, $4 every schema whose tables to read (exposed plus declared).
- */
-export const LINT_CATALOG_SQL = `/* ${LINT_MARKER} */
-with api_roles as (
-  select r.rolname from unnest($2::text[]) as a(name) join pg_roles r on r.rolname = a.name
-)
-select json_build_object(
-  'tables', coalesce((
-    select json_agg(json_build_object(
-      'schema', n.nspname, 'name', c.relname,
-      'rlsEnabled', c.relrowsecurity, 'rlsForced', c.relforcerowsecurity,
-      'owner', pg_get_userbyid(c.relowner),
-      'extension', (select e.extname from pg_depend d join pg_extension e on e.oid = d.refobjid
-                    where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e' limit 1),
-      'ownerIsAppRole', exists (select 1 from pg_roles ar where ar.rolname = $3 and pg_has_role(ar.oid, c.relowner, 'USAGE')),
-      'policies', ${POLICY_JSON}
-    ) order by n.nspname, c.relname)
-    from pg_class c join pg_namespace n on n.oid = c.relnamespace
-    where c.relkind in ('r', 'p') and n.nspname = any($4::text[])), '[]'::json),
-  'roles', coalesce((
-    select json_agg(json_build_object('name', rolname, 'superuser', rolsuper, 'bypassRls', rolbypassrls) order by rolname)
-    from pg_roles where rolbypassrls or rolsuper), '[]'::json),
-  'views', coalesce((
-    select json_agg(json_build_object(
-      'schema', n.nspname, 'name', c.relname,
-      'kind', case c.relkind when 'm' then 'materialized' else 'view' end,
-      'securityInvoker', coalesce((select lower(option_value) in ('true', 'on', '1', 'yes')
-                                   from pg_options_to_table(c.reloptions) where option_name = 'security_invoker'), false),
-      'owner', pg_get_userbyid(c.relowner),
-      'extension', (select e.extname from pg_depend d join pg_extension e on e.oid = d.refobjid
-                    where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e' limit 1),
-      'readableBy', coalesce((select json_agg(a.rolname order by a.rolname) from api_roles a
-                              where has_table_privilege(a.rolname, c.oid, 'SELECT')), '[]'::json)
-    ) order by n.nspname, c.relname)
-    from pg_class c join pg_namespace n on n.oid = c.relnamespace
-    where c.relkind in ('v', 'm') and n.nspname = any($1::text[])), '[]'::json),
-  'functions', coalesce((
-    select json_agg(json_build_object(
-      'schema', n.nspname, 'name', p.proname,
-      'signature', pg_get_function_identity_arguments(p.oid),
-      'owner', pg_get_userbyid(p.proowner),
-      'extension', (select e.extname from pg_depend d join pg_extension e on e.oid = d.refobjid
-                    where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e' limit 1),
-      'executableBy', coalesce((select json_agg(a.rolname order by a.rolname) from api_roles a
-                                where has_function_privilege(a.rolname, p.oid, 'EXECUTE')), '[]'::json)
-    ) order by n.nspname, p.proname)
-    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-    where p.prosecdef and n.nspname = any($1::text[])), '[]'::json)
-) as catalog`;
-
-type LintCatalogShape = import("./lints/index").LintCatalog;
-
-interface RawLintCatalog extends Omit<LintCatalogShape, "tables"> {
-  tables: (Omit<LintCatalogShape["tables"][number], "policies"> & { policies: PolicyRow[] })[];
-}
-
-/** One query for the lints. */
-export async function readLintCatalog(
-  client: Queryable,
-  settings: { exposedSchemas: string[]; appRole: string; declaredSchemas?: string[] },
-): Promise<import("./lints/index").LintCatalog> {
-  const apiRoles = [...new Set(["anon", "authenticated", settings.appRole])];
-  const tableSchemas = [
-    ...new Set([...settings.exposedSchemas, ...(settings.declaredSchemas ?? [])]),
-  ];
-  const { rows } = await client.query(LINT_CATALOG_SQL, [
-    settings.exposedSchemas,
-    apiRoles,
-    settings.appRole,
-    tableSchemas,
-  ]);
-  const raw = (rows[0] as { catalog: RawLintCatalog }).catalog;
-  return {
-    tables: raw.tables.map((t) => ({ ...t, policies: toLivePolicies(t.policies) })),
-    roles: raw.roles,
-    views: raw.views,
-    functions: raw.functions,
-  };
 }

@@ -7,10 +7,11 @@ import { spawnSync } from "node:child_process";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyTable } from "../../../infra/rls/apply";
-import { readLintCatalog } from "../../../infra/rls/catalog";
+import { readLintCatalog } from "../../../infra/rls/lint-catalog";
 import { closePools, withConnection } from "../../../infra/postgres/client";
 import { APP_RLS_TABLES } from "../../../infra/local/example-app/rls";
-import { lintRls, type Finding } from "../../../infra/rls/lints/index";
+import type { Finding } from "../../../infra/lib/findings";
+import { lintRls } from "../../../infra/rls/lints/index";
 import { declareTable, type TableSpec } from "../../../infra/rls/model";
 import { REPO_ROOT } from "../../../infra/lib/paths";
 import { services } from "../../support/services";
@@ -88,8 +89,8 @@ afterAll(async () => {
     .finally(() => admin.end());
 });
 
-function find(findings: Finding[], rule: Finding["rule"], object: string): Finding | undefined {
-  return findings.find((f) => f.rule === rule && f.object === object);
+function find(findings: Finding[], rule: Finding["id"], object: string): Finding | undefined {
+  return findings.find((f) => f.id === rule && f.subject === object);
 }
 
 describe("lints on a broken schema", () => {
@@ -102,65 +103,65 @@ describe("lints on a broken schema", () => {
     } finally {
       await broken.sql(`drop role ${sneaky}`);
     }
-    expect(find(findings, "rls-disabled", "public.leaky")).toMatchObject({
-      severity: "error",
+    expect(find(findings, "require-rls-on-exposed-tables", "public.leaky")).toMatchObject({
+      severity: "high",
       fix: expect.stringContaining("ALTER TABLE public.leaky ENABLE ROW LEVEL SECURITY"),
     });
-    expect(find(findings, "rls-not-forced", "public.owned_by_app")).toMatchObject({
-      severity: "error",
+    expect(find(findings, "require-forced-rls-for-owner", "public.owned_by_app")).toMatchObject({
+      severity: "high",
       fix: expect.stringContaining("FORCE ROW LEVEL SECURITY"),
     });
-    expect(find(findings, "rls-no-policies", "public.locked")).toMatchObject({
-      severity: "warning",
+    expect(find(findings, "require-policies-on-rls-tables", "public.locked")).toMatchObject({
+      severity: "medium",
     });
-    expect(find(findings, "bypassrls-role", `role ${sneaky}`)).toMatchObject({
-      severity: "error",
+    expect(find(findings, "disallow-unapproved-bypassrls", `role ${sneaky}`)).toMatchObject({
+      severity: "high",
       fix: expect.stringContaining(`ALTER ROLE ${sneaky} NOBYPASSRLS`),
     });
-    expect(find(findings, "bypassrls-role", "role service_role")).toBeUndefined();
-    expect(find(findings, "tenant-policy-true", "public.projects policy open_read")).toMatchObject({
-      severity: "error",
+    expect(find(findings, "disallow-unapproved-bypassrls", "role service_role")).toBeUndefined();
+    expect(find(findings, "disallow-always-true-tenant-policies", "public.projects policy open_read")).toMatchObject({
+      severity: "high",
     });
-    expect(find(findings, "auth-call-per-row", "public.projects policy mine")).toMatchObject({
-      severity: "warning",
+    expect(find(findings, "require-wrapped-auth-calls", "public.projects policy mine")).toMatchObject({
+      severity: "medium",
       fix: expect.stringContaining("(select auth.uid())"),
     });
     expect(
-      find(findings, "multiple-permissive", "public.projects authenticated SELECT"),
+      find(findings, "disallow-overlapping-permissive-policies", "public.projects authenticated SELECT"),
     ).toMatchObject({
-      severity: "warning",
+      severity: "medium",
       message: expect.stringContaining("(mine, open_read)"),
     });
-    expect(find(findings, "security-definer-view", "public.all_projects")).toMatchObject({
-      severity: "error",
+    expect(find(findings, "disallow-security-definer-views", "public.all_projects")).toMatchObject({
+      severity: "high",
       fix: expect.stringContaining("security_invoker = true"),
     });
-    expect(find(findings, "security-definer-view", "public.safe_projects")).toBeUndefined();
-    expect(find(findings, "security-definer-function", "public.peek()")).toMatchObject({
-      severity: "warning",
+    expect(find(findings, "disallow-security-definer-views", "public.safe_projects")).toBeUndefined();
+    expect(find(findings, "disallow-exposed-security-definer-functions", "public.peek()")).toMatchObject({
+      severity: "medium",
     });
     // The harness installs pg_stat_statements in public; Supabase keeps it in `extensions`.
     expect(
-      find(findings, "extension-in-exposed-schema", "extension pg_stat_statements"),
+      find(findings, "disallow-extensions-in-exposed-schemas", "extension pg_stat_statements"),
     ).toMatchObject({
-      severity: "warning",
+      severity: "medium",
       fix: expect.stringContaining("ALTER EXTENSION pg_stat_statements SET SCHEMA extensions"),
     });
-    expect(find(findings, "security-definer-view", "public.pg_stat_statements")).toBeUndefined();
-    expect(find(findings, "declared-table-missing", "public.ghost")).toMatchObject({
-      severity: "error",
+    expect(find(findings, "disallow-security-definer-views", "public.pg_stat_statements")).toBeUndefined();
+    expect(find(findings, "require-declared-tables-exist", "public.ghost")).toMatchObject({
+      severity: "high",
     });
-    expect(find(findings, "declared-drift", "public.projects")).toMatchObject({
+    expect(find(findings, "require-live-rls-to-match-declaration", "public.projects")).toMatchObject({
       message: expect.stringContaining("declared policies missing: tenant_isolation_delete"),
     });
-    expect(find(findings, "undeclared-policy", "public.projects policy open_read")).toBeDefined();
+    expect(find(findings, "disallow-undeclared-policies", "public.projects policy open_read")).toBeDefined();
   });
 
   it("passes the example app with its declarations: no errors", async () => {
     const declared = APP_RLS_TABLES.map((t) => declareTable(t));
     const findings = await lint(correct, declared);
-    expect(findings.filter((f) => f.severity === "error")).toEqual([]);
-    expect(findings.some((f) => f.rule === "auth-call-per-row")).toBe(false);
+    expect(findings.filter((f) => f.severity === "high")).toEqual([]);
+    expect(findings.some((f) => f.id === "require-wrapped-auth-calls")).toBe(false);
   });
 });
 
@@ -179,7 +180,7 @@ describe("npm run rls:lint", () => {
     const report = JSON.parse(result.stdout) as { ok: boolean; findings: Finding[] };
     expect(report.ok).toBe(false);
     expect(
-      report.findings.some((f) => f.rule === "rls-disabled" && f.object === "public.leaky"),
+      report.findings.some((f) => f.id === "require-rls-on-exposed-tables" && f.subject === "public.leaky"),
     ).toBe(true);
   });
 

@@ -1,12 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { LivePolicy } from "../../../infra/rls/catalog";
-import {
-  formatFindings,
-  lintRls,
-  type LintCatalog,
-  type LintTable,
-} from "../../../infra/rls/lints/index";
-import { declareTable } from "../../../infra/rls/model";
+import type { LivePolicy } from "../../../../infra/rls/catalog";
+import type { LintCatalog, LintTable } from "../../../../infra/rls/lint-catalog";
+import { lintRls } from "../../../../infra/rls/lints/index";
+import { declareTable } from "../../../../infra/rls/model";
 
 const settings = {
   exposedSchemas: ["public"],
@@ -70,7 +66,9 @@ describe("lintRls", () => {
       [declareTable({ table: "optout", enabled: false, force: false })],
       settings,
     );
-    expect(findings.map((f) => `${f.rule} ${f.object}`)).toEqual(["rls-disabled public.open"]);
+    expect(findings.map((f) => `${f.id} ${f.subject}`)).toEqual([
+      "require-rls-on-exposed-tables public.open",
+    ]);
   });
 
   it("multiple permissive: FOR ALL and TO public count for every command and role; restrictive ones do not", async () => {
@@ -89,7 +87,9 @@ describe("lintRls", () => {
       [],
       settings,
     );
-    const multiple = findings.filter((f) => f.rule === "multiple-permissive").map((f) => f.object);
+    const multiple = findings
+      .filter((f) => f.id === "disallow-overlapping-permissive-policies")
+      .map((f) => f.subject);
     expect(multiple).toEqual(["public.t authenticated SELECT"]);
   });
 
@@ -104,9 +104,9 @@ describe("lintRls", () => {
       [tenant],
       settings,
     );
-    expect(findings.filter((f) => f.rule === "tenant-policy-true").map((f) => f.object)).toEqual([
-      "public.t policy peek",
-    ]);
+    expect(
+      findings.filter((f) => f.id === "disallow-always-true-tenant-policies").map((f) => f.subject),
+    ).toEqual(["public.t policy peek"]);
   });
 
   it("views and functions only count when an API role can reach them; extensions are grouped with a move-schema fix", async () => {
@@ -163,9 +163,9 @@ describe("lintRls", () => {
       [],
       settings,
     );
-    expect(findings.map((f) => `${f.severity} ${f.rule} ${f.object}`)).toEqual([
-      "warning extension-in-exposed-schema extension pg_stat_statements",
-      "warning materialized-view-exposed public.totals",
+    expect(findings.map((f) => `${f.severity} ${f.id} ${f.subject}`)).toEqual([
+      "medium disallow-extensions-in-exposed-schemas extension pg_stat_statements",
+      "medium disallow-exposed-materialized-views public.totals",
     ]);
     expect(findings[0]!.message).toContain("public.stats, public.stats_reset()");
   });
@@ -182,19 +182,16 @@ describe("lintRls", () => {
       [],
       settings,
     );
-    expect(findings.map((f) => f.object)).toEqual(["role etl"]);
+    expect(findings.map((f) => f.subject)).toEqual(["role etl"]);
   });
 
-  it("sorts errors first and formats each finding with its fix", async () => {
+  it("sorts the most severe first, each finding with its fix", async () => {
     const findings = await lintRls(
       catalog({ tables: [table("locked"), table("open", { rlsEnabled: false })] }),
       [],
       settings,
     );
-    expect(findings.map((f) => f.severity)).toEqual(["error", "warning"]);
-    const text = formatFindings(findings);
-    expect(text).toContain("2 finding(s): 1 error(s), 1 warning(s)");
-    expect(text).toContain("fix: declare it in runbooks:rls.tables");
-    expect(formatFindings([])).toBe("No RLS problems found.");
+    expect(findings.map((f) => f.severity)).toEqual(["high", "medium"]);
+    expect(findings[0]!.fix).toContain("declare it in runbooks:rls.tables");
   });
 });
