@@ -113,6 +113,8 @@ describe("history scan", () => {
     const found = Object.fromEntries(report.findings.map((f) => [f.location.path, f]));
     expect(Object.keys(found).sort()).toEqual(["app.txt", "feature.env", "side.env"]);
     expect(found["app.txt"]?.location).toMatchObject({ commit: merge, line: 2 });
+    // base 1, feature 2, main 1, side 1, merge 1: its feature.env is the branch's blob, read once.
+    expect(report.stats.patchesScanned).toBe(6);
   });
 
   it("reads files that .gitattributes shows as binary, and notes real binaries", async () => {
