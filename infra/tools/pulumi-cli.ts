@@ -7,8 +7,9 @@
  * own Node.js language host; both come from the wrapper module in
  * scripts/tools/pulumi (see its README). The build lands in .tools/pulumi/bin
  * and is reused until the wrapper module changes. A `pulumi` already on PATH
- * is used instead when it is exactly the pinned version and has a Node.js
- * language host next to it (an official install).
+ * is used instead when it is the pinned version or newer within the same
+ * major version and has a Node.js language host (an official install), so a
+ * user with their own Pulumi needs no Go at all.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -70,11 +71,12 @@ export async function ensurePulumiCli(options: EnsureOptions = {}): Promise<Pulu
   const log = options.log ?? ((line: string) => console.error(`[pulumi-cli] ${line}`));
   if (located) return { ...located, built: false };
 
-  const ambient = ambientCli();
-  if (ambient) {
-    if (!options.quiet) log(`using ${ambient.bin} (${ambient.version})`);
-    return (located = ambient);
+  const ambient = findAmbientCli();
+  if (ambient.cli) {
+    if (!options.quiet) log(`using ${ambient.cli.bin} (${ambient.cli.version})`);
+    return (located = ambient.cli);
   }
+  if (ambient.rejected && !options.quiet) log(`not using ${ambient.rejected}`);
 
   let cli = cachedCli();
   if (cli) {
@@ -105,21 +107,51 @@ export function pulumiEnv(baseEnv: NodeJS.ProcessEnv = process.env): NodeJS.Proc
   };
 }
 
-/** A `pulumi` on PATH (outside our own cache) that is exactly the pinned version. */
-function ambientCli(): PulumiCli | undefined {
-  const dirs = (process.env.PATH ?? "")
+/**
+ * Whether a Pulumi CLI of `version` (what `pulumi version` prints) can run
+ * this program: the same major version as the SDK, and no older than it —
+ * the engine must know every feature the SDK asks for, and Pulumi keeps
+ * newer CLIs compatible with older SDKs within a major version.
+ */
+export function cliVersionProblem(
+  version: string | undefined,
+  pinned = PULUMI_VERSION,
+): string | undefined {
+  const match = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$/.exec(version ?? "");
+  if (!match) return `does not report a version (got '${version ?? ""}')`;
+  const [major, minor, patch] = match.slice(1, 4).map(Number) as [number, number, number];
+  const [pMajor, pMinor, pPatch] = pinned.split(".").map(Number) as [number, number, number];
+  if (major !== pMajor)
+    return `is v${major}.${minor}.${patch}, another major version than the SDK's v${pinned}`;
+  if (compareVersions(`${major}.${minor}.${patch}`, `${pMajor}.${pMinor}.${pPatch}`) < 0)
+    return `is v${major}.${minor}.${patch}, older than the SDK's v${pinned}`;
+  return undefined;
+}
+
+export interface AmbientChoice {
+  cli?: PulumiCli;
+  /** Why the `pulumi` on PATH is not used, when there is one. */
+  rejected?: string;
+}
+
+/**
+ * The first `pulumi` on PATH (the one a shell would run), outside our own
+ * cache, when it can run this program and has a Node.js language host (an
+ * official install ships one next to it).
+ */
+export function findAmbientCli(path: string | undefined = process.env.PATH): AmbientChoice {
+  const dirs = (path ?? "")
     .split(delimiter)
     .filter((d) => d !== "" && resolve(d) !== PULUMI_BIN_DIR);
-  for (const dir of dirs) {
-    const bin = join(dir, "pulumi");
-    if (!isExecutable(bin)) continue;
-    // The first `pulumi` on PATH is the one a shell would run; judge only it.
-    const version = pulumiVersion(bin);
-    if (version !== `v${PULUMI_VERSION}`) return undefined;
-    if (!dirs.some((d) => isExecutable(join(d, LANGUAGE_HOST)))) return undefined;
-    return { bin, binDir: dir, version, built: false };
-  }
-  return undefined;
+  const dir = dirs.find((d) => isExecutable(join(d, "pulumi")));
+  if (dir === undefined) return {};
+  const bin = join(dir, "pulumi");
+  const version = pulumiVersion(bin);
+  const problem = cliVersionProblem(version);
+  if (problem) return { rejected: `${bin} ${problem}` };
+  if (!dirs.some((d) => isExecutable(join(d, LANGUAGE_HOST))))
+    return { rejected: `${bin} has no ${LANGUAGE_HOST} on PATH (an incomplete install)` };
+  return { cli: { bin, binDir: dir, version: version!, built: false } };
 }
 
 function cachedCli(): PulumiCli | undefined {
