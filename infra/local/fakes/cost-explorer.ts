@@ -376,10 +376,6 @@ export async function startCostExplorerFake(
         return validation(
           `Value '${String(o.Granularity)}' at 'granularity' failed to satisfy constraint: Member must satisfy enum value set: [DAILY, MONTHLY, HOURLY]`,
         );
-      if (o.Metric !== undefined && o.Metrics === undefined)
-        return validation(
-          'GetCostAndUsage takes Metrics (a list, e.g. ["UnblendedCost"]); Metric is GetCostForecast\'s parameter.',
-        );
       if (!Array.isArray(o.Metrics) || o.Metrics.length === 0) return missing("metrics");
       const metrics = o.Metrics as unknown[];
       const unknown = metrics.filter(
@@ -449,7 +445,7 @@ export async function startCostExplorerFake(
           Total: groupBy ? {} : metricsOf(total, unit),
           Groups: groupBy
             ? [...byService.entries()]
-                .sort(([a], [c]) => a.localeCompare(c))
+                .sort(([a], [c]) => (a < c ? -1 : a > c ? 1 : 0))
                 .map(([service, c]) => ({ Keys: [service], Metrics: metricsOf(c.amount, c.unit) }))
             : [],
           // Periods not yet over are estimates until the bill is final.
@@ -481,10 +477,6 @@ export async function startCostExplorerFake(
         return awsError(400, "DataUnavailableException", "The requested data is unavailable.");
       const period = parseTimePeriod(o.TimePeriod);
       if ("status" in period) return period;
-      if (o.Metrics !== undefined && o.Metric === undefined)
-        return validation(
-          'GetCostForecast takes Metric (one value, e.g. "UNBLENDED_COST"); Metrics is GetCostAndUsage\'s parameter.',
-        );
       if (o.Metric === undefined) return missing("metric");
       if (typeof o.Metric !== "string" || !FORECAST_METRICS.includes(o.Metric))
         return validation(
