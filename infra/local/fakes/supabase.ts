@@ -209,8 +209,9 @@ export async function startSupabaseFake(options: SupabaseFakeOptions): Promise<S
     updated_at: k.updatedAt,
   });
 
-  // The legacy keys keep appearing in the list with their JWTs, as the
-  // endpoint returned them before `reveal` existed; they have no hash or prefix.
+  // The legacy keys are listed with their JWTs, as the endpoint returned
+  // them before `reveal` existed. Whether `reveal=false` now hides the
+  // service_role JWT is not documented; a client must not rely on either.
   const legacyBodies = (p: ProjectRecord): ApiKeyBody[] => {
     if (!p.legacyEnabled) return [];
     const { anonKey, serviceRoleKey } = legacyKeys(p);

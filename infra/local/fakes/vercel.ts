@@ -217,9 +217,11 @@ const vercelError = (status: number, code: string, message: string, extra = {}) 
   body: { error: { code, message, ...extra } },
 });
 
-// Missing and wrong tokens both answer 403 `forbidden` with `invalidToken`:
-// that is the body the REST API sends for an unusable token (the SDK maps
-// 401 and 403 alike to an error, so either status passes the client).
+// Auth failures answer 403 `forbidden` in the `{error: {code, message}}`
+// shape: a real 403 body seen through @vercel/sdk is quoted in dyad-sh/dyad
+// issue #4175. The `invalidToken` flag for an unusable token is how the API
+// is commonly reported to answer; no vendor page confirms it. The SDK treats
+// 401 and 403 alike, so clients must not depend on which one they get.
 const dialect = (token: string, resolveAccount: (req: FakeRequest) => string | undefined) =>
   ({
     authenticate(req) {
@@ -594,8 +596,9 @@ export async function startVercelFake(options: VercelFakeOptions): Promise<Verce
     const existing = project.envs.find((e) => conflicts(input, e));
     if (existing && !upsert)
       return {
-        // The conflict code is not in the SDK's schema (it types `code` as a
-        // plain string); this is the code the REST API is reported to use.
+        // The SDK types `code` as a plain string and no vendor page names
+        // the conflict code: ENV_CONFLICT is this stand-in's choice, so
+        // clients should key on the failed item's `key`, not on the code.
         code: "ENV_CONFLICT",
         message: `A variable with the name \`${input.key}\` already exists for the target ${existing.target.join(",")} on branch ${existing.gitBranch ?? "undefined"}`,
         key: input.key,
@@ -1083,8 +1086,9 @@ export async function startVercelFake(options: VercelFakeOptions): Promise<Verce
     return { status: 200, body: deploymentBody(d) };
   });
 
-  // `requestRollback` in @vercel/sdk calls the v1 path (the CLI's older v9
-  // path is not what the SDK sends). A rollback points production at an
+  // `requestRollback` in @vercel/sdk calls POST /v1/projects/{projectId}/
+  // rollback/{deploymentId} (not a v9 path), answering 201 with no body;
+  // `requestPromote` calls POST /v10/.../promote/{id}. A rollback points production at an
   // earlier production deployment without rebuilding, and, as on Vercel,
   // turns off automatic promotion of new production deployments until the
   // next promote.
