@@ -601,28 +601,127 @@ export const budgetSchema = z
   })
   .strict();
 
+/** Kinds of Supabase key that cannot overlap, so they are refused as rotated credentials (see `rotationSchema`). */
+export const LEGACY_SUPABASE_KINDS = ["supabase-legacy-jwt", "supabase-service-role-jwt"] as const;
+
+const ROTATED_KINDS = ["postgres-login", "supabase-secret-key", "generic"] as const;
+export const POSTGRES_PRIVILEGES = [
+  "SELECT",
+  "INSERT",
+  "UPDATE",
+  "DELETE",
+  "TRUNCATE",
+  "REFERENCES",
+  "TRIGGER",
+] as const;
+
+const apiEndpoint = (defaultUrl: string, defaultTokenRef: string) =>
+  z
+    .object({
+      /** Base URL of the API (a local stand-in in the `local` stack). */
+      url: httpsUrl.default(defaultUrl),
+      /** Config key of the secret API token. */
+      tokenSecretRef: secretRef.default(defaultTokenRef),
+    })
+    .strict()
+    .default({ url: defaultUrl, tokenSecretRef: defaultTokenRef });
+
+export const rotatedCredentialSchema = z
+  .object({
+    /** Stable name used by rotationRef elsewhere. */
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, "must be lower-case kebab-case"),
+    /** What is rotated. */
+    kind: z.enum([...ROTATED_KINDS, ...LEGACY_SUPABASE_KINDS]),
+    /** Rotate when the current credential is older than this (the policy pack reads it as the max age). */
+    intervalDays: z.number().int().min(1).max(365).default(30),
+    /** Minutes the previous credential stays valid after a rotation, unless the next rotation comes first. */
+    overlapMinutes: z.number().int().min(1).default(60),
+    /** URL that must be healthy with the new credential before the old one is revoked (default: rotation.gate.url). */
+    healthGateUrl: httpsUrl.optional(),
+    /** Bump to rotate on the next `up`, whatever the age. */
+    epoch: z.number().int().min(0).default(0),
+    /** generic: length of the generated secret. */
+    length: z.number().int().min(24).max(256).default(48),
+    /** generic: characters the secret is drawn from. */
+    alphabet: z.enum(["alphanumeric", "base64url", "hex"]).default("alphanumeric"),
+    /** postgres-login: the group role that owns the objects and holds the grants (default: the name in snake_case). */
+    group: identifier.optional(),
+    /** postgres-login: schemas the group may use, with `privileges` on their tables and default privileges for new ones. */
+    schemas: z.array(identifier).min(1).default(["public"]),
+    /** postgres-login: table privileges of the group. */
+    privileges: z
+      .array(z.enum(POSTGRES_PRIVILEGES))
+      .min(1)
+      .default(["SELECT", "INSERT", "UPDATE", "DELETE"]),
+    /** supabase-secret-key: the project ref (20 lower-case letters). */
+    projectRef: z
+      .string()
+      .regex(/^[a-z]{20}$/, "must be a Supabase project ref (20 lower-case letters)")
+      .optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if ((LEGACY_SUPABASE_KINDS as readonly string[]).includes(c.kind)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["kind"],
+        message:
+          `'${c.kind}' cannot be rotated without downtime: regenerating the legacy JWT secret invalidates anon and service_role at the same moment, so there is no overlap. ` +
+          "Migrate instead: create a secret API key (kind: supabase-secret-key) and a publishable key, switch the app to them, then disable the legacy keys in the Supabase dashboard (Settings → API Keys)",
+      });
+    }
+    if (c.kind === "supabase-secret-key" && c.projectRef === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["projectRef"],
+        message: "a supabase-secret-key needs the project ref its keys belong to",
+      });
+    }
+  });
+
 export const rotationSchema = z
   .object({
-    credentials: z
-      .array(
-        z
-          .object({
-            /** Stable name used by rotationRef elsewhere. */
-            name: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, "must be lower-case kebab-case"),
-            /** What is rotated. */
-            kind: z.enum(["postgres-login", "supabase-secret-key", "generic"]),
-            /** Rotate when the current credential is older than this. */
-            intervalDays: z.number().int().min(1).max(365).default(30),
-            /** Minutes both credentials stay valid before the old one is revoked. */
-            overlapMinutes: z.number().int().min(1).default(60),
-            /** URL that must be healthy with the new credential before the old one is revoked. */
-            healthGateUrl: httpsUrl.optional(),
-          })
-          .strict(),
-      )
-      .default([]),
+    credentials: z.array(rotatedCredentialSchema).default([]),
     /** Minutes between rotations of different credentials, so paired credentials never change together. */
     staggerMinutes: z.number().int().min(0).default(15),
+    /** The health gate between the redeploy and the revocation. */
+    gate: z
+      .object({
+        /** Default health URL of every credential without its own healthGateUrl. */
+        url: httpsUrl.optional(),
+        /** Consecutive healthy answers needed. */
+        passes: z.number().int().min(1).max(20).default(3),
+        intervalSeconds: z.number().min(0).max(60).default(2),
+        /** Per request. */
+        timeoutSeconds: z.number().min(1).max(60).default(10),
+        /** The whole gate, after which it fails. */
+        deadlineSeconds: z.number().min(5).max(3600).default(300),
+      })
+      .strict()
+      .default({ passes: 3, intervalSeconds: 2, timeoutSeconds: 10, deadlineSeconds: 300 }),
+    /**
+     * How rotated values reach Vercel and GitHub: through this program's
+     * platform components (`components`, needs their provider plugins), or
+     * straight through the vendors' APIs (`api`, for stacks without them).
+     */
+    delivery: z.enum(["components", "api"]).default("components"),
+    /**
+     * Who declares the postgres-login group roles, grants and default
+     * privileges: the @pulumi/postgresql provider, or someone else from the
+     * same declaration (`external`: the local harness).
+     */
+    postgresRoles: z.enum(["postgresql-provider", "external"]).default("postgresql-provider"),
+    /** The Vercel REST API (redeploys; env vars when delivery is api). */
+    vercelApi: apiEndpoint("https://api.vercel.com", "vercelApiToken"),
+    /** The GitHub REST API (secrets when delivery is api). */
+    githubApi: apiEndpoint("https://api.github.com", "githubToken"),
+    /** The Supabase Management API (supabase-secret-key). */
+    supabaseApi: apiEndpoint("https://api.supabase.com", "supabaseAccessToken"),
+    /** The audit log: a local JSON-lines file (path relative to the repository), else the backup bucket. */
+    audit: z
+      .object({ file: z.string().min(1).optional() })
+      .strict()
+      .default({}),
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -635,6 +734,12 @@ export const rotationSchema = z
           message: `duplicate credential '${c.name}'`,
         });
       seen.add(c.name);
+      if (c.healthGateUrl === undefined && r.gate.url === undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["credentials", i, "healthGateUrl"],
+          message: `'${c.name}' has no health gate: set its healthGateUrl or rotation.gate.url (nothing is revoked before the app proves healthy)`,
+        });
     });
   });
 
@@ -687,13 +792,22 @@ export const stackConfigSchema = z
           "backupStorage creates a GitHub OIDC role and needs github settings; turn github on or set backup.bucket.mode to skip",
       });
     }
-    const credentials = new Set(c.rotation.credentials.map((r) => r.name));
+    const kinds = new Map(c.rotation.credentials.map((r) => [r.name, r.kind]));
     const checkRef = (ref: string | undefined, path: (string | number)[]) => {
-      if (ref !== undefined && !credentials.has(ref)) {
+      if (ref === undefined) return;
+      // `<name>.previous` is the still-valid previous value of a generic secret (NAME_PREVIOUS).
+      const [name, slot] = ref.split(".") as [string, string | undefined];
+      if (!kinds.has(name)) {
         ctx.addIssue({
           code: "custom",
           path,
           message: `rotationRef '${ref}' is not declared under rotation.credentials`,
+        });
+      } else if (slot !== undefined && (slot !== "previous" || kinds.get(name) !== "generic")) {
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `rotationRef '${ref}': only a generic credential has a '.previous' value (apps accept NAME and NAME_PREVIOUS during the overlap)`,
         });
       }
     };
@@ -701,6 +815,16 @@ export const stackConfigSchema = z
     c.github?.secrets.forEach((s, i) =>
       checkRef(s.rotationRef, ["github", "secrets", i, "rotationRef"]),
     );
+    if (c.features.rotation && c.rotation.delivery === "api") {
+      for (const area of ["vercel", "github"] as const) {
+        if (c.features[area])
+          ctx.addIssue({
+            code: "custom",
+            path: ["rotation", "delivery"],
+            message: `delivery 'api' writes ${area} values itself, but features.${area} is on and its component writes them too; use delivery 'components', or turn features.${area} off`,
+          });
+      }
+    }
   });
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
@@ -716,6 +840,7 @@ export type BackupConfig = z.infer<typeof backupSchema>;
 export type AlertsConfig = z.infer<typeof alertsSchema>;
 export type BudgetConfig = z.infer<typeof budgetSchema>;
 export type RotationConfig = z.infer<typeof rotationSchema>;
+export type RotatedCredentialConfig = z.infer<typeof rotatedCredentialSchema>;
 export type AwsConfig = z.infer<typeof awsSchema>;
 
 /** The top-level keys, in the order they appear in the stack files. */
@@ -844,6 +969,30 @@ export function requiredSecrets(config: StackConfig): SecretRequirement[] {
     config.github?.secrets.forEach(
       (s) => s.secretRef && add(s.secretRef, `github.secrets ${s.name}`, "<value>"),
     );
+  }
+  if (f.rotation) {
+    const r = config.rotation;
+    const rotatedSinks = (refs: (string | undefined)[]) => refs.some((ref) => ref !== undefined);
+    const vercelSinks = rotatedSinks(config.vercel?.env.map((e) => e.rotationRef) ?? []);
+    const githubSinks = rotatedSinks(config.github?.secrets.map((s) => s.rotationRef) ?? []);
+    if (vercelSinks)
+      add(
+        r.vercelApi.tokenSecretRef,
+        "rotation.vercelApi (redeploys after a rotation)",
+        "<Vercel access token>",
+      );
+    if (githubSinks && r.delivery === "api")
+      add(
+        r.githubApi.tokenSecretRef,
+        "rotation.githubApi (rotated GitHub secrets)",
+        "<GitHub token>",
+      );
+    if (r.credentials.some((c) => c.kind === "supabase-secret-key"))
+      add(
+        r.supabaseApi.tokenSecretRef,
+        "rotation.supabaseApi (supabase-secret-key)",
+        "<Supabase access token>",
+      );
   }
   if (f.alerts) {
     for (const s of SEVERITIES) {
