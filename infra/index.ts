@@ -18,3 +18,4 @@ export const backupStorage = outputs.backupStorage;
 export const alerts = outputs.alerts;
 export const vercel = outputs.vercel;
 export const github = outputs.github;
+export const rotation = outputs.rotation;

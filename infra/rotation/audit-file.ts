@@ -4,7 +4,16 @@
  * provider process, two commands) keep one chain. Mode 0600: the log holds
  * no secret, but it says when credentials changed.
  */
-import { appendFileSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import { nextEntry, type AuditEntry, type AuditFields, type AuditStore } from "./audit";
 import { rotationNow } from "./clock";
@@ -20,7 +29,9 @@ export class FileAuditStore implements AuditStore {
 
   async lines(): Promise<string[]> {
     if (!existsSync(this.path)) return [];
-    return readFileSync(this.path, "utf8").split("\n").filter((l) => l.trim() !== "");
+    return readFileSync(this.path, "utf8")
+      .split("\n")
+      .filter((l) => l.trim() !== "");
   }
 
   async append(fields: AuditFields): Promise<AuditEntry> {
@@ -28,7 +39,8 @@ export class FileAuditStore implements AuditStore {
     const release = await this.lock();
     try {
       const lines = await this.lines();
-      const last = lines.length > 0 ? (JSON.parse(lines[lines.length - 1]!) as AuditEntry) : undefined;
+      const last =
+        lines.length > 0 ? (JSON.parse(lines[lines.length - 1]!) as AuditEntry) : undefined;
       const entry = nextEntry(last, fields, rotationNow());
       appendFileSync(this.path, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
       return entry;
@@ -48,12 +60,15 @@ export class FileAuditStore implements AuditStore {
         if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
         // A writer killed while holding the lock (a crashed engine) leaves it behind.
         try {
-          if (Date.now() - statSync(lockFile).mtimeMs > LOCK_STALE_MS) rmSync(lockFile, { force: true });
+          if (Date.now() - statSync(lockFile).mtimeMs > LOCK_STALE_MS)
+            rmSync(lockFile, { force: true });
         } catch {
           // gone already
         }
         if (Date.now() > deadline)
-          throw new Error(`the audit log ${this.path} stayed locked for 10 s (${lockFile}); remove the lock file if no rotation is running`);
+          throw new Error(
+            `the audit log ${this.path} stayed locked for 10 s (${lockFile}); remove the lock file if no rotation is running`,
+          );
         await new Promise((r) => setTimeout(r, 20));
       }
     }

@@ -38,14 +38,19 @@ export class S3AuditStore implements AuditStore {
   }
 
   private async keys(): Promise<string[]> {
-    const { ListObjectsV2Command } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+    const { ListObjectsV2Command } =
+      require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
     const s3 = this.client();
     const out: string[] = [];
     try {
       let token: string | undefined;
       do {
         const page = await s3.send(
-          new ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: this.location.prefix, ContinuationToken: token }),
+          new ListObjectsV2Command({
+            Bucket: this.location.bucket,
+            Prefix: this.location.prefix,
+            ContinuationToken: token,
+          }),
         );
         for (const o of page.Contents ?? []) if (o.Key?.endsWith(".json")) out.push(o.Key);
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -57,10 +62,13 @@ export class S3AuditStore implements AuditStore {
   }
 
   private async read(objectKey: string): Promise<string> {
-    const { GetObjectCommand } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+    const { GetObjectCommand } =
+      require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
     const s3 = this.client();
     try {
-      const got = await s3.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: objectKey }));
+      const got = await s3.send(
+        new GetObjectCommand({ Bucket: this.location.bucket, Key: objectKey }),
+      );
       return (await got.Body!.transformToString("utf8")).trim();
     } finally {
       s3.destroy();
@@ -74,7 +82,8 @@ export class S3AuditStore implements AuditStore {
   }
 
   async append(fields: AuditFields): Promise<AuditEntry> {
-    const { PutObjectCommand } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+    const { PutObjectCommand } =
+      require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
     for (let attempt = 0; attempt < 10; attempt++) {
       const keys = await this.keys();
       const lastKey = keys[keys.length - 1];
@@ -93,13 +102,16 @@ export class S3AuditStore implements AuditStore {
         );
         return entry;
       } catch (err) {
-        const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata
+          ?.httpStatusCode;
         // 412: another writer claimed this number first; 409: a conflicting write in flight.
         if (status !== 412 && status !== 409) throw err;
       } finally {
         s3.destroy();
       }
     }
-    throw new Error(`could not append to the audit log ${this.describe()}: 10 writers raced for the tail`);
+    throw new Error(
+      `could not append to the audit log ${this.describe()}: 10 writers raced for the tail`,
+    );
   }
 }

@@ -10,16 +10,11 @@
  * `npm run rotate:audit` may read while a rotation writes.
  */
 import { createHash } from "node:crypto";
+import { FileAuditStore } from "./audit-file";
+import { S3AuditStore } from "./audit-s3";
 
 export type AuditEvent =
-  | "created"
-  | "pushed"
-  | "deployed"
-  | "verified"
-  | "revoked"
-  | "expired"
-  | "rolled-back"
-  | "failed";
+  "created" | "pushed" | "deployed" | "verified" | "revoked" | "expired" | "rolled-back" | "failed";
 
 export interface AuditFields {
   stack: string;
@@ -80,7 +75,10 @@ export interface ChainProblem {
 }
 
 /** Every break in the chain: a bad line, a wrong hash, a gap, a reorder. */
-export function verifyChain(lines: readonly string[]): { entries: AuditEntry[]; problems: ChainProblem[] } {
+export function verifyChain(lines: readonly string[]): {
+  entries: AuditEntry[];
+  problems: ChainProblem[];
+} {
   const entries: AuditEntry[] = [];
   const problems: ChainProblem[] = [];
   let prev: AuditEntry | undefined;
@@ -126,10 +124,5 @@ export type AuditLocation =
 
 /** A store for a location; the S3 client is required only when used. */
 export function auditStore(location: AuditLocation): AuditStore {
-  if (location.kind === "file") {
-    const { FileAuditStore } = require("./audit-file") as typeof import("./audit-file");
-    return new FileAuditStore(location.path);
-  }
-  const { S3AuditStore } = require("./audit-s3") as typeof import("./audit-s3");
-  return new S3AuditStore(location);
+  return location.kind === "file" ? new FileAuditStore(location.path) : new S3AuditStore(location);
 }

@@ -5,7 +5,13 @@
  * kept for the report and the audit log (status, latency, error — never the
  * URL's credentials).
  */
-import { healthTarget, isSuccessStatus, probeOnce, type FetchLike, type ProbeResult } from "../checks/health";
+import {
+  healthTarget,
+  isSuccessStatus,
+  probeOnce,
+  type FetchLike,
+  type ProbeResult,
+} from "../checks/health";
 
 export interface GateSettings {
   url: string;
@@ -40,14 +46,19 @@ export async function runGate(
     attempts.push({ ...probe, ok });
     streak = ok ? streak + 1 : 0;
     if (streak >= g.passes) return { passed: true, url: target.display, attempts, streak };
-    if (now() + g.intervalSeconds * 1000 > deadline) return { passed: false, url: target.display, attempts, streak };
+    if (now() + g.intervalSeconds * 1000 > deadline)
+      return { passed: false, url: target.display, attempts, streak };
     await sleep(g.intervalSeconds * 1000);
   }
 }
 
 export function describeGate(r: GateResult, passes: number): string {
   const last = r.attempts[r.attempts.length - 1];
-  const lastText = last ? (last.statusCode !== undefined ? `HTTP ${last.statusCode}` : (last.error ?? "no answer")) : "no attempt";
+  const lastText = last
+    ? last.statusCode !== undefined
+      ? `HTTP ${last.statusCode}`
+      : (last.error ?? "no answer")
+    : "no attempt";
   return r.passed
     ? `${r.url} answered healthy ${r.streak} times in a row`
     : `${r.url} did not answer healthy ${passes} times in a row (${r.attempts.length} attempts, last: ${lastText})`;

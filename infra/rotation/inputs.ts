@@ -60,6 +60,8 @@ export interface RolloutInputs {
   stack: string;
   /** Credential name → current generation id: what this rollout carries. */
   carries: Record<string, string>;
+  /** Names this rollout: the generations and when each became current (a rollback to a known-good generation is a new rollout). */
+  rolloutId: string;
   vercel?: { apiUrl: string; token: string; teamId?: string; projects: string[] };
   gates: (GateSettings & { credentials: string[] })[];
   audit: AuditLocation;
@@ -89,7 +91,9 @@ function failuresOf(error: z.ZodError): Failure[] {
 export async function checkCredentialInputs(
   news: Record<string, unknown>,
 ): Promise<{ inputs: CredentialInputs; failures: Failure[] }> {
-  const known = Object.fromEntries(Object.entries(credential.shape).filter(([k]) => news[k] !== UNKNOWN));
+  const known = Object.fromEntries(
+    Object.entries(credential.shape).filter(([k]) => news[k] !== UNKNOWN),
+  );
   const parsed = z.object(known).safeParse(news);
   const failures = parsed.success ? [] : failuresOf(parsed.error);
   const kind = news.kind;

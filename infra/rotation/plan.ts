@@ -108,7 +108,11 @@ export function decide(state: CredentialState | undefined, t: Triggers, now: Dat
       emergency: false,
     };
   }
-  if (state.previous && state.previousExpiresAt && Date.parse(state.previousExpiresAt) <= now.getTime())
+  if (
+    state.previous &&
+    state.previousExpiresAt &&
+    Date.parse(state.previousExpiresAt) <= now.getTime()
+  )
     return {
       kind: "expire-previous",
       reason: `the overlap of generation ${state.previous.generation} ended at ${state.previousExpiresAt}`,
@@ -116,7 +120,12 @@ export function decide(state: CredentialState | undefined, t: Triggers, now: Dat
   return { kind: "none", reason: "not due" };
 }
 
-function retire(list: RetiredEntry[], slot: Slot | undefined, reason: RetiredEntry["reason"], at: string) {
+function retire(
+  list: RetiredEntry[],
+  slot: Slot | undefined,
+  reason: RetiredEntry["reason"],
+  at: string,
+) {
   if (!slot) return list;
   return [...list, { ...slot, retiredAt: at, reason }].slice(-RETIRED_KEPT);
 }
@@ -156,7 +165,12 @@ export function rotated(
       : new Date(now.getTime() + t.overlapMinutes * MINUTE).toISOString(),
     rotatedAt: at,
     retired: retiredList,
-    served: { epoch: Math.max(t.epoch, state.served.epoch), request: t.request, emergency: t.emergency, rollback: t.rollback },
+    served: {
+      epoch: Math.max(t.epoch, state.served.epoch),
+      request: t.request,
+      emergency: t.emergency,
+      rollback: t.rollback,
+    },
   };
 }
 

@@ -43,18 +43,30 @@ export class RedeployError extends Error {
   }
 }
 
-export async function redeployProduction(api: VercelApi, project: string, o: RedeployOptions): Promise<RedeployResult> {
+export async function redeployProduction(
+  api: VercelApi,
+  project: string,
+  o: RedeployOptions,
+): Promise<RedeployResult> {
   const vercel = vercelClient(api);
   const team = api.teamId ? { teamId: api.teamId } : {};
   const fail = (what: string, error: unknown): never => {
-    throw new RedeployError(`Vercel: ${what} of project ${project} failed: ${describeVercelError(error)}`, undefined, undefined);
+    throw new RedeployError(
+      `Vercel: ${what} of project ${project} failed: ${describeVercelError(error)}`,
+      undefined,
+      undefined,
+    );
   };
-  const p = await vercel.projects.getProject({ idOrName: project, ...team }).catch((e) => fail("reading", e));
+  const p = await vercel.projects
+    .getProject({ idOrName: project, ...team })
+    .catch((e) => fail("reading", e));
   const list = await vercel.deployments
     .getDeployments({ projectId: p.id, target: "production", limit: 20, ...team })
     .catch((e) => fail("listing deployments", e));
   const mine = list.deployments.find(
-    (d) => d.meta?.runbooksRotation === o.rollout && !["ERROR", "CANCELED", "BLOCKED"].includes(d.readyState ?? ""),
+    (d) =>
+      d.meta?.runbooksRotation === o.rollout &&
+      !["ERROR", "CANCELED", "BLOCKED"].includes(d.readyState ?? ""),
   );
   let id: string;
   let adopted = false;
@@ -85,11 +97,15 @@ export async function redeployProduction(api: VercelApi, project: string, o: Red
   }
   const deadline = Date.now() + (o.timeoutMs ?? 15 * 60_000);
   for (;;) {
-    const d = await vercel.deployments.getDeployment({ idOrUrl: id, ...team }).catch((e) => fail("polling the redeploy", e));
+    const d = await vercel.deployments
+      .getDeployment({ idOrUrl: id, ...team })
+      .catch((e) => fail("polling the redeploy", e));
     const state = d.readyState;
     const url = "url" in d ? String(d.url) : id;
     if (state === "READY") {
-      const now = await vercel.projects.getProject({ idOrName: project, ...team }).catch((e) => fail("reading", e));
+      const now = await vercel.projects
+        .getProject({ idOrName: project, ...team })
+        .catch((e) => fail("reading", e));
       if (now.targets?.production?.id !== id)
         throw new RedeployError(
           `redeploy ${id} of ${project} is READY but is not serving production (automatic promotion is off, e.g. after a rollback); promote it in the Vercel dashboard or with 'vercel promote ${url}', then run the rotation again`,
@@ -104,10 +120,18 @@ export async function redeployProduction(api: VercelApi, project: string, o: Red
         state === "CANCELED"
           ? " A canceled redeploy usually means the project's Ignored Build Step skipped it (same commit); make the ignore command let redeploys through (e.g. check VERCEL_GIT_COMMIT_REF or an env flag)."
           : "";
-      throw new RedeployError(`redeploy ${id} of ${project} ended ${state}${why}.${hint}`, id, state);
+      throw new RedeployError(
+        `redeploy ${id} of ${project} ended ${state}${why}.${hint}`,
+        id,
+        state,
+      );
     }
     if (Date.now() > deadline)
-      throw new RedeployError(`redeploy ${id} of ${project} was still ${state} after ${Math.round((o.timeoutMs ?? 900_000) / 1000)} s`, id, state);
+      throw new RedeployError(
+        `redeploy ${id} of ${project} was still ${state} after ${Math.round((o.timeoutMs ?? 900_000) / 1000)} s`,
+        id,
+        state,
+      );
     await new Promise((r) => setTimeout(r, o.pollMs ?? 1000));
   }
 }

@@ -9,10 +9,15 @@ import type { RetiredEntry, Slot } from "./plan";
 /** Confirmed revocations kept for de-duplication (the credential keeps its last 20 retired). */
 export const REVOKED_KEPT = 100;
 
-export function pendingRevocations(retired: readonly RetiredEntry[], revoked: readonly string[], current: Slot): RetiredEntry[] {
+export function pendingRevocations(
+  retired: readonly RetiredEntry[],
+  revoked: readonly string[],
+  live: readonly Slot[],
+): RetiredEntry[] {
   const done = new Set(revoked);
-  // The current generation is never revoked, whatever the queue says.
-  return retired.filter((r) => !done.has(r.id) && r.id !== current.id);
+  // A live generation (current, or a previous in its overlap) is never revoked, whatever the queue says.
+  const keep = new Set(live.map((s) => s.id));
+  return retired.filter((r) => !done.has(r.id) && !keep.has(r.id));
 }
 
 export function withRevoked(revoked: readonly string[], ids: readonly string[]): string[] {

@@ -61,7 +61,15 @@ function triggers(i: CredentialInputs): Triggers {
 
 /** The declaration a change of which is an update even when nothing is due. */
 function declared(i: CredentialInputs): string {
-  return JSON.stringify([i.name, i.kind, i.maxAgeDays, i.overlapMinutes, i.sinks, i.generic, i.audit]);
+  return JSON.stringify([
+    i.name,
+    i.kind,
+    i.maxAgeDays,
+    i.overlapMinutes,
+    i.sinks,
+    i.generic,
+    i.audit,
+  ]);
 }
 
 function outputsOf(
@@ -86,12 +94,29 @@ function outputsOf(
 }
 
 export type CredentialProvider = IdentifiedProvider<CredentialInputs, CredentialOutputs> &
-  Required<Pick<pulumi.dynamic.ResourceProvider<CredentialInputs, CredentialOutputs>, "check" | "diff" | "read" | "update" | "delete">>;
+  Required<
+    Pick<
+      pulumi.dynamic.ResourceProvider<CredentialInputs, CredentialOutputs>,
+      "check" | "diff" | "read" | "update" | "delete"
+    >
+  >;
 
 export function createCredentialProvider(): CredentialProvider {
-  const record = async (inputs: CredentialInputs, outs: CredentialOutputs, id: string, event: "created" | "expired" | "rolled-back", detail: Record<string, unknown>) => {
+  const record = async (
+    inputs: CredentialInputs,
+    outs: CredentialOutputs,
+    id: string,
+    event: "created" | "expired" | "rolled-back",
+    detail: Record<string, unknown>,
+  ) => {
     try {
-      await audit(inputs.audit, { stack: inputs.stack, credential: inputs.name, event, generation: outs.generation, detail });
+      await audit(inputs.audit, {
+        stack: inputs.stack,
+        credential: inputs.name,
+        event,
+        generation: outs.generation,
+        detail,
+      });
     } catch (error) {
       throw new StepFailedWithState(
         `${inputs.name}: ${event} generation ${outs.generation}, but the audit log could not be written: ${(error as Error).message}`,
@@ -122,15 +147,29 @@ export function createCredentialProvider(): CredentialProvider {
       const now = rotationNow();
       const made = await sourceFor(inputs).create(1, undefined);
       const state = created(made.slot, triggers(inputs), now);
-      const outs = outputsOf(inputs, state, { current: made.value }, { kind: "create", reason: "first generation" }, now);
+      const outs = outputsOf(
+        inputs,
+        state,
+        { current: made.value },
+        { kind: "create", reason: "first generation" },
+        now,
+      );
       const id = `${inputs.stack}/${inputs.name}`;
-      await record(inputs, outs, id, "created", { id: made.slot.id, ...made.slot.detail, reason: "first generation", sinks: inputs.sinks });
+      await record(inputs, outs, id, "created", {
+        id: made.slot.id,
+        ...made.slot.detail,
+        reason: "first generation",
+        sinks: inputs.sinks,
+      });
       await pauseAfter("created");
       return { id, outs };
     },
 
     async read(id, props) {
-      if (!props) throw new Error(`cannot import rotated credential ${id}: declare it in runbooks:rotation.credentials`);
+      if (!props)
+        throw new Error(
+          `cannot import rotated credential ${id}: declare it in runbooks:rotation.credentials`,
+        );
       return { id, props };
     },
 
@@ -144,14 +183,22 @@ export function createCredentialProvider(): CredentialProvider {
         case "rotate": {
           const made = await sourceFor(news).create(olds.state.generation + 1, olds.state.current);
           state = rotated(olds.state, made.slot, t, action.emergency, now);
-          const outs = outputsOf(news, state, { current: made.value, previous: action.emergency ? undefined : olds.current }, action, now);
+          const outs = outputsOf(
+            news,
+            state,
+            { current: made.value, previous: action.emergency ? undefined : olds.current },
+            action,
+            now,
+          );
           await record(news, outs, id, "created", {
             id: made.slot.id,
             ...made.slot.detail,
             reason: action.reason,
             emergency: action.emergency,
             previous: state.previous?.id ?? null,
-            queuedForRevocation: state.retired.filter((r) => r.retiredAt === now.toISOString()).map((r) => r.id),
+            queuedForRevocation: state.retired
+              .filter((r) => r.retiredAt === now.toISOString())
+              .map((r) => r.id),
             sinks: news.sinks,
           });
           await pauseAfter("created");
@@ -160,12 +207,21 @@ export function createCredentialProvider(): CredentialProvider {
         case "expire-previous": {
           state = previousExpired(olds.state, t, now);
           const outs = outputsOf(news, state, { current: values.current }, action, now);
-          await record(news, outs, id, "expired", { id: olds.state.previous?.id, reason: action.reason });
+          await record(news, outs, id, "expired", {
+            id: olds.state.previous?.id,
+            reason: action.reason,
+          });
           return { outs };
         }
         case "rollback": {
           state = rolledBack(olds.state, t, now);
-          const outs = outputsOf(news, state, { current: values.previous!, previous: values.current }, action, now);
+          const outs = outputsOf(
+            news,
+            state,
+            { current: values.previous!, previous: values.current },
+            action,
+            now,
+          );
           await record(news, outs, id, "rolled-back", {
             id: state.current.id,
             keptValid: state.previous?.id,

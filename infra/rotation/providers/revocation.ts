@@ -25,31 +25,62 @@ export interface RevocationOutputs extends RevocationInputs {
   settledUntil?: string;
 }
 
-export function createRevocationProvider(): IdentifiedProvider<RevocationInputs, RevocationOutputs> &
-  Required<Pick<pulumi.dynamic.ResourceProvider<RevocationInputs, RevocationOutputs>, "diff" | "update" | "read" | "delete">> {
-  const revoke = async (id: string, i: RevocationInputs, revokedBefore: string[]): Promise<RevocationOutputs> => {
+export function createRevocationProvider(): IdentifiedProvider<
+  RevocationInputs,
+  RevocationOutputs
+> &
+  Required<
+    Pick<
+      pulumi.dynamic.ResourceProvider<RevocationInputs, RevocationOutputs>,
+      "diff" | "update" | "read" | "delete"
+    >
+  > {
+  const revoke = async (
+    id: string,
+    i: RevocationInputs,
+    revokedBefore: string[],
+  ): Promise<RevocationOutputs> => {
     if (i.verifiedId !== i.current.id)
       throw new Error(
         `${i.name}: generation ${i.current.id} was not verified by the health gate (last verified: ${i.verifiedId || "none"}); nothing is revoked until it is`,
       );
     const source = sourceFor(i);
+    const live = [i.current, ...(i.previous ? [i.previous.slot] : [])];
     await source.settle?.(i.current, i.previous);
     let revoked = revokedBefore;
     const errors: string[] = [];
-    for (const entry of pendingRevocations(i.retired, revoked, i.current)) {
+    for (const entry of pendingRevocations(i.retired, revoked, live)) {
       try {
-        const { detail } = await source.revoke(entry, i.current);
+        const { detail } = await source.revoke(entry, live);
         revoked = withRevoked(revoked, [entry.id]);
-        await audit(i.audit, { stack: i.stack, credential: i.name, event: "revoked", generation: entry.generation, detail: { id: entry.id, reason: entry.reason, ...detail } });
+        await audit(i.audit, {
+          stack: i.stack,
+          credential: i.name,
+          event: "revoked",
+          generation: entry.generation,
+          detail: { id: entry.id, reason: entry.reason, ...detail },
+        });
         await pauseAfter("revoked");
       } catch (error) {
         const message = (error as Error).message;
         errors.push(`${entry.id}: ${message}`);
-        await audit(i.audit, { stack: i.stack, credential: i.name, event: "failed", generation: entry.generation, detail: { step: "revoke", id: entry.id, error: message } }).catch(() => undefined);
+        await audit(i.audit, {
+          stack: i.stack,
+          credential: i.name,
+          event: "failed",
+          generation: entry.generation,
+          detail: { step: "revoke", id: entry.id, error: message },
+        }).catch(() => undefined);
       }
     }
-    const pending = pendingRevocations(i.retired, revoked, i.current).map((r) => r.id);
-    const outs: RevocationOutputs = { ...i, revoked, pending, settled: i.current.id, ...(i.previous ? { settledUntil: i.previous.until } : {}) };
+    const pending = pendingRevocations(i.retired, revoked, live).map((r) => r.id);
+    const outs: RevocationOutputs = {
+      ...i,
+      revoked,
+      pending,
+      settled: i.current.id,
+      ...(i.previous ? { settledUntil: i.previous.until } : {}),
+    };
     if (errors.length > 0)
       throw new StepFailedWithState(
         `${i.name}: ${errors.length} revocation(s) failed and stay queued (the next pulumi up retries them):\n  - ${errors.join("\n  - ")}`,
@@ -61,7 +92,8 @@ export function createRevocationProvider(): IdentifiedProvider<RevocationInputs,
   return {
     providerId: REVOCATION_PROVIDER_ID,
     async diff(_id, olds, news) {
-      const pending = pendingRevocations(news.retired, olds.revoked ?? [], news.current).length > 0;
+      const live = [news.current, ...(news.previous ? [news.previous.slot] : [])];
+      const pending = pendingRevocations(news.retired, olds.revoked ?? [], live).length > 0;
       return {
         changes:
           pending ||

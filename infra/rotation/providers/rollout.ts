@@ -25,33 +25,41 @@ export interface RolloutOutputs extends RolloutInputs {
   verifiedAt: string;
 }
 
-function rolloutKey(carries: Record<string, string>): string {
-  return Object.keys(carries)
-    .sort()
-    .map((k) => `${k}=${carries[k]}`)
-    .join(",");
-}
-
 export function createRolloutProvider(): IdentifiedProvider<RolloutInputs, RolloutOutputs> &
-  Required<Pick<pulumi.dynamic.ResourceProvider<RolloutInputs, RolloutOutputs>, "diff" | "update" | "read" | "delete">> {
+  Required<
+    Pick<
+      pulumi.dynamic.ResourceProvider<RolloutInputs, RolloutOutputs>,
+      "diff" | "update" | "read" | "delete"
+    >
+  > {
   const roll = async (i: RolloutInputs): Promise<RolloutOutputs> => {
-    const key = rolloutKey(i.carries);
+    const key = i.rolloutId;
     const deployments: RolloutOutputs["deployments"] = {};
-    const generations = (names: string[]) => Object.fromEntries(names.map((n) => [n, i.carries[n]]));
+    const generations = (names: string[]) =>
+      Object.fromEntries(names.map((n) => [n, i.carries[n]]));
     if (i.vercel) {
       const results = await Promise.allSettled(
         i.vercel.projects.map((project) =>
-          redeployProduction(i.vercel!, project, { rollout: key }).then((r): [string, RedeployResult] => [project, r]),
+          redeployProduction(i.vercel!, project, { rollout: key }).then(
+            (r): [string, RedeployResult] => [project, r],
+          ),
         ),
       );
-      const failed = results.flatMap((r) => (r.status === "rejected" ? [(r.reason as Error).message] : []));
+      const failed = results.flatMap((r) =>
+        r.status === "rejected" ? [(r.reason as Error).message] : [],
+      );
       for (const r of results) if (r.status === "fulfilled") deployments[r.value[0]] = r.value[1];
       for (const name of Object.keys(i.carries))
         await audit(i.audit, {
           stack: i.stack,
           credential: name,
           event: failed.length ? "failed" : "deployed",
-          detail: { step: "redeploy", generation: i.carries[name], deployments, ...(failed.length ? { errors: failed } : {}) },
+          detail: {
+            step: "redeploy",
+            generation: i.carries[name],
+            deployments,
+            ...(failed.length ? { errors: failed } : {}),
+          },
         });
       if (failed.length > 0)
         throw new Error(
@@ -73,11 +81,18 @@ export function createRolloutProvider(): IdentifiedProvider<RolloutInputs, Rollo
             step: "health gate",
             url: result.url,
             generation: i.carries[name],
-            attempts: result.attempts.map((a) => ({ ok: a.ok, status: a.statusCode ?? null, ms: Math.round(a.latencyMs), error: a.error ?? null })),
+            attempts: result.attempts.map((a) => ({
+              ok: a.ok,
+              status: a.statusCode ?? null,
+              ms: Math.round(a.latencyMs),
+              error: a.error ?? null,
+            })),
           },
         });
       if (!result.passed)
-        problems.push(`${summary}; credentials behind it: ${gate.credentials.join(", ")} (${JSON.stringify(generations(gate.credentials))})`);
+        problems.push(
+          `${summary}; credentials behind it: ${gate.credentials.join(", ")} (${JSON.stringify(generations(gate.credentials))})`,
+        );
     }
     if (problems.length > 0)
       throw new Error(
@@ -88,7 +103,12 @@ export function createRolloutProvider(): IdentifiedProvider<RolloutInputs, Rollo
     await pauseAfter("verified");
     return {
       ...i,
-      deployments: Object.fromEntries(Object.entries(deployments).map(([p, d]) => [p, { deploymentId: d.deploymentId, adopted: d.adopted }])),
+      deployments: Object.fromEntries(
+        Object.entries(deployments).map(([p, d]) => [
+          p,
+          { deploymentId: d.deploymentId, adopted: d.adopted },
+        ]),
+      ),
       verified: { ...i.carries },
       verifiedAt: new Date().toISOString(),
     };
@@ -97,7 +117,7 @@ export function createRolloutProvider(): IdentifiedProvider<RolloutInputs, Rollo
     providerId: ROLLOUT_PROVIDER_ID,
     async diff(_id, olds, news) {
       // Only what the rollout carries matters: a new generation anywhere means a redeploy and a gate.
-      return { changes: rolloutKey(olds.carries) !== rolloutKey(news.carries) || olds.verified === undefined };
+      return { changes: olds.rolloutId !== news.rolloutId || olds.verified === undefined };
     },
     async create(inputs) {
       return { id: `${inputs.stack}/rollout`, outs: await roll(inputs) };

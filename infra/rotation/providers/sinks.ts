@@ -49,14 +49,23 @@ export interface GithubSecretsInputs {
 
 type Written<I> = I & { written: { name: string; credential: string; generationId: string }[] };
 
-async function pushed(a: AuditLocation, stack: string, sink: string, items: { name: string; credential: string; generationId: string }[]) {
+async function pushed(
+  a: AuditLocation,
+  stack: string,
+  sink: string,
+  items: { name: string; credential: string; generationId: string }[],
+) {
   for (const credential of [...new Set(items.map((i) => i.credential))]) {
     const mine = items.filter((i) => i.credential === credential);
     await audit(a, {
       stack,
       credential,
       event: "pushed",
-      detail: { sink, names: mine.map((i) => i.name), generations: [...new Set(mine.map((i) => i.generationId))] },
+      detail: {
+        sink,
+        names: mine.map((i) => i.name),
+        generations: [...new Set(mine.map((i) => i.generationId))],
+      },
     });
   }
 }
@@ -67,10 +76,17 @@ function sinkProvider<I extends { stack: string; audit: AuditLocation }>(
   items: (i: I) => { name: string; credential: string; generationId: string; key: string }[],
   write: (i: I) => Promise<void>,
   remove: (i: I) => Promise<void>,
-): IdentifiedProvider<I, Written<I>> & Required<Pick<pulumi.dynamic.ResourceProvider<I, Written<I>>, "diff" | "update" | "delete" | "read">> {
+): IdentifiedProvider<I, Written<I>> &
+  Required<
+    Pick<pulumi.dynamic.ResourceProvider<I, Written<I>>, "diff" | "update" | "delete" | "read">
+  > {
   const apply = async (i: I): Promise<Written<I>> => {
     await write(i);
-    const written = items(i).map(({ name, credential, generationId }) => ({ name, credential, generationId }));
+    const written = items(i).map(({ name, credential, generationId }) => ({
+      name,
+      credential,
+      generationId,
+    }));
     await pushed(i.audit, i.stack, describe(i), written);
     await pauseAfter("pushed");
     return { ...i, written };
@@ -102,7 +118,13 @@ export function createVercelEnvProvider() {
   return sinkProvider<VercelEnvInputs>(
     VERCEL_ENV_PROVIDER_ID,
     (i) => `vercel:${i.project}`,
-    (i) => i.variables.map((v) => ({ name: `${v.key}[${v.targets.join("+")}]`, credential: v.credential, generationId: v.generationId, key: `${v.key}|${v.targets.join(",")}|${v.gitBranch ?? ""}` })),
+    (i) =>
+      i.variables.map((v) => ({
+        name: `${v.key}[${v.targets.join("+")}]`,
+        credential: v.credential,
+        generationId: v.generationId,
+        key: `${v.key}|${v.targets.join(",")}|${v.gitBranch ?? ""}`,
+      })),
     (i) => writeVercelEnv(i, i.project, i.variables),
     (i) => removeVercelEnv(i, i.project, i.variables),
   );
@@ -112,7 +134,13 @@ export function createGithubSecretsProvider() {
   return sinkProvider<GithubSecretsInputs>(
     GITHUB_SECRETS_PROVIDER_ID,
     (i) => `github:${i.owner}/${i.repo}`,
-    (i) => i.secrets.map((s) => ({ name: `${s.environment ?? "repository"}/${s.name}`, credential: s.credential, generationId: s.generationId, key: `${s.environment ?? ""}|${s.name}` })),
+    (i) =>
+      i.secrets.map((s) => ({
+        name: `${s.environment ?? "repository"}/${s.name}`,
+        credential: s.credential,
+        generationId: s.generationId,
+        key: `${s.environment ?? ""}|${s.name}`,
+      })),
     (i) => writeGithubSecrets(i, i.secrets),
     (i) => removeGithubSecrets(i, i.secrets),
   );

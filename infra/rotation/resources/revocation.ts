@@ -16,7 +16,9 @@ export function revocationProviderVersion(): string {
 }
 
 /** A credential's queue and what the gate verified. */
-export type RevocationArgs = { [K in keyof Omit<RevocationInputs, "providerVersion">]: pulumi.Input<RevocationInputs[K]> };
+export type RevocationArgs = {
+  [K in keyof Omit<RevocationInputs, "providerVersion">]: pulumi.Input<RevocationInputs[K]>;
+};
 
 export class Revocation extends pulumi.dynamic.Resource {
   declare readonly revoked: pulumi.Output<string[]>;

@@ -16,7 +16,9 @@ export function rolloutProviderVersion(): string {
 }
 
 /** What one rollout carries, where it redeploys and which gates it runs. */
-export type RolloutArgs = { [K in keyof Omit<RolloutInputs, "providerVersion">]: pulumi.Input<RolloutInputs[K]> };
+export type RolloutArgs = {
+  [K in keyof Omit<RolloutInputs, "providerVersion">]: pulumi.Input<RolloutInputs[K]>;
+};
 
 export class Rollout extends pulumi.dynamic.Resource {
   /** Credential → generation id the gate verified. */

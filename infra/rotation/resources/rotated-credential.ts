@@ -20,7 +20,9 @@ export function credentialProviderVersion(): string {
   return providerVersion(join(__dirname, "..", "providers", "credential.ts"));
 }
 
-type Args = { [K in keyof Omit<CredentialInputs, "providerVersion">]: pulumi.Input<CredentialInputs[K]> };
+type Args = {
+  [K in keyof Omit<CredentialInputs, "providerVersion">]: pulumi.Input<CredentialInputs[K]>;
+};
 
 /** Inputs of a rotated credential (see CredentialInputs for each field). */
 export type RotatedCredentialArgs = Args;
@@ -57,7 +59,13 @@ export class RotatedCredential extends pulumi.dynamic.Resource {
         lastAction: undefined,
       },
       pulumi.mergeOptions(opts, {
-        additionalSecretOutputs: ["current", "previous", "previousOrCurrent", "postgres", "supabase"],
+        additionalSecretOutputs: [
+          "current",
+          "previous",
+          "previousOrCurrent",
+          "postgres",
+          "supabase",
+        ],
       }),
       "runbooks-rotation",
       "RotatedCredential",

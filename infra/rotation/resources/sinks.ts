@@ -15,7 +15,9 @@ import {
 } from "../providers/sinks";
 
 const vercelProvider = providerStub<VercelEnvInputs, VercelEnvInputs>(VERCEL_ENV_PROVIDER_ID);
-const githubProvider = providerStub<GithubSecretsInputs, GithubSecretsInputs>(GITHUB_SECRETS_PROVIDER_ID);
+const githubProvider = providerStub<GithubSecretsInputs, GithubSecretsInputs>(
+  GITHUB_SECRETS_PROVIDER_ID,
+);
 
 export function sinksProviderVersion(): string {
   return providerVersion(join(__dirname, "..", "providers", "sinks.ts"));

@@ -23,7 +23,10 @@ export interface GithubApi {
 }
 
 function classify(error: unknown) {
-  const e = error as { status?: number; response?: { headers?: Record<string, string | undefined> } };
+  const e = error as {
+    status?: number;
+    response?: { headers?: Record<string, string | undefined> };
+  };
   const headers = e.response?.headers ?? {};
   const retryAfter = Number(headers["retry-after"]);
   const reset = Number(headers["x-ratelimit-reset"]);
@@ -46,15 +49,20 @@ function client(api: GithubApi) {
   return new Octokit({ auth: api.token, baseUrl: api.apiUrl, request: { timeout: 30_000 } });
 }
 
-export async function writeGithubSecrets(api: GithubApi, secrets: GithubSecretValue[]): Promise<void> {
+export async function writeGithubSecrets(
+  api: GithubApi,
+  secrets: GithubSecretValue[],
+): Promise<void> {
   if (secrets.length === 0) return;
-  const sodium = (require("libsodium-wrappers") as typeof import("libsodium-wrappers"));
+  const sodium = require("libsodium-wrappers") as typeof import("libsodium-wrappers");
   await sodium.ready;
   const octokit = client(api);
   const repo = { owner: api.owner, repo: api.repo };
   const scopes = [...new Set(secrets.map((s) => s.environment ?? ""))];
   for (const scope of scopes) {
-    const where = scope ? `environment ${scope} of ${api.owner}/${api.repo}` : `${api.owner}/${api.repo}`;
+    const where = scope
+      ? `environment ${scope} of ${api.owner}/${api.repo}`
+      : `${api.owner}/${api.repo}`;
     const key = await withRetry(
       `GitHub: reading the public key of ${where}`,
       async () =>
@@ -83,7 +91,12 @@ export async function writeGithubSecrets(api: GithubApi, secrets: GithubSecretVa
               key_id: key.key_id,
             });
           else
-            await octokit.actions.createOrUpdateRepoSecret({ ...repo, secret_name: s.name, encrypted_value, key_id: key.key_id });
+            await octokit.actions.createOrUpdateRepoSecret({
+              ...repo,
+              secret_name: s.name,
+              encrypted_value,
+              key_id: key.key_id,
+            });
         },
         classify,
         RETRY,
@@ -92,13 +105,20 @@ export async function writeGithubSecrets(api: GithubApi, secrets: GithubSecretVa
   }
 }
 
-export async function removeGithubSecrets(api: GithubApi, secrets: Omit<GithubSecretValue, "value">[]): Promise<void> {
+export async function removeGithubSecrets(
+  api: GithubApi,
+  secrets: Omit<GithubSecretValue, "value">[],
+): Promise<void> {
   const octokit = client(api);
   const repo = { owner: api.owner, repo: api.repo };
   for (const s of secrets) {
     try {
       if (s.environment)
-        await octokit.actions.deleteEnvironmentSecret({ ...repo, environment_name: s.environment, secret_name: s.name });
+        await octokit.actions.deleteEnvironmentSecret({
+          ...repo,
+          environment_name: s.environment,
+          secret_name: s.name,
+        });
       else await octokit.actions.deleteRepoSecret({ ...repo, secret_name: s.name });
     } catch (error) {
       if ((error as { status?: number }).status !== 404) throw error;

@@ -33,7 +33,12 @@ export const VERCEL_RETRY = {
 
 export function vercelClient(api: VercelApi) {
   const { Vercel } = require("@vercel/sdk") as typeof import("@vercel/sdk");
-  return new Vercel({ bearerToken: api.token, serverURL: api.apiUrl, retryConfig: VERCEL_RETRY, timeoutMs: 30_000 });
+  return new Vercel({
+    bearerToken: api.token,
+    serverURL: api.apiUrl,
+    retryConfig: VERCEL_RETRY,
+    timeoutMs: 30_000,
+  });
 }
 
 /** Vercel error bodies carry codes and keys, never values; still, only these fields travel on. */
@@ -50,7 +55,11 @@ function describe(error: unknown): string {
   return e.message ?? String(error);
 }
 
-export async function writeVercelEnv(api: VercelApi, project: string, values: VercelEnvValue[]): Promise<void> {
+export async function writeVercelEnv(
+  api: VercelApi,
+  project: string,
+  values: VercelEnvValue[],
+): Promise<void> {
   if (values.length === 0) return;
   const vercel = vercelClient(api);
   let result: { failed?: { error: { key?: string; code?: string; message?: string } }[] };
@@ -69,18 +78,28 @@ export async function writeVercelEnv(api: VercelApi, project: string, values: Ve
       })),
     });
   } catch (error) {
-    throw new Error(`Vercel: writing ${values.map((v) => v.key).join(", ")} to project ${project} failed: ${describe(error)}`);
+    throw new Error(
+      `Vercel: writing ${values.map((v) => v.key).join(", ")} to project ${project} failed: ${describe(error)}`,
+    );
   }
   const failed = result.failed ?? [];
   if (failed.length > 0)
     throw new Error(
       `Vercel refused ${failed.length} of ${values.length} variables of project ${project}: ` +
-        failed.map((f) => `${f.error.key ?? "?"} (${f.error.code ?? "error"}: ${f.error.message ?? ""})`).join("; "),
+        failed
+          .map(
+            (f) => `${f.error.key ?? "?"} (${f.error.code ?? "error"}: ${f.error.message ?? ""})`,
+          )
+          .join("; "),
     );
 }
 
 /** Remove the variables (by key, targets and branch) this sink wrote; absent ones are fine. */
-export async function removeVercelEnv(api: VercelApi, project: string, values: Omit<VercelEnvValue, "value">[]): Promise<void> {
+export async function removeVercelEnv(
+  api: VercelApi,
+  project: string,
+  values: Omit<VercelEnvValue, "value">[],
+): Promise<void> {
   const vercel = vercelClient(api);
   const team = api.teamId ? { teamId: api.teamId } : {};
   const listed = (await vercel.projects.filterProjectEnvs({ idOrName: project, ...team })) as {
@@ -91,9 +110,11 @@ export async function removeVercelEnv(api: VercelApi, project: string, values: O
       (v) =>
         v.key === env.key &&
         (v.gitBranch ?? "") === (env.gitBranch ?? "") &&
-        JSON.stringify([...v.targets].sort()) === JSON.stringify([...((env.target as string[]) ?? [])].sort()),
+        JSON.stringify([...v.targets].sort()) ===
+          JSON.stringify([...((env.target as string[]) ?? [])].sort()),
     );
-    if (match && env.id) await vercel.projects.removeProjectEnv({ idOrName: project, id: env.id, ...team });
+    if (match && env.id)
+      await vercel.projects.removeProjectEnv({ idOrName: project, id: env.id, ...team });
   }
 }
 

@@ -37,7 +37,11 @@ export function genericSource(options: { length: number; alphabet: Alphabet }): 
       };
     },
     async revoke(entry) {
-      return { detail: { note: `generation ${entry.generation} is in no sink after the verified redeploy` } };
+      return {
+        detail: {
+          note: `generation ${entry.generation} is in no sink after the verified redeploy`,
+        },
+      };
     },
   };
 }

@@ -68,13 +68,17 @@ export function postgresLoginSource(o: PostgresLoginOptions): CredentialSource {
     async create(generation, current) {
       const login = current?.detail.login === o.logins[0] ? o.logins[1] : o.logins[0];
       const password = randomSecret(PASSWORD_LENGTH, "alphanumeric");
-      const createdAt = await withConnection(target, `rotate postgres login ${login}`, async (db) => {
-        await ensureLogin(db, o, login);
-        await db.query(
-          `alter role ${quoteIdent(login)} with login password ${quoteLiteral(scramVerifier(password))} valid until 'infinity'`,
-        );
-        return ((await db.query("select now() as at")).rows[0] as { at: Date }).at.toISOString();
-      });
+      const createdAt = await withConnection(
+        target,
+        `rotate postgres login ${login}`,
+        async (db) => {
+          await ensureLogin(db, o, login);
+          await db.query(
+            `alter role ${quoteIdent(login)} with login password ${quoteLiteral(scramVerifier(password))} valid until 'infinity'`,
+          );
+          return ((await db.query("select now() as at")).rows[0] as { at: Date }).at.toISOString();
+        },
+      );
       const slot: Slot = {
         id: `${login}#g${generation}`,
         generation,
@@ -84,23 +88,32 @@ export function postgresLoginSource(o: PostgresLoginOptions): CredentialSource {
       return { slot, value: loginUrl(o.connection, login, password) };
     },
 
-    async revoke(entry: RetiredEntry, current: Slot) {
+    async revoke(entry: RetiredEntry, live: Slot[]) {
       const login = entry.detail.login!;
-      return withConnection(target, `revoke postgres login ${login} generation ${entry.generation}`, async (db) => {
-        if (login === current.detail.login) {
-          // The login carries a newer password now; its old sessions are the old generation's.
-          const ended = await endSessions(db, login, current.createdAt);
-          return { detail: { login, action: "password replaced", sessionsEnded: String(ended) } };
-        }
-        await db.query(`alter role ${quoteIdent(login)} with nologin valid until ${quoteLiteral(new Date().toISOString())}`);
-        const ended = await endSessions(db, login);
-        return { detail: { login, action: "nologin", sessionsEnded: String(ended) } };
-      });
+      return withConnection(
+        target,
+        `revoke postgres login ${login} generation ${entry.generation}`,
+        async (db) => {
+          const reused = live.find((s) => s.detail.login === login);
+          if (reused) {
+            // The login carries a newer, live password now; its older sessions are the old generation's.
+            const ended = await endSessions(db, login, reused.createdAt);
+            return { detail: { login, action: "password replaced", sessionsEnded: String(ended) } };
+          }
+          await db.query(
+            `alter role ${quoteIdent(login)} with nologin valid until ${quoteLiteral(new Date().toISOString())}`,
+          );
+          const ended = await endSessions(db, login);
+          return { detail: { login, action: "nologin", sessionsEnded: String(ended) } };
+        },
+      );
     },
 
     async settle(current, previous) {
       await withConnection(target, "settle postgres logins after the gate", async (db) => {
-        await db.query(`alter role ${quoteIdent(current.detail.login!)} with login valid until 'infinity'`);
+        await db.query(
+          `alter role ${quoteIdent(current.detail.login!)} with login valid until 'infinity'`,
+        );
         if (previous && previous.slot.detail.login !== current.detail.login)
           await db.query(
             `alter role ${quoteIdent(previous.slot.detail.login!)} valid until ${quoteLiteral(previous.until)}`,

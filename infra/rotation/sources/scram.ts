@@ -11,7 +11,9 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
 
 export function scramVerifier(password: string, iterations = 4096, salt = randomBytes(16)): string {
   if (!/^[\x21-\x7e]+$/.test(password))
-    throw new Error("scramVerifier takes printable ASCII passwords only (SASLprep is not implemented)");
+    throw new Error(
+      "scramVerifier takes printable ASCII passwords only (SASLprep is not implemented)",
+    );
   const salted = pbkdf2Sync(password, salt, iterations, 32, "sha256");
   const clientKey = createHmac("sha256", salted).update("Client Key").digest();
   const storedKey = createHash("sha256").update(clientKey).digest();

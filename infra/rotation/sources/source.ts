@@ -14,8 +14,8 @@ export interface CreatedGeneration {
 export interface CredentialSource {
   /** Create generation `generation`, given the current one (absent on the first). */
   create(generation: number, current: Slot | undefined): Promise<CreatedGeneration>;
-  /** Revoke a retired generation; `current` is never touched. Idempotent. */
-  revoke(entry: RetiredEntry, current: Slot): Promise<{ detail: Record<string, string> }>;
+  /** Revoke a retired generation; the live ones (current, and a previous still in its overlap) are never touched. Idempotent. */
+  revoke(entry: RetiredEntry, live: Slot[]): Promise<{ detail: Record<string, string> }>;
   /**
    * After the gate: the current generation stays valid indefinitely, and the
    * previous one (if any) stops working at `until` on its own, where the

@@ -51,7 +51,8 @@ function classify(error: unknown) {
 export function supabaseSecretKeySource(o: SupabaseKeyOptions): CredentialSource {
   const retry: RetryOptions = { attempts: 5, baseMs: 250, maxWaitMs: 10_000, ...o.retry };
   const client = () => {
-    const { SupabaseManagementAPI } = require("supabase-management-js") as typeof import("supabase-management-js");
+    const { SupabaseManagementAPI } =
+      require("supabase-management-js") as typeof import("supabase-management-js");
     return new SupabaseManagementAPI({ accessToken: o.token, baseUrl: o.apiUrl });
   };
   const signal = () => ({ signal: AbortSignal.timeout(o.timeoutMs ?? 15_000) });
@@ -59,8 +60,11 @@ export function supabaseSecretKeySource(o: SupabaseKeyOptions): CredentialSource
     withRetry(`Supabase Management API: ${what} (project ${o.projectRef})`, fn, classify, retry);
 
   const list = async (): Promise<ApiKey[]> =>
-    (await call("list API keys", () => client().getProjectApiKeys(o.projectRef, { reveal: true }, signal())))
-      .data as ApiKey[];
+    (
+      await call("list API keys", () =>
+        client().getProjectApiKeys(o.projectRef, { reveal: true }, signal()),
+      )
+    ).data as ApiKey[];
 
   return {
     async create(generation) {
@@ -72,14 +76,20 @@ export function supabaseSecretKeySource(o: SupabaseKeyOptions): CredentialSource
           await call("create a secret API key", () =>
             client().createProjectApiKey(
               o.projectRef,
-              { type: "secret", name, description: `rotated by runbooks (${o.credential}, generation ${generation})` },
+              {
+                type: "secret",
+                name,
+                description: `rotated by runbooks (${o.credential}, generation ${generation})`,
+              },
               { reveal: true },
               signal(),
             ),
           )
         ).data as ApiKey);
       if (!key.api_key)
-        throw new Error(`the Supabase Management API returned secret key ${key.id} without its value (reveal=true was asked)`);
+        throw new Error(
+          `the Supabase Management API returned secret key ${key.id} without its value (reveal=true was asked)`,
+        );
       return {
         slot: {
           id: key.id,
@@ -91,8 +101,9 @@ export function supabaseSecretKeySource(o: SupabaseKeyOptions): CredentialSource
       };
     },
 
-    async revoke(entry, current) {
-      if (entry.id === current.id) throw new Error(`refusing to revoke the current key ${entry.id}`);
+    async revoke(entry, live) {
+      if (live.some((s) => s.id === entry.id))
+        throw new Error(`refusing to revoke the live key ${entry.id}`);
       try {
         await call(`delete secret API key ${entry.id}`, () =>
           client().deleteProjectApiKey(
@@ -114,8 +125,12 @@ export function supabaseSecretKeySource(o: SupabaseKeyOptions): CredentialSource
 }
 
 /** Keys this credential created that the state does not know (left by a crash), by id. */
-export async function strayKeys(o: SupabaseKeyOptions, known: ReadonlySet<string>): Promise<string[]> {
-  const { SupabaseManagementAPI } = require("supabase-management-js") as typeof import("supabase-management-js");
+export async function strayKeys(
+  o: SupabaseKeyOptions,
+  known: ReadonlySet<string>,
+): Promise<string[]> {
+  const { SupabaseManagementAPI } =
+    require("supabase-management-js") as typeof import("supabase-management-js");
   const api = new SupabaseManagementAPI({ accessToken: o.token, baseUrl: o.apiUrl });
   const prefix = `runbooks_${snakeName(o.credential)}_g`;
   const keys = (await api.getProjectApiKeys(o.projectRef, { reveal: false })).data as ApiKey[];
