@@ -113,13 +113,11 @@ export class CredentialRotation extends pulumi.ComponentResource {
             : {}),
           ...(c.kind === "supabase-secret-key"
             ? {
-                supabase: pulumi
-                  .output(args.supabaseApi!.token)
-                  .apply((token) => ({
-                    apiUrl: args.supabaseApi!.url,
-                    token,
-                    projectRef: c.config.projectRef!,
-                  })),
+                supabase: pulumi.output(args.supabaseApi!.token).apply((token) => ({
+                  apiUrl: args.supabaseApi!.url,
+                  token,
+                  projectRef: c.config.projectRef!,
+                })),
               }
             : {}),
           audit: args.audit,
@@ -235,14 +233,12 @@ export class CredentialRotation extends pulumi.ComponentResource {
         rolloutId: current.apply(rolloutId),
         ...(a.plan.vercelProjects.length > 0 && a.vercelApi
           ? {
-              vercel: pulumi
-                .output(a.vercelApi.token)
-                .apply((token) => ({
-                  apiUrl: a.vercelApi!.url,
-                  token,
-                  teamId: a.vercelApi!.teamId,
-                  projects: a.plan.vercelProjects,
-                })),
+              vercel: pulumi.output(a.vercelApi.token).apply((token) => ({
+                apiUrl: a.vercelApi!.url,
+                token,
+                teamId: a.vercelApi!.teamId,
+                projects: a.plan.vercelProjects,
+              })),
             }
           : {}),
         gates: a.plan.gates,
@@ -265,24 +261,20 @@ export class CredentialRotation extends pulumi.ComponentResource {
             : {}),
           ...(c.roles
             ? {
-                postgres: pulumi
-                  .output(a.databaseUrl!)
-                  .apply((connection) => ({
-                    connection,
-                    group: c.roles!.group,
-                    logins: c.roles!.logins,
-                  })),
+                postgres: pulumi.output(a.databaseUrl!).apply((connection) => ({
+                  connection,
+                  group: c.roles!.group,
+                  logins: c.roles!.logins,
+                })),
               }
             : {}),
           ...(c.kind === "supabase-secret-key"
             ? {
-                supabase: pulumi
-                  .output(a.supabaseApi!.token)
-                  .apply((token) => ({
-                    apiUrl: a.supabaseApi!.url,
-                    token,
-                    projectRef: c.config.projectRef!,
-                  })),
+                supabase: pulumi.output(a.supabaseApi!.token).apply((token) => ({
+                  apiUrl: a.supabaseApi!.url,
+                  token,
+                  projectRef: c.config.projectRef!,
+                })),
               }
             : {}),
           retired: state.apply((s) => s.retired),

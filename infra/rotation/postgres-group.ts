@@ -27,7 +27,8 @@ export class PostgresGroupRole extends pulumi.ComponentResource {
   constructor(name: string, args: PostgresGroupRoleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("runbooks:rotation:PostgresGroupRole", name, {}, opts);
     const d = args.declaration;
-    const url = pulumi.output(args.connection).apply((c) => new URL(c));
+    // Host, port, database and owner are not secret, though they come from the secret URL.
+    const url = pulumi.unsecret(pulumi.output(args.connection)).apply((c) => new URL(c));
     const database = url.apply(
       (u) => decodeURIComponent(u.pathname.replace(/^\//, "")) || "postgres",
     );

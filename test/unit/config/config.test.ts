@@ -400,6 +400,7 @@ describe("parseStackConfig: one change per rule", () => {
 
   it("rejects duplicate rotated credentials", () => {
     const rotation = {
+      gate: { url: "https://app.example.com/api/health" },
       credentials: [
         { name: "db", kind: "postgres-login" },
         { name: "db", kind: "postgres-login" },
@@ -408,6 +409,48 @@ describe("parseStackConfig: one change per rule", () => {
     expect(keysOf(withChange((r) => (r.rotation = rotation)))).toEqual([
       "runbooks:rotation.credentials[1].name",
     ]);
+  });
+
+  it("refuses to rotate legacy Supabase JWT keys, naming the migration path", () => {
+    const err = errorOf(
+      withChange(
+        (r) =>
+          (r.rotation = {
+            gate: { url: "https://app.example.com/api/health" },
+            credentials: [{ name: "service-role", kind: "supabase-legacy-jwt" }],
+          }),
+      ),
+    );
+    expect(err.problems.map((p) => p.key)).toEqual(["runbooks:rotation.credentials[0].kind"]);
+    expect(err.problems[0]!.message).toMatch(
+      /invalidates anon and service_role at the same moment/,
+    );
+    expect(err.problems[0]!.message).toMatch(/kind: supabase-secret-key/);
+  });
+
+  it("requires a health gate for every rotated credential and a project ref for Supabase keys", () => {
+    const rotation = { credentials: [{ name: "key", kind: "supabase-secret-key" }] };
+    expect(keysOf(withChange((r) => (r.rotation = rotation))).sort()).toEqual([
+      "runbooks:rotation.credentials[0].healthGateUrl",
+      "runbooks:rotation.credentials[0].projectRef",
+    ]);
+  });
+
+  it("accepts '<name>.previous' only for a generic credential", () => {
+    const change = (kind: string) =>
+      withChange((r) => {
+        r.rotation = {
+          gate: { url: "https://app.example.com/api/health" },
+          credentials: [{ name: "s", kind }],
+        };
+        r.vercel.env.push({
+          key: "S_PREVIOUS",
+          targets: ["production"],
+          rotationRef: "s.previous",
+        });
+      });
+    expect(keysOf(change("postgres-login"))).toEqual([expect.stringMatching(/rotationRef$/)]);
+    expect(() => parseStackConfig(change("generic"), context)).not.toThrow();
   });
 
   it("reports every problem at once, each with the stack file and a fix", () => {
