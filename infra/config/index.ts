@@ -734,12 +734,6 @@ export const rotationSchema = z
           message: `duplicate credential '${c.name}'`,
         });
       seen.add(c.name);
-      if (c.healthGateUrl === undefined && r.gate.url === undefined)
-        ctx.addIssue({
-          code: "custom",
-          path: ["credentials", i, "healthGateUrl"],
-          message: `'${c.name}' has no health gate: set its healthGateUrl or rotation.gate.url (nothing is revoked before the app proves healthy)`,
-        });
     });
   });
 

@@ -89,6 +89,12 @@ export function planRotationStack(config: StackConfig & { stack: string }): Rota
         .filter((s) => s.credential === c.name)
         .map((s) => `github:${repo}:${s.environment ?? "repository"}:${s.name}`),
     ];
+    if (c.healthGateUrl === undefined && r.gate.url === undefined)
+      problems.push({
+        key: `${CONFIG_NAMESPACE}:rotation.credentials[${i}].healthGateUrl`,
+        message: `'${c.name}' has no health gate, and nothing is revoked before the app proves healthy with the new credential`,
+        fix: `set its healthGateUrl, or rotation.gate.url, in ${stackFile}`,
+      });
     if (sinks.length === 0)
       problems.push({
         key: `${CONFIG_NAMESPACE}:rotation.credentials[${i}]`,

@@ -42,3 +42,11 @@ export async function pauseAfter(step: string): Promise<void> {
   if (marker) (require("node:fs") as typeof import("node:fs")).appendFileSync(marker, `${step}\n`);
   await new Promise(() => undefined);
 }
+
+/**
+ * Outputs as the engine can take them: the wire format (a protobuf Struct)
+ * has no `undefined`, so optional fields that are absent must be left out.
+ */
+export function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}

@@ -25,7 +25,7 @@ import {
   type Triggers,
 } from "../plan";
 import { sourceFor } from "../sources";
-import { audit, isUnknown, pauseAfter, StepFailedWithState } from "./common";
+import { audit, isUnknown, pauseAfter, plain, StepFailedWithState } from "./common";
 import { checkCredentialInputs, type CredentialInputs } from "../inputs";
 
 export const CREDENTIAL_PROVIDER_ID = "runbooks:rotation:Credential";
@@ -79,7 +79,7 @@ function outputsOf(
   action: Action,
   now: Date,
 ): CredentialOutputs {
-  return {
+  return plain({
     ...inputs,
     state,
     current: values.current,
@@ -90,7 +90,7 @@ function outputsOf(
     rotatedAt: state.rotatedAt,
     chainLatest: chainLatest(state, triggers(inputs).after),
     lastAction: { kind: action.kind, reason: action.reason, at: now.toISOString() },
-  };
+  });
 }
 
 export type CredentialProvider = IdentifiedProvider<CredentialInputs, CredentialOutputs> &

@@ -13,7 +13,7 @@ import type { IdentifiedProvider } from "../../lib/dynamic/types";
 import type { RevocationInputs } from "../inputs";
 import { pendingRevocations, withRevoked } from "../revocation";
 import { sourceFor } from "../sources";
-import { audit, pauseAfter, StepFailedWithState } from "./common";
+import { audit, pauseAfter, plain, StepFailedWithState } from "./common";
 
 export const REVOCATION_PROVIDER_ID = "runbooks:rotation:Revocation";
 
@@ -91,6 +91,10 @@ export function createRevocationProvider(): IdentifiedProvider<
   };
   return {
     providerId: REVOCATION_PROVIDER_ID,
+    // Inputs are built by this program from validated config; nothing to normalize.
+    async check(_olds, news) {
+      return { inputs: news };
+    },
     async diff(_id, olds, news) {
       const live = [news.current, ...(news.previous ? [news.previous.slot] : [])];
       const pending = pendingRevocations(news.retired, olds.revoked ?? [], live).length > 0;

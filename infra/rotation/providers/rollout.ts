@@ -14,7 +14,7 @@ import type { IdentifiedProvider } from "../../lib/dynamic/types";
 import { describeGate, runGate } from "../gate";
 import type { RolloutInputs } from "../inputs";
 import { redeployProduction, type RedeployResult } from "../redeploy";
-import { audit, pauseAfter } from "./common";
+import { audit, pauseAfter, plain } from "./common";
 
 export const ROLLOUT_PROVIDER_ID = "runbooks:rotation:Rollout";
 
@@ -101,7 +101,7 @@ export function createRolloutProvider(): IdentifiedProvider<RolloutInputs, Rollo
           `\`npm run rotate -- -s ${i.stack} --rollback <credential>\`, then find out why the app is unhealthy with the new credential before rotating again.`,
       );
     await pauseAfter("verified");
-    return {
+    return plain({
       ...i,
       deployments: Object.fromEntries(
         Object.entries(deployments).map(([p, d]) => [
@@ -111,10 +111,14 @@ export function createRolloutProvider(): IdentifiedProvider<RolloutInputs, Rollo
       ),
       verified: { ...i.carries },
       verifiedAt: new Date().toISOString(),
-    };
+    });
   };
   return {
     providerId: ROLLOUT_PROVIDER_ID,
+    // Inputs are built by this program from validated config; nothing to normalize.
+    async check(_olds, news) {
+      return { inputs: news };
+    },
     async diff(_id, olds, news) {
       // Only what the rollout carries matters: a new generation anywhere means a redeploy and a gate.
       return { changes: olds.rolloutId !== news.rolloutId || olds.verified === undefined };

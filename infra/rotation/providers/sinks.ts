@@ -10,7 +10,7 @@ import type { IdentifiedProvider } from "../../lib/dynamic/types";
 import type { AuditLocation } from "../audit";
 import { removeGithubSecrets, writeGithubSecrets, type GithubSecretValue } from "../sinks/github";
 import { removeVercelEnv, writeVercelEnv, type VercelEnvValue } from "../sinks/vercel";
-import { audit, pauseAfter } from "./common";
+import { audit, pauseAfter, plain } from "./common";
 
 export const VERCEL_ENV_PROVIDER_ID = "runbooks:rotation:VercelEnv";
 export const GITHUB_SECRETS_PROVIDER_ID = "runbooks:rotation:GithubSecrets";
@@ -78,7 +78,10 @@ function sinkProvider<I extends { stack: string; audit: AuditLocation }>(
   remove: (i: I) => Promise<void>,
 ): IdentifiedProvider<I, Written<I>> &
   Required<
-    Pick<pulumi.dynamic.ResourceProvider<I, Written<I>>, "diff" | "update" | "delete" | "read">
+    Pick<
+      pulumi.dynamic.ResourceProvider<I, Written<I>>,
+      "check" | "diff" | "update" | "delete" | "read"
+    >
   > {
   const apply = async (i: I): Promise<Written<I>> => {
     await write(i);
@@ -89,10 +92,14 @@ function sinkProvider<I extends { stack: string; audit: AuditLocation }>(
     }));
     await pushed(i.audit, i.stack, describe(i), written);
     await pauseAfter("pushed");
-    return { ...i, written };
+    return plain({ ...i, written });
   };
   return {
     providerId,
+    // Inputs are built by this program from validated config; nothing to normalize.
+    async check(_olds, news) {
+      return { inputs: news };
+    },
     async diff(_id, olds, news) {
       // Values are compared in the provider process only; the engine sees "changed" or not.
       const key = (x: I) => JSON.stringify(items(x).map((v) => v.key)) + JSON.stringify(x);
