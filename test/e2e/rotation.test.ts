@@ -17,7 +17,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyChain } from "../../infra/rotation/audit";
 import { REQUEST_ENV } from "../../infra/rotation/request";
 import { ensurePulumiCli } from "../../infra/tools/pulumi-cli";
-import { credentialUrls, createE2eStack, leakedSecrets, type E2eStack } from "../support/engine";
+import {
+  SECRET_SIG,
+  credentialUrls,
+  createE2eStack,
+  leakedSecrets,
+  type E2eStack,
+} from "../support/engine";
 import { canConnect } from "../integration/rotation/world";
 
 const STEP = { timeout: 600_000 };
@@ -40,13 +46,27 @@ interface CredentialState {
   state: { retired: { id: string }[]; previous?: { id: string } };
 }
 
+/** exportStack() decrypts, but keeps each secret in its envelope with the value JSON-encoded in `plaintext`. */
+function opened(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(opened);
+  if (value === null || typeof value !== "object") return value;
+  const o = value as Record<string, unknown>;
+  if (SECRET_SIG in o) return opened(JSON.parse(String(o.plaintext)));
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, opened(v)]));
+}
+
 async function resources(type: string): Promise<Map<string, Record<string, unknown>>> {
   const exported = await e.stack.exportStack();
   const all =
     (exported.deployment as { resources?: { type: string; outputs?: Record<string, unknown> }[] })
       .resources ?? [];
   return new Map(
-    all.filter((r) => r.type === type).map((r) => [String(r.outputs?.name), r.outputs ?? {}]),
+    all
+      .filter((r) => r.type === type)
+      .map((r) => [
+        String(opened(r.outputs?.name)),
+        opened(r.outputs ?? {}) as Record<string, unknown>,
+      ]),
   );
 }
 

@@ -34,13 +34,28 @@ export async function audit(location: AuditLocation, fields: AuditFields): Promi
   await auditStore(location).append(fields);
 }
 
-/** The crash-test seam: with RUNBOOKS_ROTATION_PAUSE_AFTER=<step>, the provider stops there until killed. */
+/**
+ * The crash-test seam: with RUNBOOKS_ROTATION_PAUSE_AFTER=<step>, the provider
+ * stops after that step (having written it to RUNBOOKS_ROTATION_PAUSE_MARKER)
+ * so a test can kill the engine there. It exits once the engine is gone,
+ * rather than linger. Inert unless the variable is set.
+ */
 export async function pauseAfter(step: string): Promise<void> {
   const wanted = process.env.RUNBOOKS_ROTATION_PAUSE_AFTER;
   if (!wanted || !wanted.split(",").includes(step)) return;
   const marker = process.env.RUNBOOKS_ROTATION_PAUSE_MARKER;
   if (marker) (require("node:fs") as typeof import("node:fs")).appendFileSync(marker, `${step}\n`);
-  await new Promise(() => undefined);
+  const parent = process.ppid;
+  await new Promise<never>(() => {
+    setInterval(() => {
+      try {
+        process.kill(parent, 0);
+      } catch {
+        process.exit(1);
+      }
+      if (process.ppid !== parent) process.exit(1);
+    }, 200);
+  });
 }
 
 /**

@@ -13,7 +13,7 @@ import type { IdentifiedProvider } from "../../lib/dynamic/types";
 import type { RevocationInputs } from "../inputs";
 import { pendingRevocations, withRevoked } from "../revocation";
 import { sourceFor } from "../sources";
-import { audit, pauseAfter, plain, StepFailedWithState } from "./common";
+import { audit, isUnknown, pauseAfter, plain, StepFailedWithState } from "./common";
 
 export const REVOCATION_PROVIDER_ID = "runbooks:rotation:Revocation";
 
@@ -74,13 +74,13 @@ export function createRevocationProvider(): IdentifiedProvider<
       }
     }
     const pending = pendingRevocations(i.retired, revoked, live).map((r) => r.id);
-    const outs: RevocationOutputs = {
+    const outs: RevocationOutputs = plain({
       ...i,
       revoked,
       pending,
       settled: i.current.id,
       ...(i.previous ? { settledUntil: i.previous.until } : {}),
-    };
+    });
     if (errors.length > 0)
       throw new StepFailedWithState(
         `${i.name}: ${errors.length} revocation(s) failed and stay queued (the next pulumi up retries them):\n  - ${errors.join("\n  - ")}`,
@@ -96,6 +96,8 @@ export function createRevocationProvider(): IdentifiedProvider<
       return { inputs: news };
     },
     async diff(_id, olds, news) {
+      // During a preview whose credential rotates, its queue is not known yet: a change.
+      if (Object.values(news).some(isUnknown)) return { changes: true };
       const live = [news.current, ...(news.previous ? [news.previous.slot] : [])];
       const pending = pendingRevocations(news.retired, olds.revoked ?? [], live).length > 0;
       return {

@@ -10,7 +10,7 @@ import type { IdentifiedProvider } from "../../lib/dynamic/types";
 import type { AuditLocation } from "../audit";
 import { removeGithubSecrets, writeGithubSecrets, type GithubSecretValue } from "../sinks/github";
 import { removeVercelEnv, writeVercelEnv, type VercelEnvValue } from "../sinks/vercel";
-import { audit, pauseAfter, plain } from "./common";
+import { audit, isUnknown, pauseAfter, plain } from "./common";
 
 export const VERCEL_ENV_PROVIDER_ID = "runbooks:rotation:VercelEnv";
 export const GITHUB_SECRETS_PROVIDER_ID = "runbooks:rotation:GithubSecrets";
@@ -101,9 +101,19 @@ function sinkProvider<I extends { stack: string; audit: AuditLocation }>(
       return { inputs: news };
     },
     async diff(_id, olds, news) {
-      // Values are compared in the provider process only; the engine sees "changed" or not.
-      const key = (x: I) => JSON.stringify(items(x).map((v) => v.key)) + JSON.stringify(x);
-      return { changes: key(olds) !== key(news) };
+      // During a preview whose credentials rotate, the values are not known yet: a change.
+      if (Object.values(news).some(isUnknown)) return { changes: true };
+      // Inputs only (state also holds `written`); values are compared here, in the provider process.
+      const declared = (x: I) => {
+        const {
+          written: _w,
+          providerVersion: _v,
+          __provider: _p,
+          ...rest
+        } = x as I & Record<string, unknown>;
+        return JSON.stringify(rest);
+      };
+      return { changes: declared(olds) !== declared(news) };
     },
     async create(inputs) {
       return { id: describe(inputs), outs: await apply(inputs) };

@@ -119,15 +119,23 @@ describe("lints on a broken schema", () => {
       fix: expect.stringContaining(`ALTER ROLE ${sneaky} NOBYPASSRLS`),
     });
     expect(find(findings, "disallow-unapproved-bypassrls", "role service_role")).toBeUndefined();
-    expect(find(findings, "disallow-always-true-tenant-policies", "public.projects policy open_read")).toMatchObject({
+    expect(
+      find(findings, "disallow-always-true-tenant-policies", "public.projects policy open_read"),
+    ).toMatchObject({
       severity: "high",
     });
-    expect(find(findings, "require-wrapped-auth-calls", "public.projects policy mine")).toMatchObject({
+    expect(
+      find(findings, "require-wrapped-auth-calls", "public.projects policy mine"),
+    ).toMatchObject({
       severity: "medium",
       fix: expect.stringContaining("(select auth.uid())"),
     });
     expect(
-      find(findings, "disallow-overlapping-permissive-policies", "public.projects authenticated SELECT"),
+      find(
+        findings,
+        "disallow-overlapping-permissive-policies",
+        "public.projects authenticated SELECT",
+      ),
     ).toMatchObject({
       severity: "medium",
       message: expect.stringContaining("(mine, open_read)"),
@@ -136,8 +144,12 @@ describe("lints on a broken schema", () => {
       severity: "high",
       fix: expect.stringContaining("security_invoker = true"),
     });
-    expect(find(findings, "disallow-security-definer-views", "public.safe_projects")).toBeUndefined();
-    expect(find(findings, "disallow-exposed-security-definer-functions", "public.peek()")).toMatchObject({
+    expect(
+      find(findings, "disallow-security-definer-views", "public.safe_projects"),
+    ).toBeUndefined();
+    expect(
+      find(findings, "disallow-exposed-security-definer-functions", "public.peek()"),
+    ).toMatchObject({
       severity: "medium",
     });
     // The harness installs pg_stat_statements in public; Supabase keeps it in `extensions`.
@@ -147,14 +159,20 @@ describe("lints on a broken schema", () => {
       severity: "medium",
       fix: expect.stringContaining("ALTER EXTENSION pg_stat_statements SET SCHEMA extensions"),
     });
-    expect(find(findings, "disallow-security-definer-views", "public.pg_stat_statements")).toBeUndefined();
+    expect(
+      find(findings, "disallow-security-definer-views", "public.pg_stat_statements"),
+    ).toBeUndefined();
     expect(find(findings, "require-declared-tables-exist", "public.ghost")).toMatchObject({
       severity: "high",
     });
-    expect(find(findings, "require-live-rls-to-match-declaration", "public.projects")).toMatchObject({
+    expect(
+      find(findings, "require-live-rls-to-match-declaration", "public.projects"),
+    ).toMatchObject({
       message: expect.stringContaining("declared policies missing: tenant_isolation_delete"),
     });
-    expect(find(findings, "disallow-undeclared-policies", "public.projects policy open_read")).toBeDefined();
+    expect(
+      find(findings, "disallow-undeclared-policies", "public.projects policy open_read"),
+    ).toBeDefined();
   });
 
   it("passes the example app with its declarations: no errors", async () => {
@@ -180,7 +198,9 @@ describe("npm run rls:lint", () => {
     const report = JSON.parse(result.stdout) as { ok: boolean; findings: Finding[] };
     expect(report.ok).toBe(false);
     expect(
-      report.findings.some((f) => f.id === "require-rls-on-exposed-tables" && f.subject === "public.leaky"),
+      report.findings.some(
+        (f) => f.id === "require-rls-on-exposed-tables" && f.subject === "public.leaky",
+      ),
     ).toBe(true);
   });
 

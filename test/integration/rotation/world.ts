@@ -317,9 +317,8 @@ export class Runner {
       providerVersion: "test",
     };
     if (!this.vercelEnv || (await p.vercel.diff("", this.vercelEnv as never, env)).changes) {
-      this.vercelEnv
-        ? await p.vercel.update("", this.vercelEnv as never, env)
-        : await p.vercel.create(env);
+      if (this.vercelEnv) await p.vercel.update("", this.vercelEnv as never, env);
+      else await p.vercel.create(env);
       this.vercelEnv = env;
       steps.push("vercel-env");
     }
@@ -352,9 +351,8 @@ export class Runner {
         !this.githubSecrets ||
         (await p.github.diff("", this.githubSecrets as never, gh)).changes
       ) {
-        this.githubSecrets
-          ? await p.github.update("", this.githubSecrets as never, gh)
-          : await p.github.create(gh);
+        if (this.githubSecrets) await p.github.update("", this.githubSecrets as never, gh);
+        else await p.github.create(gh);
         this.githubSecrets = gh;
         steps.push("github-secrets");
       }
