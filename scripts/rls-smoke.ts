@@ -79,7 +79,7 @@ export function smokeFindings(report: SmokeReport): Finding[] {
         id: "rls-smoke",
         severity: leak ? "critical" : "high",
         subject: t.table,
-        message: `${t.table}: ${ACTOR[p.actor]} ${p.command} on ${whose} row was ${p.actual}, declared ${p.expected}${leak ? " (a leak)" : ""}`,
+        message: `${t.table}: ${ACTOR[p.actor]} ${p.command} on ${whose} row ${p.actual === "error" ? "raised an error" : `was ${p.actual}`}, declared ${p.expected}${leak ? " (a leak)" : ""}`,
         details: [p.detail],
         fix: leak
           ? `find the policy that lets it through: npm run rls:lint -- --stack <stack> (undeclared or USING (true) policies), then pulumi up`

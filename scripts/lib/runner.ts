@@ -15,6 +15,7 @@
  * - An error is one block: what went wrong (and the usage, for a usage
  *   error), never a stack trace.
  */
+import { ConfigError } from "../../infra/config/index";
 import { readStackConfig, type StackFileConfig } from "../../infra/config/stack-file";
 import type { Finding, FindingSeverity } from "../../infra/lib/findings";
 import {
@@ -30,7 +31,11 @@ import {
 } from "../../infra/lib/findings-render";
 import { REPO_ROOT } from "../../infra/lib/paths";
 import { redactSecrets } from "../../infra/lib/redact";
-import { parseConnectionString, type PostgresConnection } from "../../infra/postgres/connection";
+import {
+  ConnectionStringError,
+  parseConnectionString,
+  type PostgresConnection,
+} from "../../infra/postgres/connection";
 import { checkArgv, parseArgv, usageOf, wantsHelp, type ParsedArgv } from "./args";
 import { UsageError, type AnyCommand, type CommandContext, type CommandResult } from "./command";
 import { createProgress } from "./progress";
@@ -105,10 +110,11 @@ function connectionFor(
   });
 }
 
+/** Bad input explains itself; anything else is prefixed with what it means: the check did not run. */
 function errorBlock(error: unknown, message: string, usage: string | undefined): string {
   if (error instanceof UsageError) return `error: ${message}${usage ? `\n\n${usage}` : ""}`;
-  const name = (error as { name?: string })?.name;
-  if (name === "ConfigError" || name === "ConnectionStringError") return `error: ${message}`;
+  if (error instanceof ConfigError || error instanceof ConnectionStringError)
+    return `error: ${message}`;
   return `error: could not check: ${message}`;
 }
 

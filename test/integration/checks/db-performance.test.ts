@@ -192,6 +192,10 @@ describe("db:performance", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("unknown flag --reset");
     expect((await performance(["--top", "0"])).stderr).toContain("--top must be from 1 to 100");
+    // It reads no stack settings, so a --stack would be silently ignored: it is refused instead.
+    const stack = await performance(["--stack", "nosuch"]);
+    expect(stack.code).toBe(2);
+    expect(stack.stderr).toContain("db:performance does not take --stack");
   });
 });
 

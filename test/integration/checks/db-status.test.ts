@@ -4,6 +4,9 @@
  * connections against max_connections, a table the API can read without RLS,
  * and the read-only session every check runs in.
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Client } from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Finding } from "../../../infra/lib/findings";
@@ -270,6 +273,28 @@ describe("db:status row-level security", () => {
     expect(result.stdout).toContain("npm run rls:lint");
   });
 
+  it("adds the exposed schemas of --stack, read through the stack's validated config", async () => {
+    const root = mkdtempSync(join(tmpdir(), "runbooks-dbstatus-"));
+    mkdirSync(join(root, "stacks"));
+    writeFileSync(
+      join(root, "stacks", "Pulumi.acme.yaml"),
+      [
+        "config:",
+        "  runbooks:owner: ops",
+        "  runbooks:features: { vercel: false, github: false, backupStorage: false, alerts: false }",
+        "  runbooks:database: { exposedSchemas: [work], appRole: authenticated }",
+      ].join("\n"),
+    );
+    const result = await runScript(dbStatus, ["--database-url", rlsDb.url, "-s", "acme"], { root });
+    expect(result.stdout).toContain("without RLS that the API roles can reach");
+    expect(result.stdout).toContain("in public, storage, work");
+    const nosuch = await runScript(dbStatus, ["--database-url", rlsDb.url, "-s", "nosuch"], {
+      root,
+    });
+    expect(nosuch.code).toBe(2);
+    expect(nosuch.stderr).toContain("no stack 'nosuch': stacks/Pulumi.nosuch.yaml does not exist");
+  });
+
   it("checks only the schemas given with --schemas", async () => {
     const result = await status(["--schemas", "storage"], {}, rlsDb.url);
     expect(result.code).toBe(0);
@@ -301,5 +326,9 @@ describe("db:status could not check (exit 2)", () => {
       "is not a lower-case Postgres identifier",
     );
     expect((await status(["--long", "soon"])).code).toBe(2);
+    const other = await status(["--url", "https://app.example.com/health"]);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain("error: unknown flag --url");
+    expect(other.stderr).toContain("USAGE runbooks db:status [OPTIONS]");
   });
 });

@@ -118,6 +118,15 @@ describe("rls:smoke", () => {
     expect(result.stdout + result.stderr).not.toContain(decodeURIComponent(url.password));
   });
 
+  it("refuses a flag it does not take and a stack that does not exist", async () => {
+    const strict = await smoke(["--strict"], { DATABASE_URL: good.url });
+    expect(strict.code).toBe(2);
+    expect(strict.stderr).toContain("error: unknown flag --strict");
+    const nosuch = await smoke(["-s", "nosuch"], { DATABASE_URL: good.url });
+    expect(nosuch.code).toBe(2);
+    expect(nosuch.stderr).toContain("no stack 'nosuch'");
+  });
+
   it("exits 2 when there is nothing to check, or the --table is not among the tables", async () => {
     const none = await smoke(["--tenant-column", "no_such_column"], { DATABASE_URL: good.url });
     expect(none.code).toBe(2);

@@ -48,6 +48,10 @@ describe("parseConnectionString refuses, saying why and how to fix it, without t
     [`postgres://u:${PW}@x@h:5432/db`, "the password contains an unencoded '@'", "'@' as %40"],
     [`postgres://u:${PW}/x@h:5432/db`, "the password contains '/' unencoded", "'/' as %2F"],
     [`postgres://u:${PW}?x@h:5432/db`, "the password contains '?' unencoded", "'?' as %3F"],
+    // A password starting with digits parses as a port, so the URL parser does not fail on these.
+    ["postgres://u:5432/x@h:5432/db", "the password contains '/' unencoded", "'/' as %2F"],
+    ["postgres://u:1234#x@h:5432/db", "the password contains '#' unencoded", "'#' as %23"],
+    [`postgres://u:${PW}@h:5432/db#x`, "'#' unencoded", "'#' as %23"],
     [
       `postgres://u:${PW}%zz@h:5432/db`,
       "'%' in the password that is not followed by two hex digits",
