@@ -193,8 +193,3 @@ export async function closePools(): Promise<void> {
   pools.clear();
   await Promise.all(all.map((p) => p.end().catch(() => undefined)));
 }
-
-/** Sleep helper for backoff (kept here so the provider has one place that waits). */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

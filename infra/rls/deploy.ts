@@ -6,13 +6,7 @@
  * stack name). A table declared in both is an error.
  */
 import * as pulumi from "@pulumi/pulumi";
-import {
-  databaseSchema,
-  parseStackConfig,
-  stackFileFor,
-  type LoadedStackConfig,
-  type StackConfig,
-} from "../config/index";
+import { stackFileFor, type LoadedStackConfig, type StackConfig } from "../config/index";
 import { APP_RLS_TABLES } from "../local/example-app/rls";
 import {
   declareTable,
@@ -70,29 +64,5 @@ export function deployRls(config: LoadedStackConfig): RlsOutputs | undefined {
     policyCount: rls.policyCount,
     providerVersion: rlsProviderVersion(),
     drift: rls.drift,
-  };
-}
-
-/**
- * For scripts (rls:lint, rls:smoke): the declared tables and database settings
- * of a stack, from its stack file's plain keys. Without a stack, the defaults
- * of runbooks:database and no declarations.
- */
-export function rlsContextFromStackFile(
-  stack: string | undefined,
-  raw: Record<string, unknown> | undefined,
-) {
-  if (stack === undefined || raw === undefined) {
-    return {
-      database: databaseSchema.parse({}),
-      tables: [] as TableSpec[],
-      declarationsHint: "runbooks:rls.tables in your stack file",
-    };
-  }
-  const parsed = parseStackConfig(raw, { stack, stackFile: stackFileFor(stack) });
-  return {
-    database: parsed.database,
-    tables: rlsTablesFor(parsed, stack),
-    declarationsHint: `runbooks:rls.tables in ${stackFileFor(stack)} (or RLS_TABLES_IN_CODE in infra/database.ts)`,
   };
 }
