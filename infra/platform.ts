@@ -73,16 +73,6 @@ export interface PlatformPlan {
   healthWorkflow?: HealthWorkflowInput;
 }
 
-/**
- * How the account's GitHub OIDC provider is obtained. Until the config schema
- * has `aws.githubOidcProvider`, every stack creates it (see the report to the
- * lead); the lookup accepts the key as soon as the schema does.
- */
-function oidcProviderMode(config: StackConfig): "create" | "existing" {
-  const value = (config.aws as { githubOidcProvider?: unknown } | undefined)?.githubOidcProvider;
-  return value === "existing" ? "existing" : "create";
-}
-
 function backupWorkflowFor(
   config: StackConfig & { stack: string },
   backup: BackupStoragePlan | undefined,
@@ -232,7 +222,7 @@ export function deployPlatform(
 
   let backup: { bucket: BackupBucket; role: GithubOidcRole } | undefined;
   if (plan.backup && providers) {
-    backup = declareBackupStorage(plan.backup, context, providers, oidcProviderMode(config));
+    backup = declareBackupStorage(plan.backup, context, providers, config.aws!.githubOidcProvider);
     Object.assign(outputs, {
       backupBucketName: backup.bucket.bucketName,
       backupBucketArn: backup.bucket.bucketArn,
