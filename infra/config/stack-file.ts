@@ -7,15 +7,15 @@
  * flags or environment, never by decrypting the stack file.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { REPO_ROOT } from "../lib/paths";
 import {
   CONFIG_NAMESPACE,
   ConfigError,
-  parseStackConfig,
+  displayPath,
   stackFileFor,
+  validateStack,
   type ConfigContext,
-  type RawStackConfig,
   type StackConfig,
 } from "./index";
 
@@ -54,8 +54,12 @@ export function readStackConfig(options: StackFileOptions): StackFileConfig {
   const root = options.root ?? REPO_ROOT;
   const { stack } = options;
   const path = options.configFile ?? join(root, stackFileFor(stack));
-  const shown = relative(root, path) || path;
-  const context: ConfigContext = { stack, stackFile: shown };
+  const shown = displayPath(path, root);
+  const context: ConfigContext = {
+    stack,
+    stackFile: shown,
+    ...(options.configFile ? { configFile: options.configFile } : {}),
+  };
   if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
     throw new ConfigError(context, [
       {
@@ -90,7 +94,7 @@ export function readStackConfig(options: StackFileOptions): StackFileConfig {
       },
     ]);
   }
-  const raw: RawStackConfig = {};
+  const plain: Record<string, unknown> = {};
   const secretKeys: string[] = [];
   const prefix = `${CONFIG_NAMESPACE}:`;
   for (const [key, value] of Object.entries(doc?.config ?? {})) {
@@ -100,11 +104,19 @@ export function readStackConfig(options: StackFileOptions): StackFileConfig {
       secretKeys.push(name);
       continue;
     }
-    (raw as Record<string, unknown>)[name] = value;
+    // The engine hands a program top-level scalars as text; read them the same way.
+    plain[name] = typeof value === "number" || typeof value === "boolean" ? String(value) : value;
   }
-  if (raw.aws === undefined) {
-    const region = doc?.config?.["aws:region"];
-    if (typeof region === "string") raw.aws = { region };
-  }
-  return { context, config: parseStackConfig(raw, context), secretKeys: secretKeys.sort() };
+  const region = doc?.config?.["aws:region"];
+  const { config } = validateStack(
+    {
+      plain,
+      secret: secretKeys,
+      ...(typeof region === "string" ? { awsRegion: region } : {}),
+    },
+    context,
+    // Secrets are set at deploy time (the local stack's by `npm run local`); a command never needs one.
+    { requireSecrets: false },
+  );
+  return { context, config, secretKeys: secretKeys.sort() };
 }

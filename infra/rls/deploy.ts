@@ -31,11 +31,13 @@ export const RLS_TABLES_IN_CODE: Record<string, TableDeclaration[]> = {
 export function rlsTablesFor(
   config: Pick<StackConfig, "rls" | "database">,
   stack: string,
+  /** The file the declarations were read from, for the error naming a clash. */
+  stackFile: string = stackFileFor(stack),
 ): TableSpec[] {
   const defaults = { appRole: config.database.appRole };
   const fromConfig = config.rls.tables.map((t) => tableFromConfig(t, defaults));
   const fromCode = (RLS_TABLES_IN_CODE[stack] ?? []).map((t) => declareTable(t, defaults));
-  return mergeDeclarations(fromConfig, fromCode, stackFileFor(stack));
+  return mergeDeclarations(fromConfig, fromCode, stackFile);
 }
 
 /** Stack outputs of the RLS area (plain values and Outputs, nothing secret). */
@@ -51,7 +53,7 @@ export interface RlsOutputs {
 
 export function deployRls(config: LoadedStackConfig): RlsOutputs | undefined {
   if (!config.features.rls) return undefined;
-  const tables = rlsTablesFor(config, config.stack);
+  const tables = rlsTablesFor(config, config.stack, config.context?.stackFile);
   if (tables.length === 0) return { tables: [], policyCount: 0 };
   const rls = new RlsPolicies(`${config.project}-rls`, {
     tables,

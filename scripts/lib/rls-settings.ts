@@ -25,7 +25,7 @@ export function rlsSettings(stack: StackFileConfig | undefined): RlsSettings {
     };
   return {
     database: stack.config.database,
-    tables: rlsTablesFor(stack.config, stack.context.stack),
+    tables: rlsTablesFor(stack.config, stack.context.stack, stack.context.stackFile),
     declarationsHint: `runbooks:rls.tables in ${stack.context.stackFile} (or RLS_TABLES_IN_CODE in infra/rls/deploy.ts)`,
   };
 }
