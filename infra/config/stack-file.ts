@@ -49,8 +49,15 @@ export function knownStacks(root: string = REPO_ROOT): string[] {
     .sort();
 }
 
-/** Read and validate a stack's settings. Throws `ConfigError` naming the file. */
-export function readStackConfig(options: StackFileOptions): StackFileConfig {
+/**
+ * A stack file's `config:` map as written (encrypted values stay `{secure}`
+ * objects), for tools that copy a stack's settings rather than validate them.
+ * Throws `ConfigError` for a bad stack name, a missing file or broken YAML.
+ */
+export function readStackFileValues(options: StackFileOptions): {
+  context: ConfigContext;
+  values: Record<string, unknown>;
+} {
   const root = options.root ?? REPO_ROOT;
   const { stack } = options;
   const path = options.configFile ?? join(root, stackFileFor(stack));
@@ -94,10 +101,16 @@ export function readStackConfig(options: StackFileOptions): StackFileConfig {
       },
     ]);
   }
+  return { context, values: doc?.config ?? {} };
+}
+
+/** Read and validate a stack's settings. Throws `ConfigError` naming the file. */
+export function readStackConfig(options: StackFileOptions): StackFileConfig {
+  const { context, values } = readStackFileValues(options);
   const plain: Record<string, unknown> = {};
   const secretKeys: string[] = [];
   const prefix = `${CONFIG_NAMESPACE}:`;
-  for (const [key, value] of Object.entries(doc?.config ?? {})) {
+  for (const [key, value] of Object.entries(values)) {
     if (!key.startsWith(prefix)) continue;
     const name = key.slice(prefix.length);
     if (value && typeof value === "object" && "secure" in (value as object)) {
@@ -107,7 +120,7 @@ export function readStackConfig(options: StackFileOptions): StackFileConfig {
     // The engine hands a program top-level scalars as text; read them the same way.
     plain[name] = typeof value === "number" || typeof value === "boolean" ? String(value) : value;
   }
-  const region = doc?.config?.["aws:region"];
+  const region = values["aws:region"];
   const { config } = validateStack(
     {
       plain,
