@@ -55,6 +55,8 @@ export class RlsPolicies extends pulumi.ComponentResource {
         lockTimeoutSeconds: args.lockTimeoutSeconds,
         lockRetries: args.lockRetries,
         catalogSchemas,
+        tenantColumn: t.tenantColumn,
+        tenantClaim: t.tenantClaim,
       },
       { parent: this },
     );
