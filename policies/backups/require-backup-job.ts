@@ -15,7 +15,7 @@ export const requireBackupJob: RunbooksStackPolicy = {
   enforcementLevel: "advisory",
   severity: "high",
   remediationSteps:
-    "Turn on runbooks:features.backups in the stack file so the program declares a BackupJob for the stack's database.",
+    "Keep runbooks:features.backups on so the program declares a BackupJob for the stack's database (advisory until the backup area's BackupJob resource ships in every such stack; then mandatory).",
   tags: ["backups"],
   validateStack: ({ resources }, report) => {
     if (resources.some((r) => r.type === BACKUP_JOB_TYPE)) return;
