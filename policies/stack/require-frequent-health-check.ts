@@ -4,6 +4,7 @@ import {
   known,
   knownString,
   refersTo,
+  stackOfUrn,
   type RunbooksStackPolicy,
 } from "../lib/policy";
 import { AWS, managesAws } from "../lib/types";
@@ -12,15 +13,17 @@ import { alarmsOn, severityTopics } from "./alerting";
 export interface HealthCheckConfig {
   /** Longest time from the site going down to the alarm firing. */
   maxDetectionSeconds: number;
-  /** Severity the site-down alarm must page. */
+  /** Severity the site-down alarm must page in a production stack. */
   severity: string;
+  /** Stacks whose outage pages someone (elsewhere any severity will do). */
+  productionStacks: string[];
 }
 
 /** "Is the site down?" must reach the on-call engineer within minutes, not whenever someone looks. */
 export const requireFrequentHealthCheck: RunbooksStackPolicy = {
   name: "require-frequent-health-check",
   description:
-    "A cloud stack has a site health check whose alarm fires within five minutes of an outage and notifies the P0 topic.",
+    "A cloud stack has a site health check whose alarm fires within five minutes of an outage, and in production notifies the P0 topic.",
   enforcementLevel: "mandatory",
   severity: "high",
   remediationSteps:
@@ -30,11 +33,13 @@ export const requireFrequentHealthCheck: RunbooksStackPolicy = {
     properties: {
       maxDetectionSeconds: { type: "integer", minimum: 30, default: 300 },
       severity: { type: "string", default: "P0" },
+      productionStacks: { type: "array", items: { type: "string" }, default: ["production"] },
     },
   },
   validateStack: (args, report) => {
     if (!managesAws(args.resources)) return;
-    const { maxDetectionSeconds, severity } = args.getConfig<HealthCheckConfig>();
+    const { maxDetectionSeconds, severity, productionStacks } = args.getConfig<HealthCheckConfig>();
+    const production = productionStacks.includes(stackOfUrn(args.resources[0]!.urn));
     const checks = args.resources.filter((r) =>
       (AWS.healthCheck as readonly string[]).includes(r.type),
     );
@@ -69,6 +74,11 @@ export const requireFrequentHealthCheck: RunbooksStackPolicy = {
           alarm.urn,
         );
       const actions = asList(known(() => alarm.props.alarmActions as string[]));
+      if (!production) {
+        if (actions.length === 0 && !alarm.propertyDependencies?.alarmActions?.length)
+          report(`${describe(alarm)} notifies no topic`, alarm.urn);
+        continue;
+      }
       const paged = topics.some(
         (t) =>
           refersTo(alarm, "alarmActions", t) ||
