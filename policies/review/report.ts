@@ -5,10 +5,11 @@
  * instead of adding a new one on every push.
  */
 import type { Severity } from "@pulumi/policy";
+import { POLICY_REVIEW_MARKER } from "../../infra/github/workflows";
 import type { Violation } from "./evaluate";
 import type { ReviewResult } from "./review";
 
-export const REPORT_MARKER = "<!-- runbooks:policy-review -->";
+export const REPORT_MARKER = POLICY_REVIEW_MARKER;
 
 const SEVERITIES: Severity[] = ["critical", "high", "medium", "low"];
 const TITLE: Record<Severity, string> = {
