@@ -64,8 +64,13 @@ export function stackOfUrn(urn: string): string {
 
 /** Whether an error is the analyzer's "value not known during preview". */
 export function isUnknownValueError(err: unknown): boolean {
+  if (err instanceof UnknownValueError) return true;
+  // A second copy of @pulumi/policy (another node_modules) has its own class: match the shape.
   return (
-    err instanceof UnknownValueError || (err as Error | undefined)?.name === "UnknownValueError"
+    typeof err === "object" &&
+    err !== null &&
+    "unknownTypeSentinel" in err &&
+    Array.isArray((err as { props?: unknown }).props)
   );
 }
 

@@ -2,19 +2,21 @@
  * Runs the pack's policy objects over recorded resources, without the policy
  * server: the same `validateResource` / `validateStack` functions the
  * analyzer calls, given the same argument shapes (type, props, URN, name,
- * options, config with the schema's defaults). `policy:review` and the unit
- * harness use it; the engine e2e test covers what only the real analyzer
- * does (proxies, unknowns during preview).
+ * options, config with the schema's defaults, props behind the server's own
+ * proxy). `policy:review` and the unit harness use it; the engine e2e test
+ * covers what only the real analyzer does (serialization, unknowns during
+ * preview).
  */
-import type {
-  EnforcementLevel,
-  PolicyResource,
-  PolicyResourceOptions,
-  ResourceValidationArgs,
-  Severity,
-  StackValidationArgs,
+import {
+  unknownCheckingProxy,
+  type EnforcementLevel,
+  type PolicyResource,
+  type PolicyResourceOptions,
+  type ResourceValidationArgs,
+  type Severity,
+  type StackValidationArgs,
 } from "@pulumi/policy";
-import { isStackPolicy, type RunbooksPolicy } from "../lib/policy";
+import { isStackPolicy, isUnknownValueError, type RunbooksPolicy } from "../lib/policy";
 import { POLICIES } from "../policies";
 
 /** One registered resource: its inputs (what resource policies see) and outputs (what stack policies see). */
@@ -103,6 +105,19 @@ export async function evaluatePolicies(
         resource: r ? { type: r.type, name: r.name, urn: r.urn } : undefined,
       });
     };
+    // As the policy server does: a value not known yet is an advisory "can't run", not a pass.
+    const cannotRun = (err: unknown, urn?: string) => {
+      const r = urn ? byUrn.get(urn) : undefined;
+      violations.push({
+        policyName: policy.name,
+        enforcementLevel: "advisory",
+        severity: policy.severity,
+        description: policy.description,
+        remediationSteps: policy.remediationSteps,
+        message: `can't run policy ${policy.name} during preview: ${(err as Error).message}`,
+        resource: r ? { type: r.type, name: r.name, urn: r.urn } : undefined,
+      });
+    };
     const notApplicable = (reason?: string): never => {
       throw new NotApplicable(reason);
     };
@@ -110,7 +125,9 @@ export async function evaluatePolicies(
       if (isStackPolicy(policy)) {
         const stackResources: PolicyResource[] = resources.map((r) => ({
           type: r.type,
-          props: r.outputs,
+          // Wrapped like the policy server wraps them, so a policy that only works on
+          // plain objects fails here too, not only under the real analyzer.
+          props: unknownCheckingProxy(r.outputs),
           urn: r.urn,
           name: r.name,
           opts: DEFAULT_OPTS,
@@ -132,7 +149,7 @@ export async function evaluatePolicies(
       for (const r of resources) {
         const args: ResourceValidationArgs = {
           type: r.type,
-          props: r.inputs,
+          props: unknownCheckingProxy(r.inputs),
           urn: r.urn,
           name: r.name,
           opts: DEFAULT_OPTS,
@@ -146,12 +163,17 @@ export async function evaluatePolicies(
           try {
             await validate(args, (message) => violation(message, r.urn));
           } catch (err) {
-            if (!(err instanceof NotApplicable)) throw err;
+            if (isUnknownValueError(err)) cannotRun(err, r.urn);
+            else if (!(err instanceof NotApplicable)) throw err;
           }
         }
       }
     } catch (err) {
       if (err instanceof NotApplicable) continue;
+      if (isUnknownValueError(err)) {
+        cannotRun(err);
+        continue;
+      }
       throw new Error(`policy ${policy.name} failed: ${(err as Error).message}`, { cause: err });
     }
   }

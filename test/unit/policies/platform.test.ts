@@ -434,3 +434,19 @@ describe("stack", () => {
       expect(await violationsOf(policy, noAws)).toEqual([]);
   });
 });
+
+describe("values not known yet (preview of new resources)", () => {
+  it("a policy that needs one reports it cannot run, as the policy server does, instead of passing", async () => {
+    // The sentinel the policy server's deserializer puts where the engine sent an unknown.
+    const { unknownStringValue } = require("@pulumi/policy/proxy") as {
+      unknownStringValue: string;
+    };
+    const changed = edit(T.bucketPolicy, "backup-policy", (p) => (p.policy = unknownStringValue));
+    const found = await violationsOf(requireTlsOnlyBackupBucketPolicy, changed);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.enforcementLevel).toBe("advisory");
+    expect(found[0]!.message).toMatch(
+      /can't run policy require-tls-only-backup-bucket-policy during preview: string value at \.policy/,
+    );
+  });
+});
