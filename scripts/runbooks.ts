@@ -10,6 +10,7 @@ import { dbStatus } from "./db-status";
 import { healthCheck } from "./health-check";
 import type { AnyCommand } from "./lib/command";
 import { runCommand, type RunIo } from "./lib/runner";
+import { policyReview } from "./policy-review";
 import { rlsLint } from "./rls-lint";
 import { rlsSmoke } from "./rls-smoke";
 
@@ -20,6 +21,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   dbPerformance,
   rlsLint,
   rlsSmoke,
+  policyReview,
 ];
 
 /** `runbooks --help`: every command with its one-line description. */

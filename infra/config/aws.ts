@@ -9,6 +9,18 @@ export const awsSchema = z
       .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as eu-west-1"),
     /** The account's GitHub OIDC provider: `create` it, or use the `existing` one (an account holds only one, so a second stack in the same account sets `existing`). */
     githubOidcProvider: z.enum(["create", "existing"]).default("create"),
+    /**
+     * `owner/name` of the repository whose pull requests may assume the read-only
+     * preview role (the repository running the policy-review workflow). Default:
+     * `github.owner/github.repository`.
+     */
+    previewRepository: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/,
+        "must be 'owner/name' of a GitHub repository, without wildcards",
+      )
+      .optional(),
   })
   .strict();
 

@@ -56,6 +56,8 @@ export class RlsPolicies extends pulumi.ComponentResource {
         lockTimeoutSeconds: args.lockTimeoutSeconds,
         lockRetries: args.lockRetries,
         catalogSchemas,
+        tenantColumn: t.tenantColumn,
+        tenantClaim: t.tenantClaim,
       },
       { parent: this },
     );
