@@ -85,7 +85,6 @@ describe("local stack lifecycle through the engine", () => {
     expect((await e.rlsResources()).size).toBe(MANAGED.length);
     const outputs = await e.stack.outputs();
     expect(outputs.rls?.value).toMatchObject({
-      enabled: true,
       tables: MANAGED.map((t) => `public.${t}`),
     });
   });
