@@ -1,14 +1,10 @@
 /**
- * `npm run rotate -- -s <stack> [--secret a,b | --all] [--emergency] [--rollback a]`
- *
- * Drives one `pulumi up` of the stack through the Automation API and prints
- * each rotation step. Exit 0: rotated (or nothing due); 1: the rotation
- * failed or was rolled back; 2: could not run.
+ * `rotate` — the runbook's "Key Rotation" and "Suspected Security Breach →
+ * rotate all secrets immediately", as one `pulumi up` of the stack driven
+ * through the Automation API.
  */
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { dirname } from "node:path";
-import { readStackConfig } from "../infra/config/stack-file";
-import { REPO_ROOT } from "../infra/lib/paths";
 import { ensureLocalServices } from "../infra/local/services";
 import {
   LOCAL_CONFIG_FILE,
@@ -18,104 +14,130 @@ import {
 } from "../infra/local/stack";
 import { describeStep, rotateStack, type StackHandle } from "../infra/rotation/command";
 import { ensurePulumiCli } from "../infra/tools/pulumi-cli";
-import { EXIT_OK, EXIT_PROBLEM, UsageError, run, type CommonFlags, type ExitCode } from "./lib/cli";
+import { defineCommand, UsageError, type ArgSpecs } from "./lib/command";
+import { runAsMain } from "./lib/main";
+import type { Progress } from "./lib/progress";
 
-export const USAGE = `Usage: npm run rotate -- -s <stack> [options]
+const ARGS = {
+  secret: {
+    type: "string",
+    valueHint: "a,b",
+    description: "rotate these credentials now, whatever their age (comma-separated names)",
+  },
+  all: {
+    type: "boolean",
+    description: "rotate every credential now (staggering is skipped: you asked)",
+  },
+  emergency: {
+    type: "boolean",
+    description: "also revoke the previous credentials in this run, after the health gate",
+  },
+  rollback: {
+    type: "string",
+    valueHint: "a,b",
+    description: "point these credentials' sinks back to their last known-good generation",
+  },
+} as const satisfies ArgSpecs;
 
-Rotates credentials of the stack: new credential, every sink (Vercel
-variables, GitHub secrets), one redeploy per Vercel project, the health gate,
-then revocation of the credential from two rotations ago. Without --secret or
---all, rotates only what is due (age, a bumped epoch).
-
-Options:
-  --stack <name>      the stack (also -s)
-  --secret <names>    rotate these credentials now (comma-separated)
-  --all               rotate every credential now (staggering is skipped: you asked)
-  --emergency         also revoke the previous credentials in this run, after the gate
-  --rollback <names>  point these credentials back to their last known-good generation
-  --json              print the report as JSON
-  --help              this text
-
-Exit codes: 0 rotated, 1 failed or rolled back, 2 could not run.`;
-
-function list(value: string | true | undefined): string[] {
-  return typeof value === "string"
-    ? value
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : [];
+export interface RotateDeps {
+  /** The engine behind the stack; tests hand in their own. */
+  openStack(stack: string, root: string, progress: Progress): Promise<StackHandle>;
 }
 
-async function openStack(stack: string): Promise<StackHandle> {
+function list(value: string | undefined, flag: string): string[] {
+  if (value === undefined) return [];
+  const names = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (names.length === 0)
+    throw new UsageError(`--${flag} needs credential names, e.g. app-db-login`);
+  return names;
+}
+
+/** The stack through the Automation API; `local` first gets its services and generated stack file. */
+async function openStack(stack: string, root: string, progress: Progress): Promise<StackHandle> {
   const cli = await ensurePulumiCli({ quiet: true });
   const pulumiCommand = await PulumiCommand.get({
     root: dirname(cli.binDir),
     skipVersionCheck: true,
   });
   let envVars: Record<string, string> = {};
-  if (stack === LOCAL_STACK) {
-    const services = await ensureLocalServices((line) => console.error(`[local] ${line}`));
+  const local = stack === LOCAL_STACK;
+  if (local) {
+    const task = progress.task("local services");
+    const services = await ensureLocalServices(() => task.increment());
     const env = await localPulumiEnv();
     await prepareLocalStack(services, env);
+    task.finish("local services ready");
     envVars = Object.fromEntries(
       Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined),
     );
   }
-  const workspace = await LocalWorkspace.create({ workDir: REPO_ROOT, pulumiCommand, envVars });
   const selected = await LocalWorkspace.selectStack(
-    { stackName: stack, workDir: REPO_ROOT },
-    { pulumiCommand, envVars, workDir: REPO_ROOT },
+    { stackName: stack, workDir: root },
+    { pulumiCommand, envVars, workDir: root },
   );
-  void workspace;
   const ws = selected.workspace as LocalWorkspace;
   return {
-    stack: selected,
+    up: (onEvent) =>
+      selected.up({
+        onEvent,
+        showSecrets: false,
+        color: "never",
+        ...(local ? { configFile: LOCAL_CONFIG_FILE } : {}),
+      }),
     setEnv: (key, value) => {
       if (value === undefined) delete ws.envVars[key];
       else ws.envVars[key] = value;
     },
-    ...(stack === LOCAL_STACK ? { configFile: LOCAL_CONFIG_FILE } : {}),
   };
 }
 
-export async function main(
-  flags: CommonFlags,
-  out: (line: string) => void = console.log,
-): Promise<ExitCode> {
-  if (!flags.stack) throw new UsageError("name the stack: -s <stack>");
-  const all = flags.options.get("all") === true;
-  const secrets = list(flags.options.get("secret"));
-  if (all && secrets.length > 0) throw new UsageError("use --secret or --all, not both");
-  const { config } = readStackConfig({ stack: flags.stack });
-  const handle = await openStack(flags.stack);
-  const report = await rotateStack(
-    {
-      stack: flags.stack,
-      rotate: all ? "all" : secrets,
-      emergency: flags.options.get("emergency") === true,
-      rollback: list(flags.options.get("rollback")),
-      declared: config.rotation.credentials.map((c) => c.name),
-    },
-    handle,
-    (step) => !flags.json && out(describeStep(step)),
-  );
-  const code = report.result === "succeeded" ? EXIT_OK : EXIT_PROBLEM;
-  if (flags.json) out(JSON.stringify({ ok: code === EXIT_OK, exitCode: code, ...report }, null, 2));
-  else {
-    out(`rotation of stack ${report.stack}: ${report.result}`);
-    for (const f of report.findings)
-      out(
-        `✗ [${f.severity}] ${f.subject}: ${f.message}\n  fix: ${f.fix}${f.details ? `\n  ${f.details.join("\n  ")}` : ""}`,
+export const rotate = defineCommand<typeof ARGS, RotateDeps>({
+  name: "rotate",
+  description:
+    "Rotate the stack's credentials: new credential, every sink, one redeploy per project, the health gate, then revocation",
+  help:
+    "One `pulumi up` of the stack. Without --secret or --all, rotates only what is due (age over intervalDays, a bumped epoch).\n" +
+    "The credential from two rotations ago is revoked only after the health gate passes; the previous one stays valid for the overlap\n" +
+    "(--emergency revokes it too, after the gate). A failed gate revokes nothing: the sinks are pointed back to the last known-good\n" +
+    "credential and the command exits 1 with what to do. A re-run after a crash continues where the last run stopped.",
+  shared: ["stack", "json", "quiet"],
+  args: ARGS,
+  async run({ args, stack, root, deps, progress, now }) {
+    if (!stack) throw new UsageError("name the stack: -s <stack>");
+    const secrets = list(args.secret, "secret");
+    if (args.all && secrets.length > 0) throw new UsageError("use --secret or --all, not both");
+    const declared = stack.config.rotation.credentials.map((c) => c.name);
+    if (!stack.config.features.rotation || declared.length === 0)
+      throw new UsageError(
+        `stack ${stack.context.stack} rotates nothing: declare runbooks:rotation.credentials (and features.rotation) in ${stack.context.stackFile}`,
       );
-  }
-  return code;
-}
+    const handle = await (deps.openStack ?? openStack)(stack.context.stack, root, progress);
+    let index = 0;
+    const report = await rotateStack(
+      {
+        stack: stack.context.stack,
+        rotate: args.all ? "all" : secrets,
+        emergency: args.emergency,
+        rollback: list(args.rollback, "rollback"),
+        declared,
+      },
+      handle,
+      // How many steps the engine will take is known only to the engine.
+      (step) => progress.step(++index, undefined, describeStep(step)),
+      now,
+    );
+    return {
+      findings: report.findings,
+      report,
+      text: [
+        `rotation of stack ${report.stack}: ${report.result}`,
+        ...report.steps.filter((s) => s.status !== "started").map(describeStep),
+      ],
+    };
+  },
+});
 
-/** `-s x` is the shared short form of `--stack x`. */
-export function expandShortFlags(argv: readonly string[]): string[] {
-  return argv.map((a) => (a === "-s" ? "--stack" : a));
-}
-
-if (require.main === module)
-  void run(main, { usage: USAGE, argv: expandShortFlags(process.argv.slice(2)) });
+runAsMain(module, rotate);

@@ -13,6 +13,8 @@ import { runCommand, type RunIo } from "./lib/runner";
 import { policyReview } from "./policy-review";
 import { rlsLint } from "./rls-lint";
 import { rlsSmoke } from "./rls-smoke";
+import { rotate } from "./rotate";
+import { rotateAudit } from "./rotate-audit";
 
 /** In the order the runbook reaches for them. */
 export const COMMANDS: readonly AnyCommand[] = [
@@ -22,6 +24,8 @@ export const COMMANDS: readonly AnyCommand[] = [
   rlsLint,
   rlsSmoke,
   policyReview,
+  rotate,
+  rotateAudit,
 ];
 
 /** `runbooks --help`: every command with its one-line description. */

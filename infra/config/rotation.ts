@@ -159,7 +159,8 @@ export function rotationRefProblem(
 ): string | undefined {
   const [name, slot] = ref.split(".") as [string, string | undefined];
   const credential = rotation.credentials.find((c) => c.name === name);
-  if (credential === undefined) return `rotationRef '${ref}' is not declared under rotation.credentials`;
+  if (credential === undefined)
+    return `rotationRef '${ref}' is not declared under rotation.credentials`;
   if (slot !== undefined && (slot !== "previous" || credential.kind !== "generic"))
     return `rotationRef '${ref}': only a generic credential has a '.previous' value (apps accept NAME and NAME_PREVIOUS during the overlap)`;
   return undefined;
@@ -181,7 +182,10 @@ export function rotationSecrets(config: {
       usedBy: "rotation.vercelApi (redeploys after a rotation)",
       example: "<Vercel access token>",
     });
-  if (r.delivery === "api" && (config.github?.secrets ?? []).some((s) => s.rotationRef !== undefined))
+  if (
+    r.delivery === "api" &&
+    (config.github?.secrets ?? []).some((s) => s.rotationRef !== undefined)
+  )
     out.push({
       key: r.githubApi.tokenSecretRef,
       usedBy: "rotation.githubApi (rotated GitHub secrets)",

@@ -1,7 +1,7 @@
 /**
  * The cores of `npm run rotate` and `npm run rotate:audit`: functions that
  * return a report and findings in the one shape (infra/lib/findings.ts); the
- * scripts only parse flags and print.
+ * commands (scripts/rotate.ts, scripts/rotate-audit.ts) only read flags.
  *
  * `rotateStack` drives one `pulumi up` of the stack through the Automation
  * API with the request in RUNBOOKS_ROTATION_REQUEST, reporting each rotation
@@ -9,7 +9,7 @@
  * `up` that points the failed credentials back to their last known-good
  * generation (nothing is revoked in either run), and says what to do.
  */
-import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import type { EngineEvent } from "@pulumi/pulumi/automation";
 import type { Finding } from "../lib/findings";
 import { redactSecrets } from "../lib/redact";
 import { auditStore, verifyChain, type AuditEntry, type AuditLocation } from "./audit";
@@ -40,11 +40,13 @@ export interface RotateReport {
   findings: Finding[];
 }
 
-/** What the command needs of the engine: a stack and how to hand the provider processes an environment. */
+/**
+ * What the command needs of the engine: one `up` of the stack, and how to hand
+ * the provider processes an environment (the request travels in it).
+ */
 export interface StackHandle {
-  stack: Stack;
+  up(onEvent: (event: EngineEvent) => void): Promise<unknown>;
   setEnv(key: string, value: string | undefined): void;
-  configFile?: string;
 }
 
 function rotationResource(urn: string): string | undefined {
@@ -80,12 +82,7 @@ async function up(
     onStep(step);
   };
   try {
-    return await h.stack.up({
-      onEvent,
-      showSecrets: false,
-      color: "never",
-      ...(h.configFile ? { configFile: h.configFile } : {}),
-    });
+    return await h.up(onEvent);
   } finally {
     h.setEnv(REQUEST_ENV, undefined);
   }
@@ -95,6 +92,7 @@ export async function rotateStack(
   o: RotateOptions,
   h: StackHandle,
   onStep: (s: RotateStep) => void = () => {},
+  now: () => number = Date.now,
 ): Promise<RotateReport> {
   const unknown = [...(o.rotate === "all" ? [] : o.rotate), ...o.rollback].filter(
     (n) => !o.declared.includes(n),
@@ -104,7 +102,7 @@ export async function rotateStack(
       `no rotated credential ${unknown.map((n) => `'${n}'`).join(", ")} in stack ${o.stack} (declared: ${o.declared.join(", ") || "none"}); see runbooks:rotation.credentials in stacks/Pulumi.${o.stack}.yaml`,
     );
   const request: RotationRequest = {
-    id: `rotate-${Date.now()}`,
+    id: `rotate-${now()}`,
     rotate: o.rotate,
     emergency: o.emergency,
     rollback: o.rollback,
@@ -120,7 +118,7 @@ export async function rotateStack(
     const rotated = o.rotate === "all" ? o.declared : o.rotate;
     if (gateFailed && rotated.length > 0 && o.rollback.length === 0) {
       const back: RotationRequest = {
-        id: `rollback-${Date.now()}`,
+        id: `rollback-${now()}`,
         rotate: [],
         emergency: false,
         rollback: rotated,
@@ -184,14 +182,14 @@ export async function auditRotation(location: AuditLocation): Promise<AuditRepor
   return { location: store.describe(), entries, findings };
 }
 
-export function renderAudit(r: AuditReport): string {
+/** The history, one line per entry, oldest first (findings are rendered by the runner). */
+export function renderAuditHistory(r: AuditReport): string[] {
   const lines = [
     `audit log ${r.location}: ${r.entries.length} entries, chain ${r.findings.length === 0 ? "intact" : "BROKEN"}`,
   ];
   for (const e of r.entries)
     lines.push(
-      `${String(e.seq).padStart(4)} ${e.at} ${e.credential.padEnd(20)} ${e.event.padEnd(11)} ${e.generation ?? ""} ${e.detail ? JSON.stringify(e.detail).slice(0, 120) : ""}`,
+      `${String(e.seq).padStart(4)} ${e.at} ${e.credential.padEnd(20)} ${e.event.padEnd(11)} ${e.generation ?? ""} ${e.detail ? JSON.stringify(e.detail).slice(0, 120) : ""}`.trimEnd(),
     );
-  for (const f of r.findings) lines.push(`✗ ${f.subject}: ${f.message}\n  fix: ${f.fix}`);
-  return lines.join("\n");
+  return lines;
 }

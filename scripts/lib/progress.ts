@@ -22,8 +22,8 @@ export interface ProgressTask {
 export interface Progress {
   /** A task with an amount (bytes or items); `total` when it is known. */
   task(label: string, options?: { total?: number; unit?: ProgressUnit }): ProgressTask;
-  /** One step of a sequence: `[2/5] revoke the old key`. */
-  step(index: number, total: number, label: string): void;
+  /** One step of a sequence: `[2/5] revoke the old key`, or `[2] …` while the total is unknown (an engine's steps). */
+  step(index: number, total: number | undefined, label: string): void;
 }
 
 export interface ProgressOptions {
@@ -67,7 +67,8 @@ export function createProgress(options: ProgressOptions): Progress {
   const interval = options.intervalMs ?? 5_000;
   return {
     step(index, total, label) {
-      if (options.mode !== "silent") options.write(`[${index}/${total}] ${label}`);
+      if (options.mode !== "silent")
+        options.write(`[${total === undefined ? index : `${index}/${total}`}] ${label}`);
     },
     task(label, taskOptions = {}) {
       if (options.mode === "silent") return SILENT_TASK;
