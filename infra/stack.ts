@@ -19,8 +19,9 @@ import { deployVercel } from "./vercel/deploy";
 
 export interface StackDeps {
   /**
-   * Current values of rotated credentials by `rotation.credentials[].name`.
-   * A `rotationRef` without an entry here is a config error naming the key.
+   * Current values of rotated credentials by `rotation.credentials[].name`,
+   * for a program whose rotation area is off (the area's own values win when
+   * it is on). A `rotationRef` without a value is a config error naming the key.
    */
   rotated?: Record<string, pulumi.Output<string>>;
 }

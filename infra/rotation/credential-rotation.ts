@@ -23,7 +23,12 @@ import { RotatedCredential } from "./resources/rotated-credential";
 import { Revocation } from "./resources/revocation";
 import { Rollout } from "./resources/rollout";
 import { GithubSecretsSink, VercelEnvSink } from "./resources/sinks";
-import { rolloutId, type RotationStackPlan } from "./stack-plan";
+import {
+  maxAgeDaysOf,
+  rolloutId,
+  type RotationSinkRef,
+  type RotationStackPlan,
+} from "./stack-plan";
 
 export interface CredentialRotationArgs {
   stack: string;
@@ -46,7 +51,7 @@ export interface RotatedSummary {
   name: string;
   kind: string;
   maxAgeDays: number;
-  sinks: string[];
+  sinks: RotationSinkRef[];
   generation: pulumi.Output<number>;
   rotatedAt: pulumi.Output<string>;
   lastAction: pulumi.Output<{ kind: string; reason: string; at: string }>;
@@ -90,7 +95,8 @@ export class CredentialRotation extends pulumi.ComponentResource {
           stack: args.stack,
           name: c.name,
           kind: c.kind,
-          maxAgeDays: c.config.intervalDays,
+          intervalDays: c.config.intervalDays,
+          maxAgeDays: maxAgeDaysOf(c.config),
           overlapMinutes: c.config.overlapMinutes,
           epoch: c.config.epoch,
           staggerMinutes: args.staggerMinutes,
@@ -131,7 +137,7 @@ export class CredentialRotation extends pulumi.ComponentResource {
       this.summary.push({
         name: c.name,
         kind: c.kind,
-        maxAgeDays: c.config.intervalDays,
+        maxAgeDays: maxAgeDaysOf(c.config),
         sinks: c.sinks,
         generation: credential.generation,
         rotatedAt: credential.rotatedAt,
@@ -277,10 +283,11 @@ export class CredentialRotation extends pulumi.ComponentResource {
                 })),
               }
             : {}),
-          retired: state.apply((s) => s.retired),
-          current: state.apply((s) => s.current),
+          // `?.`: a program run under mocks (policy:review) sees no provider outputs at all.
+          retired: state.apply((s) => s?.retired ?? []),
+          current: state.apply((s) => s?.current),
           previous: state.apply((s) =>
-            s.previous && s.previousExpiresAt
+            s?.previous && s.previousExpiresAt
               ? { slot: s.previous, until: s.previousExpiresAt }
               : undefined,
           ),

@@ -16,7 +16,7 @@ import { REPO_ROOT } from "../lib/paths";
 import type { AuditLocation } from "./audit";
 import { CredentialRotation } from "./credential-rotation";
 import { readRequest } from "./request";
-import { planRotationStack } from "./stack-plan";
+import { planRotationStack, type RotationSinkRef } from "./stack-plan";
 
 export interface RotationDeps {
   /** The backup bucket, where the audit log lives unless rotation.audit.file is set. */
@@ -29,7 +29,7 @@ export interface RotationOutputs {
     name: string;
     kind: string;
     maxAgeDays: number;
-    sinks: string[];
+    sinks: RotationSinkRef[];
     generation: pulumi.Output<number>;
     rotatedAt: pulumi.Output<string>;
     lastAction: pulumi.Output<{ kind: string; reason: string; at: string }>;

@@ -12,12 +12,15 @@ import type { GateSettings } from "./gate";
 import type { RetiredEntry, Slot } from "./plan";
 import type { Alphabet } from "./sources/generic";
 import { UNKNOWN } from "./providers/common";
+import type { RotationSinkRef } from "./stack-plan";
 
 export interface CredentialInputs {
   stack: string;
   name: string;
   kind: "postgres-login" | "supabase-secret-key" | "generic";
-  /** The longest a generation may stay current (rotation.credentials[].intervalDays). Read by the policy pack. */
+  /** The longest a generation stays current (rotation.credentials[].intervalDays). */
+  intervalDays: number;
+  /** Read by the policy pack: intervalDays plus the overlap, the longest any value stays valid. */
   maxAgeDays: number;
   overlapMinutes: number;
   epoch: number;
@@ -28,8 +31,8 @@ export interface CredentialInputs {
   request?: string;
   emergency?: string;
   rollback?: string;
-  /** Where the value goes, `vercel:<project>:<KEY>:<targets>` / `github:<owner>/<repo>:<scope>:<NAME>`. Read by the policy pack. */
-  sinks: string[];
+  /** Where the value goes. Read by the policy pack. */
+  sinks: RotationSinkRef[];
   generic?: { length: number; alphabet: Alphabet };
   /** Secret (the owner connection string). */
   postgres?: { connection: string; group: string; logins: [string, string] };
@@ -77,11 +80,14 @@ const credential = z.object({
   stack: z.string().min(1),
   name: c.name,
   kind: z.enum(["postgres-login", "supabase-secret-key", "generic"]),
-  maxAgeDays: c.intervalDays,
+  intervalDays: c.intervalDays,
+  maxAgeDays: z.number().positive(),
   overlapMinutes: c.overlapMinutes,
   epoch: c.epoch,
   staggerMinutes: r.staggerMinutes,
-  sinks: z.array(z.string()),
+  sinks: z.array(
+    z.object({ kind: z.enum(["vercel-env", "github-secret"]), target: z.string().min(1) }).strict(),
+  ),
 });
 
 function failuresOf(error: z.ZodError): Failure[] {

@@ -28,10 +28,25 @@ export interface PlannedCredential {
   name: string;
   kind: "postgres-login" | "supabase-secret-key" | "generic";
   config: StackConfig["rotation"]["credentials"][number];
-  /** Descriptors for state, the audit log and the policy pack. */
-  sinks: string[];
+  /** Where the value is written, for state, the audit log and the policy pack. */
+  sinks: RotationSinkRef[];
   gateUrl: string;
   roles?: GroupRoleDeclaration;
+}
+
+/** One place a rotated value is written: the shape the policy pack reads (policies/contracts.ts). */
+export interface RotationSinkRef {
+  kind: "vercel-env" | "github-secret";
+  /** `project/KEY (production, preview)` or `owner/repo:environment/NAME` (`owner/repo/NAME` for a repository secret). */
+  target: string;
+}
+
+/**
+ * The longest any value of a credential stays valid, in days: it is current
+ * for up to the interval, then still accepted for the overlap.
+ */
+export function maxAgeDaysOf(c: { intervalDays: number; overlapMinutes: number }): number {
+  return Math.round((c.intervalDays + c.overlapMinutes / 1440) * 1000) / 1000;
 }
 
 export interface RotationStackPlan {
@@ -78,16 +93,19 @@ export function planRotationStack(config: StackConfig & { stack: string }): Rota
   const repo = config.github ? `${config.github.owner}/${config.github.repository}` : undefined;
   const problems: ConfigError["problems"] = [];
   const credentials = r.credentials.map((c, i): PlannedCredential => {
-    const sinks = [
+    const sinks: RotationSinkRef[] = [
       ...vercelSinks
         .filter((s) => s.credential === c.name)
-        .map(
-          (s) =>
-            `vercel:${project}:${s.key}:${s.targets.join("+")}${s.gitBranch ? `@${s.gitBranch}` : ""}`,
-        ),
+        .map((s) => ({
+          kind: "vercel-env" as const,
+          target: `${project}/${s.key} (${s.targets.join(", ")}${s.gitBranch ? ` @${s.gitBranch}` : ""})`,
+        })),
       ...githubSinks
         .filter((s) => s.credential === c.name)
-        .map((s) => `github:${repo}:${s.environment ?? "repository"}:${s.name}`),
+        .map((s) => ({
+          kind: "github-secret" as const,
+          target: s.environment ? `${repo}:${s.environment}/${s.name}` : `${repo}/${s.name}`,
+        })),
     ];
     if (c.healthGateUrl === undefined && r.gate.url === undefined)
       problems.push({

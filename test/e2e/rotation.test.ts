@@ -28,7 +28,7 @@ import { canConnect } from "../integration/rotation/world";
 
 const STEP = { timeout: 600_000 };
 const CREDENTIAL = "pulumi-nodejs:dynamic/runbooks-rotation:RotatedCredential";
-const REVOCATION = "pulumi-nodejs:dynamic/runbooks-rotation:Revocation";
+const REVOCATION = "pulumi-nodejs:dynamic/runbooks-rotation-steps:Revocation";
 
 let e: E2eStack;
 /** The workspace's environment reaches the CLI and, through it, the provider processes. */

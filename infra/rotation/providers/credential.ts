@@ -48,7 +48,7 @@ export interface CredentialOutputs extends CredentialInputs {
 
 function triggers(i: CredentialInputs): Triggers {
   return {
-    intervalDays: i.maxAgeDays,
+    intervalDays: i.intervalDays,
     overlapMinutes: i.overlapMinutes,
     epoch: i.epoch,
     request: i.request,
@@ -64,7 +64,7 @@ function declared(i: CredentialInputs): string {
   return JSON.stringify([
     i.name,
     i.kind,
-    i.maxAgeDays,
+    i.intervalDays,
     i.overlapMinutes,
     i.sinks,
     i.generic,

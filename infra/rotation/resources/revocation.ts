@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { ROTATION_STEPS_MODULE } from "./modules";
 import { providerStub } from "../../lib/dynamic/stub";
 import { providerVersion } from "../../lib/dynamic/version";
 import type { RevocationInputs } from "../inputs";
@@ -39,7 +40,7 @@ export class Revocation extends pulumi.dynamic.Resource {
         settledUntil: undefined,
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["postgres", "supabase"] }),
-      "runbooks-rotation",
+      ROTATION_STEPS_MODULE,
       "Revocation",
     );
   }

@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { ROTATION_STEPS_MODULE } from "./modules";
 import { providerStub } from "../../lib/dynamic/stub";
 import { providerVersion } from "../../lib/dynamic/version";
 import type { RolloutInputs } from "../inputs";
@@ -38,7 +39,7 @@ export class Rollout extends pulumi.dynamic.Resource {
         verifiedAt: undefined,
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["vercel"] }),
-      "runbooks-rotation",
+      ROTATION_STEPS_MODULE,
       "Rollout",
     );
   }

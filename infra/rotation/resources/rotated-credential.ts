@@ -2,9 +2,12 @@
  * `RotatedCredential`: one credential's generations, managed by the dynamic
  * provider in ../providers/credential.ts through the shared loader.
  *
- * For the policy pack: `maxAgeDays` (the longest a generation stays current)
- * and `sinks` (where its value goes) are plain inputs of every resource of
- * type `pulumi-nodejs:dynamic/runbooks-rotation:RotatedCredential`.
+ * For the policy pack (policies/contracts.ts): `name`, `maxAgeDays` (interval
+ * plus overlap: the longest any value stays valid) and `sinks` (`{kind,
+ * target}` per place its value goes) are plain inputs. It is the only type in
+ * the `runbooks-rotation` module, which the pack reads as "one managed
+ * secret per resource"; the rotation's other steps live in
+ * `runbooks-rotation-steps`.
  */
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -13,6 +16,7 @@ import { providerVersion } from "../../lib/dynamic/version";
 import type { CredentialInputs } from "../inputs";
 import type { CredentialState } from "../plan";
 import { CREDENTIAL_PROVIDER_ID, type CredentialOutputs } from "../providers/credential";
+import type { RotationSinkRef } from "../stack-plan";
 
 const provider = providerStub<CredentialInputs, CredentialOutputs>(CREDENTIAL_PROVIDER_ID);
 
@@ -37,7 +41,7 @@ export class RotatedCredential extends pulumi.dynamic.Resource {
   declare readonly chainLatest: pulumi.Output<string>;
   declare readonly lastAction: pulumi.Output<CredentialOutputs["lastAction"]>;
   declare readonly maxAgeDays: pulumi.Output<number>;
-  declare readonly sinks: pulumi.Output<string[]>;
+  declare readonly sinks: pulumi.Output<RotationSinkRef[]>;
 
   constructor(name: string, args: RotatedCredentialArgs, opts?: pulumi.CustomResourceOptions) {
     super(

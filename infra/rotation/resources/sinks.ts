@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { ROTATION_STEPS_MODULE } from "./modules";
 import { providerStub } from "../../lib/dynamic/stub";
 import { providerVersion } from "../../lib/dynamic/version";
 import {
@@ -43,7 +44,7 @@ export class VercelEnvSink extends pulumi.dynamic.Resource {
         written: undefined,
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["token", "variables"] }),
-      "runbooks-rotation",
+      ROTATION_STEPS_MODULE,
       "VercelEnvSink",
     );
   }
@@ -62,7 +63,7 @@ export class GithubSecretsSink extends pulumi.dynamic.Resource {
         written: undefined,
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["token", "secrets"] }),
-      "runbooks-rotation",
+      ROTATION_STEPS_MODULE,
       "GithubSecretsSink",
     );
   }

@@ -22,7 +22,7 @@ beforeAll(async () => {
     {
       name: "app-db-login",
       kind: "postgres-login",
-      maxAgeDays: 30,
+      intervalDays: 30,
       overlapMinutes: 60,
       vercelKey: "DATABASE_URL",
       githubName: "DATABASE_URL",
@@ -30,7 +30,7 @@ beforeAll(async () => {
     {
       name: "session-secret",
       kind: "generic",
-      maxAgeDays: 30,
+      intervalDays: 30,
       overlapMinutes: 60,
       generic: { length: 40, alphabet: "base64url" },
       vercelKey: "SESSION_SECRET",
@@ -39,7 +39,7 @@ beforeAll(async () => {
     {
       name: "service-key",
       kind: "supabase-secret-key",
-      maxAgeDays: 30,
+      intervalDays: 30,
       overlapMinutes: 60,
       vercelKey: "SUPABASE_SECRET_KEY",
     },

@@ -28,7 +28,7 @@ import type {
   RevocationInputs,
   RolloutInputs,
 } from "../../../infra/rotation/inputs";
-import { rolloutId } from "../../../infra/rotation/stack-plan";
+import { maxAgeDaysOf, rolloutId } from "../../../infra/rotation/stack-plan";
 import {
   groupRoleDeclaration,
   groupRoleSql,
@@ -167,7 +167,7 @@ export interface RunResult {
 
 type Declared = Pick<
   CredentialInputs,
-  "name" | "kind" | "maxAgeDays" | "overlapMinutes" | "generic" | "supabase"
+  "name" | "kind" | "intervalDays" | "overlapMinutes" | "generic" | "supabase"
 > & {
   vercelKey?: string;
   githubName?: string;
@@ -215,7 +215,8 @@ export class Runner {
       stack: "it",
       name: d.name,
       kind: d.kind,
-      maxAgeDays: d.maxAgeDays,
+      intervalDays: d.intervalDays,
+      maxAgeDays: maxAgeDaysOf(d),
       overlapMinutes: d.overlapMinutes,
       epoch: o.epoch ?? 0,
       staggerMinutes: 15,
@@ -223,7 +224,7 @@ export class Runner {
       ...(o.request ? { request: o.request } : {}),
       ...(o.emergency ? { emergency: o.emergency } : {}),
       ...(o.rollback ? { rollback: o.rollback } : {}),
-      sinks: [`vercel:${PROJECT}:${d.vercelKey}:production`],
+      sinks: [{ kind: "vercel-env", target: `${PROJECT}/${d.vercelKey} (production)` }],
       ...(d.generic ? { generic: d.generic } : {}),
       ...(d.kind === "postgres-login"
         ? { postgres: { connection: w.db.url, group: w.roles.group, logins: w.roles.logins } }

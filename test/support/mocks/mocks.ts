@@ -134,7 +134,7 @@ function plainState(
       });
       break;
     }
-    case "pulumi-nodejs:dynamic/runbooks-rotation:Rollout":
+    case "pulumi-nodejs:dynamic/runbooks-rotation-steps:Rollout":
       state.verified = {};
       state.deployments = {};
       break;

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, parseStackConfig } from "../../../infra/config/index";
 import { readStackConfig } from "../../../infra/config/stack-file";
 import { noncesFor, readRequest, REQUEST_ENV } from "../../../infra/rotation/request";
-import { planRotationStack, rolloutId } from "../../../infra/rotation/stack-plan";
+import { maxAgeDaysOf, planRotationStack, rolloutId } from "../../../infra/rotation/stack-plan";
 
 const context = { stack: "t", stackFile: "stacks/Pulumi.t.yaml" };
 
@@ -20,14 +20,14 @@ describe("planRotationStack", () => {
     });
     expect(Object.fromEntries(plan.credentials.map((c) => [c.name, c.sinks]))).toEqual({
       "app-db-login": [
-        "vercel:local-app:DATABASE_URL:production",
-        "github:local/app:production:APP_DATABASE_URL",
+        { kind: "vercel-env", target: "local-app/DATABASE_URL (production)" },
+        { kind: "github-secret", target: "local/app:production/APP_DATABASE_URL" },
       ],
       "session-secret": [
-        "vercel:local-app:SESSION_SECRET:production",
-        "vercel:local-app:SESSION_SECRET_PREVIOUS:production",
+        { kind: "vercel-env", target: "local-app/SESSION_SECRET (production)" },
+        { kind: "vercel-env", target: "local-app/SESSION_SECRET_PREVIOUS (production)" },
       ],
-      "service-key": ["vercel:local-app:SUPABASE_SECRET_KEY:production"],
+      "service-key": [{ kind: "vercel-env", target: "local-app/SUPABASE_SECRET_KEY (production)" }],
     });
     expect(plan.vercelProjects).toEqual(["local-app"]);
     expect(plan.gates.map((g) => g.credentials)).toEqual([
@@ -95,5 +95,13 @@ describe("the rotate command's request", () => {
     expect(noncesFor("other", all)).toEqual({ emergency: "r2" });
     expect(readRequest({})).toBeUndefined();
     expect(() => readRequest({ [REQUEST_ENV]: "{" })).toThrow(/not JSON/);
+  });
+});
+
+describe("maxAgeDaysOf", () => {
+  it("is the interval plus the overlap, in days (what the policy pack bounds)", () => {
+    expect(maxAgeDaysOf({ intervalDays: 89, overlapMinutes: 1440 })).toBe(90);
+    expect(maxAgeDaysOf({ intervalDays: 30, overlapMinutes: 120 })).toBe(30.083);
+    expect(maxAgeDaysOf({ intervalDays: 30, overlapMinutes: 1 })).toBeGreaterThan(30);
   });
 });

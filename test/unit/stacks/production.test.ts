@@ -81,8 +81,17 @@ describe("stack 'production': specifics", () => {
     expect(
       credentials.map((c) => [c.inputs.name, c.inputs.maxAgeDays, c.inputs.sinks]).sort(),
     ).toEqual([
-      ["app-db-login", 30, ["vercel:acme-app:DATABASE_URL:production"]],
-      ["supabase-secret-key", 90, ["vercel:acme-app:SUPABASE_SECRET_KEY:production"]],
+      // Interval plus overlap: 30 days and 2 hours; 89 days and 1 day.
+      [
+        "app-db-login",
+        30.083,
+        [{ kind: "vercel-env", target: "acme-app/DATABASE_URL (production)" }],
+      ],
+      [
+        "supabase-secret-key",
+        90,
+        [{ kind: "vercel-env", target: "acme-app/SUPABASE_SECRET_KEY (production)" }],
+      ],
     ]);
     // The owner connection string reaches the credential only as a secret.
     const db = credentials.find((c) => c.inputs.name === "app-db-login")!;
@@ -111,7 +120,7 @@ describe("stack 'production': specifics", () => {
 
   it("redeploys, gates and revokes only after every sink: the rollout waits for the Vercel and GitHub components", () => {
     const { recorder } = graph();
-    const rollout = recorder.one("pulumi-nodejs:dynamic/runbooks-rotation:Rollout");
+    const rollout = recorder.one("pulumi-nodejs:dynamic/runbooks-rotation-steps:Rollout");
     expect(
       (rollout.inputs.gates as { url: string; passes: number }[]).map((g) => [g.url, g.passes]),
     ).toEqual([["https://app.acme.example/api/health", 5]]);
