@@ -10,6 +10,17 @@ import {
 } from "../infra/checks/db-status";
 import { runReadOnlyCheck } from "../infra/checks/read-only-check";
 import { exitCodeFor } from "../infra/lib/findings-render";
+import {
+  MigrationsFolderError,
+  readMigrationsFolder,
+  type FolderMigration,
+} from "../infra/migrations/folder";
+import { readPrismaMigrations, type PrismaTableRead } from "../infra/migrations/prisma-table";
+import {
+  migrationFindings,
+  migrationStatus,
+  renderMigrationSummary,
+} from "../infra/migrations/status";
 import { defineCommand, UsageError, type ArgSpecs } from "./lib/command";
 import { runAsMain } from "./lib/main";
 import { parseIdentifierList } from "./lib/options";
@@ -40,6 +51,12 @@ const ARGS = {
     "a session blocked by a lock longer than this is critical",
     DEFAULTS.lockWaitSeconds,
   ),
+  migrations: {
+    type: "string",
+    valueHint: "dir",
+    description:
+      "the app's Prisma migrations folder: pending and edited migrations are found against it",
+  },
 } as const satisfies ArgSpecs;
 
 export interface DbStatusDeps {
@@ -53,7 +70,9 @@ export const dbStatus = defineCommand<typeof ARGS, DbStatusDeps>({
     "Database status: connections, locks and who holds them, long queries, wraparound, tables without RLS",
   help:
     "Read-only and safe on production: one snapshot in a read-only transaction that is rolled back.\n" +
-    "With --stack, the stack's exposed schemas and app role are checked too.",
+    "With --stack, the stack's exposed schemas and app role are checked too. Migration status comes\n" +
+    "from Prisma's _prisma_migrations table (applied, failed, rolled back); with --migrations <dir>\n" +
+    "also pending migrations, edited ones, and applied ones the folder lacks.",
   shared: ["stack", "database-url", "json", "quiet"],
   args: ARGS,
   async run({ args, stack, database, deps }) {
@@ -68,6 +87,15 @@ export const dbStatus = defineCommand<typeof ARGS, DbStatusDeps>({
       if ("problem" in parsed) throw new UsageError(parsed.problem);
       exposedSchemas = parsed.value;
     }
+    let folder: FolderMigration[] | undefined;
+    if (args.migrations !== undefined) {
+      try {
+        folder = readMigrationsFolder(args.migrations);
+      } catch (error) {
+        if (error instanceof MigrationsFolderError) throw new UsageError(error.message);
+        throw error;
+      }
+    }
     const { report, findings } = await runReadOnlyCheck({
       connectionString: database.connectionString,
       applicationName: "runbooks:db:status",
@@ -79,17 +107,28 @@ export const dbStatus = defineCommand<typeof ARGS, DbStatusDeps>({
         idleInTransactionSeconds: args.idle,
         lockWaitSeconds: args["lock-wait"],
       },
-      read: (client) => readDbStatus(client, { exposedSchemas, apiRoles }),
-      assess: assessDbStatus,
+      read: async (client) => ({
+        ...(await readDbStatus(client, { exposedSchemas, apiRoles })),
+        migrations: await readPrismaMigrations(client),
+      }),
+      assess: (snapshot, thresholds) => [
+        ...assessDbStatus(snapshot, thresholds),
+        ...migrationFindings(snapshot.migrations, folder, args.migrations),
+      ],
     });
     const problem = exitCodeFor(findings) !== 0;
     return {
       findings,
       report,
-      text: renderDbStatusHeader(report),
+      text: [...renderDbStatusHeader(report), ...migrationLine(report.snapshot.migrations, folder)],
       notes: problem ? ['(run the fixes in a Postgres shell: psql "$DATABASE_URL")'] : [],
     };
   },
 });
+
+function migrationLine(read: PrismaTableRead, folder: FolderMigration[] | undefined): string[] {
+  if (read.state === "unreadable") return [`  migrations: could not read ${read.table}`];
+  return [`  ${renderMigrationSummary(migrationStatus(read, folder))}`];
+}
 
 runAsMain(module, dbStatus);
