@@ -12,6 +12,8 @@ import type { AnyCommand } from "./lib/command";
 import { runCommand, type RunIo } from "./lib/runner";
 import { rlsLint } from "./rls-lint";
 import { rlsSmoke } from "./rls-smoke";
+import { secretsHook } from "./secrets-hook";
+import { secretsScan } from "./secrets-scan";
 
 /** In the order the runbook reaches for them. */
 export const COMMANDS: readonly AnyCommand[] = [
@@ -20,6 +22,8 @@ export const COMMANDS: readonly AnyCommand[] = [
   dbPerformance,
   rlsLint,
   rlsSmoke,
+  secretsScan,
+  secretsHook,
 ];
 
 /** `runbooks --help`: every command with its one-line description. */
