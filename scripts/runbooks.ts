@@ -5,6 +5,7 @@
 import { stripVTControlCharacters } from "node:util";
 import { renderUsage } from "citty";
 import { EXIT_COULD_NOT_CHECK, type ExitCode } from "../infra/lib/findings-render";
+import { costGuard } from "./cost-guard";
 import { dbPerformance } from "./db-performance";
 import { dbStatus } from "./db-status";
 import { healthCheck } from "./health-check";
@@ -22,6 +23,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   dbPerformance,
   rlsLint,
   rlsSmoke,
+  costGuard,
   secretsScan,
   secretsHook,
 ];

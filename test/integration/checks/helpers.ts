@@ -20,7 +20,7 @@ export interface ScriptRun {
 export async function runScript<D>(
   command: AnyCommand,
   argv: string[],
-  io: Partial<Pick<RunIo<D>, "env" | "root" | "deps">> = {},
+  io: Partial<Pick<RunIo<D>, "env" | "root" | "deps" | "now">> = {},
 ): Promise<ScriptRun> {
   const out: string[] = [];
   const err: string[] = [];
@@ -29,6 +29,7 @@ export async function runScript<D>(
     env: io.env ?? {},
     root: io.root,
     deps: io.deps,
+    now: io.now,
     stdout: (l) => out.push(l),
     stderr: (l) => err.push(l),
   });
