@@ -12,6 +12,7 @@ import { healthCheck } from "./health-check";
 import type { AnyCommand } from "./lib/command";
 import { runCommand, type RunIo } from "./lib/runner";
 import { rlsLint } from "./rls-lint";
+import { rollback } from "./rollback";
 import { rlsSmoke } from "./rls-smoke";
 import { secretsHook } from "./secrets-hook";
 import { secretsScan } from "./secrets-scan";
@@ -25,6 +26,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   rlsSmoke,
   costGuard,
   secretsScan,
+  rollback,
   secretsHook,
 ];
 
