@@ -6,6 +6,7 @@ import { stripVTControlCharacters } from "node:util";
 import { renderUsage } from "citty";
 import { EXIT_COULD_NOT_CHECK, type ExitCode } from "../infra/lib/findings-render";
 import { costGuard } from "./cost-guard";
+import { dbDeploy } from "./db-deploy";
 import { dbPerformance } from "./db-performance";
 import { dbStatus } from "./db-status";
 import { healthCheck } from "./health-check";
@@ -27,6 +28,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   costGuard,
   secretsScan,
   rollback,
+  dbDeploy,
   secretsHook,
 ];
 

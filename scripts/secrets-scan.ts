@@ -15,6 +15,7 @@ import {
 } from "../infra/secrets-scan/index";
 import { formatBytes, formatCount } from "../infra/lib/format";
 import { defineCommand, UsageError, type ArgSpecs } from "./lib/command";
+import { startDir } from "./lib/cwd";
 import { runAsMain } from "./lib/main";
 
 const ARGS = {
@@ -51,14 +52,6 @@ const ARGS = {
 export interface SecretsScanDeps {
   /** The directory the command was started from, when --repo is not given. */
   cwd: string;
-}
-
-/**
- * Where relative paths start: the directory the user ran npm from
- * (INIT_CWD; npm itself moves to the package root), else the process's.
- */
-export function startDir(env: NodeJS.ProcessEnv, cwd?: string): string {
-  return cwd ?? env.INIT_CWD ?? process.cwd();
 }
 
 /** The repository to work on: --repo (relative to where the user is), else where the user is. */

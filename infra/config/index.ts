@@ -317,6 +317,10 @@ export const databaseSchema = z
     lockTimeoutSeconds: z.number().min(0.1).max(60).default(5),
     /** Attempts for DDL that hits a lock timeout. */
     lockRetries: z.number().int().min(0).max(20).default(5),
+    /** The app's migration command, run by `db:deploy` in the app's directory. */
+    migrateCommand: z.string().min(1).default("npx prisma migrate deploy"),
+    /** The app's Prisma migrations folder, relative to the app's directory. */
+    migrationsDir: z.string().min(1).default("prisma/migrations"),
   })
   .strict();
 
