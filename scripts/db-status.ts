@@ -9,6 +9,7 @@ import {
   type DbStatusThresholds,
 } from "../infra/checks/db-status";
 import { runReadOnlyCheck } from "../infra/checks/read-only-check";
+import type { StackFileConfig } from "../infra/config/stack-file";
 import { exitCodeFor } from "../infra/lib/findings-render";
 import {
   MigrationsFolderError,
@@ -59,6 +60,20 @@ const ARGS = {
   },
 } as const satisfies ArgSpecs;
 
+/** The schemas and API roles db:status looks at: the defaults plus the stack's. */
+export function dbStatusScope(stack: StackFileConfig | undefined): {
+  exposedSchemas: string[];
+  apiRoles: string[];
+} {
+  if (!stack) return { exposedSchemas: DEFAULT_EXPOSED_SCHEMAS, apiRoles: DEFAULT_API_ROLES };
+  return {
+    exposedSchemas: [
+      ...new Set([...DEFAULT_EXPOSED_SCHEMAS, ...stack.config.database.exposedSchemas]),
+    ],
+    apiRoles: [...new Set([...DEFAULT_API_ROLES, stack.config.database.appRole])],
+  };
+}
+
 export interface DbStatusDeps {
   /** Thresholds the flags do not reach (connection percentages). */
   thresholds: Partial<DbStatusThresholds>;
@@ -76,12 +91,8 @@ export const dbStatus = defineCommand<typeof ARGS, DbStatusDeps>({
   shared: ["stack", "database-url", "json", "quiet"],
   args: ARGS,
   async run({ args, stack, database, deps }) {
-    let exposedSchemas = DEFAULT_EXPOSED_SCHEMAS;
-    let apiRoles = DEFAULT_API_ROLES;
-    if (stack) {
-      exposedSchemas = [...new Set([...exposedSchemas, ...stack.config.database.exposedSchemas])];
-      apiRoles = [...new Set([...apiRoles, stack.config.database.appRole])];
-    }
+    let { exposedSchemas } = dbStatusScope(stack);
+    const { apiRoles } = dbStatusScope(stack);
     if (args.schemas !== undefined) {
       const parsed = parseIdentifierList(args.schemas, "schemas");
       if ("problem" in parsed) throw new UsageError(parsed.problem);

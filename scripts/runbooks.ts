@@ -10,6 +10,7 @@ import { dbDeploy } from "./db-deploy";
 import { dbPerformance } from "./db-performance";
 import { dbStatus } from "./db-status";
 import { healthCheck } from "./health-check";
+import { incident } from "./incident";
 import type { AnyCommand } from "./lib/command";
 import { runCommand, type RunIo } from "./lib/runner";
 import { rlsLint } from "./rls-lint";
@@ -20,6 +21,7 @@ import { secretsScan } from "./secrets-scan";
 
 /** In the order the runbook reaches for them. */
 export const COMMANDS: readonly AnyCommand[] = [
+  incident,
   healthCheck,
   dbStatus,
   dbPerformance,

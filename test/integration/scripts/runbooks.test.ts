@@ -32,11 +32,17 @@ describe("runbooks", () => {
     for (const c of COMMANDS)
       expect(lines.some((l) => l.includes(c.name) && l.includes(c.description))).toBe(true);
     expect(COMMANDS.map((c) => c.name)).toEqual([
+      "incident",
       "health:check",
       "db:status",
       "db:performance",
       "rls:lint",
       "rls:smoke",
+      "cost:guard",
+      "secrets:scan",
+      "rollback",
+      "db:deploy",
+      "secrets:hook",
     ]);
   });
 
