@@ -4,8 +4,12 @@
  * exit codes are the real ones) while capturing what it prints, and small
  * real HTTP servers.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { createServer as createHttpsServer, request as httpsRequest } from "node:https";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer as createHttpsServer,
+  request as httpsRequest,
+  type Server as HttpsServer,
+} from "node:https";
 import type { FetchLike } from "../../../infra/checks/health";
 import type { AnyCommand } from "../../../scripts/lib/command";
 import { runCommand, type RunIo } from "../../../scripts/lib/runner";
@@ -47,17 +51,22 @@ export interface TestServer {
 export function startServer(
   handler: (req: IncomingMessage, res: ServerResponse, n: number) => void | Promise<void>,
 ): Promise<TestServer> {
+  return listen("http", (count) => createServer((req, res) => void handler(req, res, count())));
+}
+
+/** Listen on a free loopback port, counting requests before the handler sees each one. */
+function listen(
+  scheme: "http" | "https",
+  make: (count: () => number) => Server | HttpsServer,
+): Promise<TestServer> {
   const state = { requests: 0 };
-  const server = createServer((req, res) => {
-    state.requests++;
-    void handler(req, res, state.requests);
-  });
+  const server = make(() => ++state.requests);
   return new Promise((resolve) => {
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
       const port = typeof address === "object" && address ? address.port : 0;
       resolve({
-        url: `http://127.0.0.1:${port}`,
+        url: `${scheme}://127.0.0.1:${port}`,
         get requests() {
           return state.requests;
         },
@@ -103,28 +112,9 @@ export function startTlsServer(
   certificate: TestCertificate,
   handler: (req: IncomingMessage, res: ServerResponse, n: number) => void | Promise<void>,
 ): Promise<TestServer> {
-  const state = { requests: 0 };
-  const server = createHttpsServer(certificate, (req, res) => {
-    state.requests++;
-    void handler(req, res, state.requests);
-  });
-  return new Promise((resolve) => {
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      resolve({
-        url: `https://127.0.0.1:${port}`,
-        get requests() {
-          return state.requests;
-        },
-        close: () =>
-          new Promise<void>((r) => {
-            server.closeAllConnections();
-            server.close(() => r());
-          }),
-      });
-    });
-  });
+  return listen("https", (count) =>
+    createHttpsServer(certificate, (req, res) => void handler(req, res, count())),
+  );
 }
 
 /**
