@@ -2,6 +2,7 @@
 import { resolve } from "node:path";
 import type { StackFileConfig } from "../infra/config/stack-file";
 import type { AuditLocation } from "../infra/rotation/audit";
+import { auditLocationOf } from "../infra/rotation/audit-location";
 import { auditRotation, renderAuditHistory } from "../infra/rotation/command";
 import { defineCommand, UsageError, type ArgSpecs } from "./lib/command";
 import { runAsMain } from "./lib/main";
@@ -20,7 +21,7 @@ const ARGS = {
   },
 } as const satisfies ArgSpecs;
 
-/** Where the stack keeps its log: rotation.audit.file, else the backup bucket's rotation-audit/<stack>/ objects. */
+/** The file named, else where the stack keeps its log. */
 export function auditLocationFor(
   args: { file?: string; bucket?: string },
   stack: StackFileConfig | undefined,
@@ -28,23 +29,15 @@ export function auditLocationFor(
 ): AuditLocation {
   if (args.file !== undefined) return { kind: "file", path: resolve(args.file) };
   if (!stack) throw new UsageError("name the stack (-s <stack>) or the file (--file <path>)");
-  const { config, context } = stack;
-  if (config.rotation.audit.file)
-    return { kind: "file", path: resolve(root, config.rotation.audit.file) };
-  const bucket =
-    args.bucket ??
-    (config.backup.bucket.mode === "existing" ? config.backup.bucket.name : undefined);
-  if (!bucket || !config.aws)
+  const location = auditLocationOf(stack, {
+    root,
+    ...(args.bucket ? { bucket: args.bucket } : {}),
+  });
+  if (!location)
     throw new UsageError(
-      `${context.stackFile} keeps the audit log in a bucket this stack creates; pass its name with --bucket (pulumi stack output backupStorage -s ${context.stack})`,
+      `${stack.context.stackFile} keeps the audit log in a bucket this stack creates; pass its name with --bucket (pulumi stack output backupStorage -s ${stack.context.stack})`,
     );
-  return {
-    kind: "s3",
-    bucket,
-    prefix: `rotation-audit/${context.stack}/`,
-    region: config.aws.region,
-    ...(config.backup.endpoint ? { endpoint: config.backup.endpoint } : {}),
-  };
+  return location;
 }
 
 export const rotateAudit = defineCommand<typeof ARGS>({
