@@ -15,6 +15,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { identifierProblem } from "../postgres/identifiers";
 
 export const CONFIG_NAMESPACE = "runbooks";
 
@@ -322,9 +323,27 @@ export const databaseSchema = z
 
 const rlsCommand = z.enum(["ALL", "SELECT", "INSERT", "UPDATE", "DELETE"]);
 
+/** Table privileges a declaration can give a role (Postgres 15's full set). */
+export const TABLE_PRIVILEGES = [
+  "SELECT",
+  "INSERT",
+  "UPDATE",
+  "DELETE",
+  "TRUNCATE",
+  "REFERENCES",
+  "TRIGGER",
+] as const;
+export const rlsPrivilegeSchema = z.enum(TABLE_PRIVILEGES);
+
 export const rlsPolicySchema = z
   .object({
-    name: z.string().min(1).max(63),
+    name: z
+      .string()
+      .min(1)
+      .superRefine((n, ctx) => {
+        const problem = identifierProblem(n);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
     command: rlsCommand.default("ALL"),
     mode: z.enum(["PERMISSIVE", "RESTRICTIVE"]).default("PERMISSIVE"),
     roles: z
@@ -373,6 +392,13 @@ export const rlsTableSchema = z
     publicRead: z.boolean().default(false),
     /** Explicit policies, in addition to the helpers. */
     policies: z.array(rlsPolicySchema).default([]),
+    /**
+     * Table privileges per API role (`anon`, `authenticated`, the app role, `public`),
+     * overriding the default: SELECT, INSERT, UPDATE, DELETE for the roles the
+     * policies name, nothing for the others, and never TRUNCATE, REFERENCES or
+     * TRIGGER (RLS does not govern them).
+     */
+    privileges: z.record(identifier, z.array(rlsPrivilegeSchema)).optional(),
   })
   .strict()
   .superRefine((t, ctx) => {

@@ -4,8 +4,9 @@
  *
  * Inside the transaction:
  *  1. read the table's live state (no lock yet); if the plan is empty —
- *     expressions unchanged since the last apply and nothing drifted — commit
- *     without ever locking the table;
+ *     expressions unchanged since the last apply (or, on a create, written
+ *     exactly as Postgres prints them, as `rls:import` writes them) and
+ *     nothing drifted — commit without ever locking the table;
  *  2. otherwise LOCK TABLE (ACCESS EXCLUSIVE, which every policy DDL takes
  *     anyway) so the state cannot move under us, read again;
  *  3. normalize the declared expressions that must be compared with live ones
@@ -14,7 +15,14 @@
  *  4. run the plan, read the result and check it converged;
  *  5. COMMIT. Any error anywhere rolls the whole table back.
  */
-import { readTable, tableStateSqlFor, toLiveTableState, type LiveTableState } from "./catalog";
+import {
+  readTable,
+  tableStateSqlFor,
+  toLiveTableState,
+  type LiveTableState,
+  type TableStateRow,
+} from "./catalog";
+import { missingTableMessage } from "./catalog-check";
 import {
   PostgresError,
   isRetryable,
@@ -66,9 +74,7 @@ export interface ApplyResult {
 /** The table is not there: migrations create tables, this provider does not. */
 export class TableMissingError extends Error {
   constructor(t: { schema: string; table: string }) {
-    const message =
-      `table ${t.schema}.${t.table} does not exist. Tables are created by the app's migrations, not by this provider: ` +
-      `run the migration first, or remove the table from runbooks:rls.tables / the TypeScript declarations.`;
+    const message = missingTableMessage(t);
     super(message);
     this.name = "TableMissingError";
   }
@@ -163,8 +169,6 @@ function resultsOf(result: unknown): MultiResult {
   return (Array.isArray(result) ? result : [result]) as MultiResult;
 }
 
-type TableStateRow = Parameters<typeof toLiveTableState>[0];
-
 /**
  * LOCK TABLE and read its state in one round trip. Every policy DDL takes
  * ACCESS EXCLUSIVE anyway; taking it first means the state we plan from
@@ -176,7 +180,7 @@ async function lockAndRead(
 ): Promise<LiveTableState> {
   try {
     const results = resultsOf(await client.query(`${lockTableSql(t)};\n${tableStateSqlFor(t)}`));
-    return toLiveTableState(results[results.length - 1]!.rows[0] as TableStateRow);
+    return toLiveTableState(results[results.length - 1]!.rows[0] as TableStateRow | undefined);
   } catch (error) {
     if (error instanceof PostgresError && error.code === "42P01") throw new TableMissingError(t);
     throw error;
@@ -197,7 +201,7 @@ async function runPlan(
   const separator = ";\n";
   try {
     const results = resultsOf(await client.query(texts.join(separator)));
-    return toLiveTableState(results[results.length - 1]!.rows[0] as TableStateRow);
+    return toLiveTableState(results[results.length - 1]!.rows[0] as TableStateRow | undefined);
   } catch (error) {
     if (!(error instanceof PostgresError)) throw error;
     const failing =
@@ -436,6 +440,11 @@ export function convergenceProblems(desired: DesiredTable, after: LiveTableState
   for (const l of after.policies)
     if (!desired.policies.some((d) => d.name === l.name))
       problems.push(`undeclared policy ${l.name} is still there`);
+  for (const [role, want] of Object.entries(desired.privileges ?? {})) {
+    const have = after.privileges?.[role] ?? [];
+    if (want.join() !== [...have].join())
+      problems.push(`${role} holds [${have.join(", ")}], declared [${want.join(", ")}]`);
+  }
   return problems;
 }
 
@@ -454,14 +463,13 @@ export async function applyTable(
     options,
     async (client) => {
       let policies = knownNormalizations(desired.policies, previous);
-      if (previous) {
-        // An update usually changes nothing (new provider code, a rotated password):
-        // find out without taking the lock, so a running backup does not stall it.
-        const unlocked = await readTable(client, desired);
-        if (!unlocked.exists) throw new TableMissingError(desired);
-        if (planTable({ ...desired, policies }, unlocked).length === 0) {
-          return { live: unlocked, steps: [] as Step[], statements: [] as string[] };
-        }
+      // An update usually changes nothing (new provider code, a rotated password), and
+      // a create of an imported declaration finds it already true: find out without
+      // taking the lock, so a running backup does not stall it and nothing is DDL.
+      const unlocked = await readTable(client, desired);
+      if (!unlocked.exists) throw new TableMissingError(desired);
+      if (planTable({ ...desired, policies }, unlocked).length === 0) {
+        return { live: unlocked, steps: [] as Step[], statements: [] as string[] };
       }
       const live = await lockAndRead(client, desired);
       if (!live.exists) throw new TableMissingError(desired);

@@ -7,11 +7,12 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { databaseSchema, rlsPolicySchema } from "../config";
+import { databaseSchema, rlsPolicySchema, rlsTableSchema } from "../config";
 import { duplicates } from "../lib/unique";
 import { identifierProblem } from "../postgres/identifiers";
 import { analyzeExpression, describeProblem } from "./expressions";
 import { byCodePoint, type PolicySpec } from "./model";
+import { canonicalPrivileges, type PrivilegeMap } from "./privileges";
 import { allowedClauses } from "./sql";
 
 /** Inputs of one RLS table resource, as the engine passes them (secrets already unwrapped). */
@@ -27,6 +28,11 @@ export interface RlsTableInputs {
   lockRetries: number;
   /** Every schema the stack declares tables in: the scope of the shared refresh snapshot. */
   catalogSchemas: string[];
+  /**
+   * Table privileges by grantee (privileges.ts), complete for the grantees it
+   * manages. Absent in state written before privileges were managed.
+   */
+  privileges?: PrivilegeMap;
   /**
    * Hash of the code that applied this state (its import graph). Recorded,
    * not acted on: see `diff` in provider.ts for why a new version alone is
@@ -60,6 +66,7 @@ const tableInputs = z.object({
   lockTimeoutSeconds: databaseSchema.shape.lockTimeoutSeconds,
   lockRetries: databaseSchema.shape.lockRetries,
   catalogSchemas: z.array(z.string()).optional(),
+  privileges: rlsTableSchema.shape.privileges,
   providerVersion: z.string().optional(),
 });
 
@@ -188,5 +195,6 @@ export async function checkRlsTableInputs(
     policies,
     catalogSchemas,
   } as RlsTableInputs;
+  if (top.privileges) inputs.privileges = canonicalPrivileges(top.privileges);
   return { inputs, failures };
 }

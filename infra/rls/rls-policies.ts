@@ -55,6 +55,7 @@ export class RlsPolicies extends pulumi.ComponentResource {
         lockTimeoutSeconds: args.lockTimeoutSeconds,
         lockRetries: args.lockRetries,
         catalogSchemas,
+        privileges: t.privileges,
       },
       { parent: this },
     );

@@ -514,6 +514,8 @@ export async function discoverTenantTables(
         tenantClaim: options.tenantClaim,
         ownerColumn: null,
         publicRead: false,
+        // Discovered tables are smoke-tested, never applied: no privileges to declare.
+        privileges: {},
       }));
     },
   );

@@ -1,13 +1,15 @@
 /**
- * One catalog snapshot shared by every resource in a provider process, so a
- * refresh of 250 tables issues one catalog query, not 250. Keyed by scope
- * (one per simulated pulumi command in tests), connection and schemas; a write
- * through this process invalidates its connection's entries, and each pulumi
- * command is a fresh process, so a snapshot never outlives the command that
- * read it by more than `maxAgeMs`.
+ * One catalog snapshot shared by every resource in a provider process, so
+ * check, diff and refresh of 250 tables issue one catalog query, not 750.
+ * Keyed by scope (one per simulated pulumi command in tests), connection and
+ * schemas. A write through this process puts the table's committed state into
+ * the cached snapshots instead of discarding them: every other table is as it
+ * was read, so an `up` that changes a few tables still reads the catalog once.
+ * Each pulumi command is a fresh process, so a snapshot never outlives the
+ * command that read it by more than `maxAgeMs`.
  */
 import { connectionKey, withConnection } from "../postgres/client";
-import { readCatalogSnapshot, type CatalogSnapshot } from "./catalog";
+import { readCatalogSnapshot, type CatalogSnapshot, type LiveTableState } from "./catalog";
 
 interface Entry {
   at: number;
@@ -39,7 +41,17 @@ export function sharedSnapshot(
   return snapshot;
 }
 
-export function invalidateSnapshots(scope: string, connection: string): void {
+/** Record what a write through this process committed for `schema.table`. */
+export async function recordApplied(
+  scope: string,
+  connection: string,
+  table: string,
+  live: LiveTableState,
+): Promise<void> {
   const p = prefix(scope, connection);
-  for (const key of [...entries.keys()]) if (key.startsWith(p)) entries.delete(key);
+  for (const [key, entry] of entries) {
+    if (!key.startsWith(p)) continue;
+    const snapshot = await entry.snapshot.catch(() => undefined);
+    if (snapshot?.tables.has(table)) snapshot.tables.set(table, live);
+  }
 }

@@ -41,9 +41,15 @@ export async function appDatabase(prefix = "rls"): Promise<TestDatabase> {
 
 let scopes = 0;
 
+/** What the providers made by `freshProvider` printed (the engine shows it as diagnostics). */
+export const printed: string[] = [];
+
 /** A provider as a fresh `pulumi` command would have it (its own catalog snapshot cache). */
 export function freshProvider() {
-  return createRlsTableProvider({ cacheScope: `test-${process.pid}-${++scopes}` });
+  return createRlsTableProvider({
+    cacheScope: `test-${process.pid}-${++scopes}`,
+    report: (line) => void printed.push(line),
+  });
 }
 
 export function inputsFor(

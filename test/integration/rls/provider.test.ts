@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyTable } from "../../../infra/rls/apply";
 import { closePools } from "../../../infra/postgres/client";
 import { declareTable, policy, type TableSpec } from "../../../infra/rls/model";
-import type { RlsTableOutputs } from "../../../infra/rls/provider";
+import { checkRlsTableInputs } from "../../../infra/rls/inputs";
+import type { RlsTableInputs, RlsTableOutputs } from "../../../infra/rls/provider";
 import {
   appDatabase,
   byName,
@@ -31,6 +32,13 @@ afterAll(async () => {
   await closePools();
   await db?.drop();
 });
+
+/** check without the catalog: inputs as the engine would pass them if the table changed after preview. */
+async function canonical(news: RlsTableInputs): Promise<RlsTableInputs> {
+  const { inputs, failures } = await checkRlsTableInputs(news as unknown as Record<string, unknown>);
+  expect(failures).toEqual([]);
+  return inputs;
+}
 
 const agents: TableSpec = declareTable({ table: "agents", tenant: { column: "tenant_id" } });
 
@@ -61,12 +69,17 @@ describe("create", () => {
     );
   });
 
-  it("refuses a table that does not exist, naming the migration as the fix", async () => {
+  it("refuses a table that does not exist, naming the migration as the fix: at check (preview), and at create", async () => {
     const provider = freshProvider();
     const missing = declareTable({ table: "no_such_table", tenant: { column: "tenant_id" } });
-    await expect(createTable(provider, inputsFor(missing, db.url))).rejects.toThrow(
-      /no_such_table does not exist.*migrations/,
-    );
+    const news = inputsFor(missing, db.url);
+    const { failures } = await provider.check!({} as RlsTableInputs, news);
+    expect(failures).toEqual([
+      { property: "table", reason: expect.stringMatching(/no_such_table does not exist.*migrations/) },
+    ]);
+    // A table dropped between preview and up: create says the same.
+    const { inputs } = await checkRlsTableInputs(news as unknown as Record<string, unknown>);
+    await expect(provider.create(inputs)).rejects.toThrow(/no_such_table does not exist.*migrations/);
   });
 
   it("adopts policies that already exist with the same meaning without touching them", async () => {
@@ -258,7 +271,14 @@ describe("update", () => {
         }),
       ],
     };
-    const news = await checked(provider, inputsFor(broken, db.url), outs);
+    // Preview reports the missing column; a column dropped after preview fails in up.
+    expect((await provider.check!(outs, inputsFor(broken, db.url))).failures).toEqual([
+      {
+        property: "policies[0].using",
+        reason: expect.stringContaining("names column no_such_column, which public.atomic_me does not have"),
+      },
+    ]);
+    const news = await canonical(inputsFor(broken, db.url));
     const error = await provider.update!("public.atomic_me", outs, news).then(
       () => undefined,
       (e: Error) => e,
@@ -293,7 +313,7 @@ describe("update", () => {
         }),
       ],
     };
-    const news = await checked(provider, inputsFor(broken, db.url), outs);
+    const news = await canonical(inputsFor(broken, db.url));
     await expect(provider.update!("public.atomic_too", outs, news)).rejects.toThrow(
       /^policy p \(a trial CREATE POLICY, rolled back, to normalize its expressions\): .*column "no_such_column" does not exist/,
     );

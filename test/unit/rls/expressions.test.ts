@@ -3,9 +3,9 @@ import {
   checkExpression,
   describeProblem,
   findUnwrappedAuthCalls,
-  identifierProblem,
   wrapAuthCalls,
 } from "../../../infra/rls/expressions";
+import { identifierProblem } from "../../../infra/postgres/identifiers";
 
 describe("checkExpression (libpg_query)", () => {
   it("accepts single expressions, including subqueries and casts", async () => {
