@@ -23,6 +23,7 @@ import {
   type TableStateRow,
 } from "./catalog";
 import { missingTableMessage } from "./catalog-check";
+import { describeLockHolders } from "./lock-holders";
 import {
   PostgresError,
   isRetryable,
@@ -90,7 +91,8 @@ export class LockTimeoutError extends Error {
 
 const NORMALIZE_PREFIX = "__runbooks_normalize_";
 
-function backoffMs(attempt: number): number {
+/** Wait before retry `attempt` (1-based): exponential, capped at 5 s, with jitter. */
+export function backoffMs(attempt: number): number {
   return Math.min(250 * 2 ** (attempt - 1), 5_000) + Math.floor(Math.random() * 100);
 }
 
@@ -127,7 +129,7 @@ export async function withLockRetries<T>(
     } catch (error) {
       if (!isRetryable(error)) throw error;
       if (n >= maxAttempts) {
-        const blockers = await describeLockHolders(connectionString, t).catch(() => "");
+        const blockers = await describeLockHolders(connectionString, { table: t }).catch(() => "");
         throw new LockTimeoutError(
           `${context}: could not get a lock on ${t.schema}.${t.table} within ${options.lockTimeoutSeconds} s ` +
             `in ${maxAttempts} attempt(s); nothing was changed (the transaction rolled back).` +
@@ -284,33 +286,6 @@ export function statementAt(
     start += text.length + separator.length;
   }
   return undefined;
-}
-
-/** Who holds locks on the table right now, without their query text (it may hold literals). */
-async function describeLockHolders(
-  connectionString: string,
-  t: { schema: string; table: string },
-): Promise<string> {
-  return withConnection(
-    target(connectionString),
-    `find who locks ${t.schema}.${t.table}`,
-    async (client) => {
-      const { rows } = await client.query(
-        `select a.pid, l.mode, coalesce(a.state, '') as state, coalesce(a.application_name, '') as app,
-              coalesce(extract(epoch from now() - coalesce(a.xact_start, a.query_start))::int, 0) as seconds
-       from pg_locks l join pg_stat_activity a on a.pid = l.pid
-       where l.relation = to_regclass($1) and l.granted and l.pid <> pg_backend_pid()
-       order by seconds desc limit 5`,
-        [qualifiedTable(t)],
-      );
-      return (rows as { pid: number; mode: string; state: string; app: string; seconds: number }[])
-        .map(
-          (r) =>
-            `pid ${r.pid} (${r.mode}, ${r.state || "active"} for ${r.seconds} s${r.app ? `, application '${r.app}'` : ""}; stop it with select pg_terminate_backend(${r.pid}) if it is stuck)`,
-        )
-        .join("; ");
-    },
-  );
 }
 
 function sameText(a: PolicySpec, b: PolicySpec): boolean {

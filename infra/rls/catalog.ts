@@ -114,6 +114,11 @@ export function toLiveTableState(row: TableStateRow | undefined): LiveTableState
 /**
  * Every ordinary or partitioned table in the schemas with its policies,
  * grants and column names, and every role name, as one JSON value.
+ *
+ * pg_get_expr opens each table with ACCESS SHARE, so a migration holding
+ * ACCESS EXCLUSIVE would stall the read: $2 is a lock_timeout, set for this
+ * statement alone by the FROM item (evaluated before the select list), so
+ * the read stays one statement and works through a transaction pooler.
  */
 export const CATALOG_SNAPSHOT_SQL = `/* ${SNAPSHOT_MARKER} */
 select json_build_object(
@@ -128,7 +133,8 @@ select json_build_object(
                   where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped)))
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where n.nspname = any($1::text[]) and c.relkind in ('r', 'p')), '[]'::json)
-) as snapshot`;
+) as snapshot
+from (select set_config('lock_timeout', $2::text, true)) as bounded`;
 
 export interface PolicyRow {
   name: string;
@@ -175,8 +181,12 @@ export interface CatalogSnapshot {
 export async function readCatalogSnapshot(
   client: Queryable,
   schemas: readonly string[],
+  lockTimeoutMs = 5_000,
 ): Promise<CatalogSnapshot> {
-  const { rows } = await client.query(CATALOG_SNAPSHOT_SQL, [[...schemas]]);
+  const { rows } = await client.query(CATALOG_SNAPSHOT_SQL, [
+    [...schemas],
+    `${Math.max(1, Math.round(lockTimeoutMs))}ms`,
+  ]);
   const raw = (
     rows[0] as {
       snapshot: {

@@ -93,8 +93,8 @@ export function createRlsTableProvider(options: RlsProviderOptions = {}): RlsTab
   const scope = options.cacheScope ?? "rls";
   const maxAgeMs = options.snapshotMaxAgeMs ?? 60_000;
   const report = options.report ?? ((line: string) => console.log(line));
-  const snapshot = (p: Pick<RlsTableInputs, "connection" | "catalogSchemas" | "schema">) =>
-    sharedSnapshot(scope, maxAgeMs, p.connection, p.catalogSchemas ?? [p.schema]);
+  const snapshot = (p: RlsTableInputs) =>
+    sharedSnapshot(scope, maxAgeMs, p.connection, p.catalogSchemas ?? [p.schema], lockOptions(p));
 
   return {
     providerId: RLS_TABLE_PROVIDER_ID,

@@ -8,8 +8,10 @@
  * Each pulumi command is a fresh process, so a snapshot never outlives the
  * command that read it by more than `maxAgeMs`.
  */
-import { connectionKey, withConnection } from "../postgres/client";
+import { connectionKey, isRetryable, sleep, withConnection } from "../postgres/client";
+import { backoffMs, LockTimeoutError, type LockOptions } from "./apply";
 import { readCatalogSnapshot, type CatalogSnapshot, type LiveTableState } from "./catalog";
+import { describeLockHolders } from "./lock-holders";
 
 interface Entry {
   at: number;
@@ -27,18 +29,50 @@ export function sharedSnapshot(
   maxAgeMs: number,
   connection: string,
   schemas: readonly string[],
+  lock: LockOptions = { lockTimeoutSeconds: 5, lockRetries: 5 },
 ): Promise<CatalogSnapshot> {
   const key = `${prefix(scope, connection)}${[...schemas].sort().join(",")}`;
   const cached = entries.get(key);
   if (cached && Date.now() - cached.at < maxAgeMs) return cached.snapshot;
-  const snapshot = withConnection(
-    { connectionString: connection, applicationName: "runbooks-rls" },
-    "read the RLS catalog",
-    (client) => readCatalogSnapshot(client, [...schemas]),
-  );
+  const snapshot = readWithRetries(connection, [...schemas], lock);
   entries.set(key, { at: Date.now(), snapshot });
   snapshot.catch(() => entries.delete(key));
   return snapshot;
+}
+
+/**
+ * The snapshot read, bounded like a DDL lock wait: a migration holding a
+ * table exclusively delays it by at most lock_timeout per attempt, and the
+ * last failure names who holds the lock.
+ */
+async function readWithRetries(
+  connection: string,
+  schemas: string[],
+  lock: LockOptions,
+): Promise<CatalogSnapshot> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await withConnection(
+        { connectionString: connection, applicationName: "runbooks-rls" },
+        "read the RLS catalog",
+        (client) => readCatalogSnapshot(client, schemas, lock.lockTimeoutSeconds * 1000),
+      );
+    } catch (error) {
+      if (!isRetryable(error)) throw error;
+      if (attempt > lock.lockRetries) {
+        const holders = await describeLockHolders(connection, {
+          exclusiveInSchemas: schemas,
+        }).catch(() => "");
+        throw new LockTimeoutError(
+          `read the RLS catalog: a table of ${schemas.join(", ")} stayed locked for ${lock.lockTimeoutSeconds} s ` +
+            `in ${attempt} attempt(s); nothing was changed.` +
+            (holders ? ` Holding it: ${holders}.` : "") +
+            ` Wait for it to finish (a migration, a long transaction) and re-run, or raise runbooks:database.lockTimeoutSeconds / lockRetries.`,
+        );
+      }
+      await sleep(backoffMs(attempt));
+    }
+  }
 }
 
 /** Record what a write through this process committed for `schema.table`. */
