@@ -30,7 +30,8 @@ export async function catalogFailures(
   snapshot: CatalogSnapshot,
 ): Promise<Failure[]> {
   const key = tableKey(inputs);
-  if (!snapshot.tables.has(key)) return [{ property: "table", reason: missingTableMessage(inputs) }];
+  if (!snapshot.tables.has(key))
+    return [{ property: "table", reason: missingTableMessage(inputs) }];
   const failures: Failure[] = [];
   const columns = new Set(snapshot.columns.get(key) ?? []);
   for (const [i, p] of inputs.policies.entries()) {

@@ -55,7 +55,12 @@ function names(list: unknown): string[] {
 export function sessionFunctionName(fields: AstNode): string | undefined {
   const fn = names(fields.funcname);
   const args = Array.isArray(fields.args) ? fields.args : [];
-  if (fn.length === 2 && fn[0] === "auth" && AUTH_SESSION_FUNCTIONS.has(fn[1]!) && args.length === 0)
+  if (
+    fn.length === 2 &&
+    fn[0] === "auth" &&
+    AUTH_SESSION_FUNCTIONS.has(fn[1]!) &&
+    args.length === 0
+  )
     return `auth.${fn[1]}()`;
   const bare = fn.length === 2 && fn[0] === "pg_catalog" ? fn[1] : fn.length === 1 ? fn[0] : "";
   if (bare === "current_setting" && args.length >= 1) return "current_setting()";
@@ -63,7 +68,11 @@ export function sessionFunctionName(fields: AstNode): string | undefined {
 }
 
 /** Visit every node, saying whether it sits under a subquery. */
-function walk(value: unknown, visit: (type: string, fields: AstNode, inSubquery: boolean) => void, inSubquery = false): void {
+function walk(
+  value: unknown,
+  visit: (type: string, fields: AstNode, inSubquery: boolean) => void,
+  inSubquery = false,
+): void {
   if (Array.isArray(value)) {
     for (const item of value) walk(item, visit, inSubquery);
     return;

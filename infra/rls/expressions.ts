@@ -15,7 +15,12 @@
  *
  * The parser is required and initialised lazily (it is WASM), once per process.
  */
-import { NO_FACTS, expressionFacts, sessionFunctionName, type ExpressionFacts } from "./expression-facts";
+import {
+  NO_FACTS,
+  expressionFacts,
+  sessionFunctionName,
+  type ExpressionFacts,
+} from "./expression-facts";
 
 const PREFIX = "SELECT 1 WHERE (";
 // A newline before the closing parenthesis: an expression copied from a

@@ -39,7 +39,9 @@ export function sortPrivileges(list: readonly string[]): Privilege[] {
 }
 
 /** The same map with sorted keys and values, so state and diffs are stable. */
-export function canonicalPrivileges(map: Readonly<Record<string, readonly string[]>>): PrivilegeMap {
+export function canonicalPrivileges(
+  map: Readonly<Record<string, readonly string[]>>,
+): PrivilegeMap {
   return Object.fromEntries(
     Object.keys(map)
       .sort()
@@ -113,10 +115,8 @@ export function describePrivilegeDrift(
     const have = new Set(live[role] ?? []);
     const granted = sortPrivileges([...have].filter((p) => !want.has(p)));
     const revoked = sortPrivileges([...want].filter((p) => !have.has(p)));
-    if (granted.length > 0)
-      out.push(`${granted.join(", ")} was granted to ${role} out of band`);
-    if (revoked.length > 0)
-      out.push(`${revoked.join(", ")} was revoked from ${role} out of band`);
+    if (granted.length > 0) out.push(`${granted.join(", ")} was granted to ${role} out of band`);
+    if (revoked.length > 0) out.push(`${revoked.join(", ")} was revoked from ${role} out of band`);
   }
   return out;
 }

@@ -79,37 +79,29 @@ afterAll(async () => {
 });
 
 describe("up converges to the declaration without a refresh", () => {
-  it(
-    "a no-op up reads the catalog once and issues no DDL",
-    STEP,
-    async () => {
-      await resetStatementStats(e.db.sql);
-      const up = await e.up();
-      expect(changes(up.summary.resourceChanges)).toEqual({});
-      const stats = await readStatementStats(e.db.sql, { role: e.db.ownerRole });
-      expect({ catalog: stats.catalogSnapshotQueries, ddl: stats.ddlStatements }).toEqual({
-        catalog: 1,
-        ddl: 0,
-      });
-    },
-  );
+  it("a no-op up reads the catalog once and issues no DDL", STEP, async () => {
+    await resetStatementStats(e.db.sql);
+    const up = await e.up();
+    expect(changes(up.summary.resourceChanges)).toEqual({});
+    const stats = await readStatementStats(e.db.sql, { role: e.db.ownerRole });
+    expect({ catalog: stats.catalogSnapshotQueries, ddl: stats.ddlStatements }).toEqual({
+      catalog: 1,
+      ddl: 0,
+    });
+  });
 
-  it(
-    "a policy added by hand: preview says why (no --diff), up drops it",
-    STEP,
-    async () => {
-      await e.db.sql(`create policy sneaky on public.tenants for select to anon using (true)`);
-      const preview = await e.preview();
-      expect(preview.changeSummary.update).toBe(1);
-      const reason =
-        "rls public.tenants: live differs from the last apply: policy sneaky was added out of band (PERMISSIVE SELECT to anon). up will drop policy sneaky (not declared)";
-      expect(preview.stdout).toContain(reason);
-      const up = await e.up();
-      expect(changes(up.summary.resourceChanges)).toEqual({ update: 1 });
-      expect(up.stdout).toContain(reason);
-      expect(await policyNames("tenants")).toEqual(["member_read"]);
-    },
-  );
+  it("a policy added by hand: preview says why (no --diff), up drops it", STEP, async () => {
+    await e.db.sql(`create policy sneaky on public.tenants for select to anon using (true)`);
+    const preview = await e.preview();
+    expect(preview.changeSummary.update).toBe(1);
+    const reason =
+      "rls public.tenants: live differs from the last apply: policy sneaky was added out of band (PERMISSIVE SELECT to anon). up will drop policy sneaky (not declared)";
+    expect(preview.stdout).toContain(reason);
+    const up = await e.up();
+    expect(changes(up.summary.resourceChanges)).toEqual({ update: 1 });
+    expect(up.stdout).toContain(reason);
+    expect(await policyNames("tenants")).toEqual(["member_read"]);
+  });
 
   it(
     "an expression edited by hand and a privilege granted by hand are put back by up",
@@ -161,7 +153,10 @@ describe("up converges to the declaration without a refresh", () => {
         // Stop the engine (only the engine): the provider commits, nobody records it.
         process.kill(run.child.pid!, "SIGSTOP");
         await holder.query("commit");
-        await waitFor("the provider's commit", async () => (await qual("audit_log", "auditor_read")) === "true");
+        await waitFor(
+          "the provider's commit",
+          async () => (await qual("audit_log", "auditor_read")) === "true",
+        );
       } finally {
         process.kill(-run.child.pid!, "SIGKILL");
         await holder.end().catch(() => undefined);
@@ -178,7 +173,9 @@ describe("up converges to the declaration without a refresh", () => {
       expect(cancel.code, cancel.stderr).toBe(0);
       const up = await e.up();
       expect(changes(up.summary.resourceChanges)).toEqual({ update: 1 });
-      expect(up.stdout).toContain("rls public.audit_log: live differs from the last apply: policy auditor_read: USING changed: expected false, live true");
+      expect(up.stdout).toContain(
+        "rls public.audit_log: live differs from the last apply: policy auditor_read: USING changed: expected false, live true",
+      );
       expect(await qual("audit_log", "auditor_read")).toBe("false");
       const again = await e.up();
       expect(changes(again.summary.resourceChanges)).toEqual({});

@@ -35,7 +35,9 @@ afterAll(async () => {
 
 /** check without the catalog: inputs as the engine would pass them if the table changed after preview. */
 async function canonical(news: RlsTableInputs): Promise<RlsTableInputs> {
-  const { inputs, failures } = await checkRlsTableInputs(news as unknown as Record<string, unknown>);
+  const { inputs, failures } = await checkRlsTableInputs(
+    news as unknown as Record<string, unknown>,
+  );
   expect(failures).toEqual([]);
   return inputs;
 }
@@ -75,11 +77,16 @@ describe("create", () => {
     const news = inputsFor(missing, db.url);
     const { failures } = await provider.check!({} as RlsTableInputs, news);
     expect(failures).toEqual([
-      { property: "table", reason: expect.stringMatching(/no_such_table does not exist.*migrations/) },
+      {
+        property: "table",
+        reason: expect.stringMatching(/no_such_table does not exist.*migrations/),
+      },
     ]);
     // A table dropped between preview and up: create says the same.
     const { inputs } = await checkRlsTableInputs(news as unknown as Record<string, unknown>);
-    await expect(provider.create(inputs)).rejects.toThrow(/no_such_table does not exist.*migrations/);
+    await expect(provider.create(inputs)).rejects.toThrow(
+      /no_such_table does not exist.*migrations/,
+    );
   });
 
   it("adopts policies that already exist with the same meaning without touching them", async () => {
@@ -275,7 +282,9 @@ describe("update", () => {
     expect((await provider.check!(outs, inputsFor(broken, db.url))).failures).toEqual([
       {
         property: "policies[0].using",
-        reason: expect.stringContaining("names column no_such_column, which public.atomic_me does not have"),
+        reason: expect.stringContaining(
+          "names column no_such_column, which public.atomic_me does not have",
+        ),
       },
     ]);
     const news = await canonical(inputsFor(broken, db.url));

@@ -54,5 +54,8 @@ export function runSerialized(
   const marked = lines.find((line) => line.startsWith(`${RESULT} `));
   if (marked === undefined) throw new Error(`provider process failed: ${result.stderr}`);
   const printed = lines.filter((line) => line !== "" && line !== marked);
-  return { ...(JSON.parse(marked.slice(RESULT.length + 1)) as Omit<SerializedRun, "printed">), printed };
+  return {
+    ...(JSON.parse(marked.slice(RESULT.length + 1)) as Omit<SerializedRun, "printed">),
+    printed,
+  };
 }

@@ -218,22 +218,33 @@ describe("declaredChanges", () => {
       { ...both, mode: "RESTRICTIVE" as const },
     ];
     for (const edited of edits)
-      expect(declaredChanges(start, { ...start, policies: [edited] }), JSON.stringify(edited)).toEqual([
-        "policies",
-      ]);
+      expect(
+        declaredChanges(start, { ...start, policies: [edited] }),
+        JSON.stringify(edited),
+      ).toEqual(["policies"]);
   });
 
   it("counts privileges only when both sides declare them (older state has none)", () => {
-    const withPrivileges = { ...base, privileges: { anon: [], authenticated: ["SELECT" as const] } };
+    const withPrivileges = {
+      ...base,
+      privileges: { anon: [], authenticated: ["SELECT" as const] },
+    };
     expect(declaredChanges(base, withPrivileges)).toEqual([]);
     expect(
-      declaredChanges(withPrivileges, { ...withPrivileges, privileges: { anon: [], authenticated: [] } }),
+      declaredChanges(withPrivileges, {
+        ...withPrivileges,
+        privileges: { anon: [], authenticated: [] },
+      }),
     ).toEqual(["privileges"]);
   });
 });
 
 describe("privileges in the plan", () => {
-  const declared = { anon: [], authenticated: ["SELECT", "INSERT", "UPDATE", "DELETE"], public: [] } as DesiredTable["privileges"];
+  const declared = {
+    anon: [],
+    authenticated: ["SELECT", "INSERT", "UPDATE", "DELETE"],
+    public: [],
+  } as DesiredTable["privileges"];
 
   it("revokes what RLS does not govern and grants what is missing, for declared grantees only", () => {
     const supabaseDefaults = live([], {
@@ -254,14 +265,20 @@ describe("privileges in the plan", () => {
   it("leaves privileges alone when none are declared, and plans nothing when they match", () => {
     const granted = live([], { privileges: { anon: ["TRUNCATE"] } });
     expect(planTable(desired([]), granted)).toEqual([]);
-    const matching = live([], { privileges: { authenticated: ["SELECT", "INSERT", "UPDATE", "DELETE"] } });
+    const matching = live([], {
+      privileges: { authenticated: ["SELECT", "INSERT", "UPDATE", "DELETE"] },
+    });
     expect(planTable(desired([], { privileges: declared }), matching)).toEqual([]);
   });
 
   it("names a grant or revoke made by hand as drift, for managed grantees", () => {
     const expected = live([], { privileges: { authenticated: ["SELECT"] } });
     const tampered = live([], {
-      privileges: { authenticated: ["SELECT", "TRUNCATE"], anon: ["SELECT"], reporting: ["SELECT"] },
+      privileges: {
+        authenticated: ["SELECT", "TRUNCATE"],
+        anon: ["SELECT"],
+        reporting: ["SELECT"],
+      },
     });
     expect(describeDrift(expected, tampered, ["anon", "authenticated"])).toEqual([
       "SELECT was granted to anon out of band",

@@ -58,13 +58,13 @@ describe("decideDiff (the provider's diff against the live table)", () => {
         expect.stringMatching(/^up will alter policy tenant_isolation_delete \(roles\)/),
       ],
     });
-    expect(
-      decideDiff(olds, { ...inputs, connection: "postgres://u:rotated@h/db" }, state),
-    ).toEqual({
-      changes: true,
-      replaces: [],
-      reasons: ["the connection string changed (recorded; no SQL)"],
-    });
+    expect(decideDiff(olds, { ...inputs, connection: "postgres://u:rotated@h/db" }, state)).toEqual(
+      {
+        changes: true,
+        replaces: [],
+        reasons: ["the connection string changed (recorded; no SQL)"],
+      },
+    );
   });
 
   it("a policy added by hand is an update that drops it, although state saw nothing", () => {
@@ -126,15 +126,30 @@ describe("decideDiff (the provider's diff against the live table)", () => {
   });
 
   it("state from before privileges were managed: no change when live grants match, an update that says so when not", () => {
-    const declared = { anon: [], authenticated: ["SELECT", "INSERT", "UPDATE", "DELETE"], public: [] };
+    const declared = {
+      anon: [],
+      authenticated: ["SELECT", "INSERT", "UPDATE", "DELETE"],
+      public: [],
+    };
     const news = { ...inputs, privileges: declared } as RlsTableInputs;
-    const matching = { ...state, privileges: { authenticated: declared.authenticated } } as LiveTableState;
+    const matching = {
+      ...state,
+      privileges: { authenticated: declared.authenticated },
+    } as LiveTableState;
     expect(decideDiff(olds, news, matching)).toEqual(same);
     const supabaseDefaults = {
       ...state,
       privileges: {
         anon: ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"],
-        authenticated: ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"],
+        authenticated: [
+          "SELECT",
+          "INSERT",
+          "UPDATE",
+          "DELETE",
+          "TRUNCATE",
+          "REFERENCES",
+          "TRIGGER",
+        ],
       },
     } as LiveTableState;
     expect(decideDiff(olds, news, supabaseDefaults)).toEqual({
@@ -147,7 +162,10 @@ describe("decideDiff (the provider's diff against the live table)", () => {
   });
 
   it("drift recorded by a refresh that is gone by now still updates, so state stops reporting it", () => {
-    const stale: RlsTableOutputs = { ...olds, drift: ["row level security was DISABLED out of band"] };
+    const stale: RlsTableOutputs = {
+      ...olds,
+      drift: ["row level security was DISABLED out of band"],
+    };
     expect(decideDiff(stale, inputs, state)).toMatchObject({
       changes: true,
       reasons: ["the drift the last refresh recorded is gone; up records that"],
