@@ -1,0 +1,177 @@
+/**
+ * `rls:import` on a schema whose RLS came from migrations, with the
+ * expressions real projects write (EXISTS subqueries, a helper function in
+ * its own schema, auth.jwt() -> 'app_metadata', casts, a trailing comment, a
+ * restrictive policy, a name with spaces, explicit grants): the declarations
+ * it prints, checked and created by the provider as the first `up` would,
+ * issue no DDL and leave every policy, flag and grant as it was. The YAML and
+ * the TypeScript forms declare the same tables.
+ */
+import { spawnSync } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../../../infra/lib/paths";
+import { parse as parseYaml } from "yaml";
+import { rlsSchema } from "../../../infra/config/index";
+import { closePools } from "../../../infra/postgres/client";
+import { importDeclarations } from "../../../infra/rls/import";
+import {
+  declareTable,
+  tableFromConfig,
+  type TableDeclaration,
+  type TableSpec,
+} from "../../../infra/rls/model";
+import { readStatementStats, resetStatementStats } from "../../support/statement-stats";
+import { appDatabase, createTable, freshProvider, inputsFor, type TestDatabase } from "./helpers";
+
+let db: TestDatabase;
+
+/** The migration a team already ran: RLS written by hand. */
+export const CRM_MIGRATION = `
+create schema crm;
+create schema private;
+grant usage on schema crm, private to anon, authenticated;
+create table crm.memberships (tenant_id uuid not null, user_id uuid not null, role text not null default 'member',
+                              primary key (tenant_id, user_id));
+create table crm.accounts (id uuid primary key default gen_random_uuid(), tenant_id uuid not null,
+                           name text not null, status text not null default 'active', owner_id uuid);
+create function private.is_member(t uuid) returns boolean language sql stable security definer set search_path = '' as
+  $$ select exists (select 1 from crm.memberships m where m.tenant_id = t and m.user_id = (select auth.uid())) $$;
+grant execute on function private.is_member(uuid) to authenticated;
+alter table crm.accounts enable row level security;
+alter table crm.accounts force row level security;
+create policy accounts_member_read on crm.accounts for select to authenticated
+  using (exists (select 1 from crm.memberships m where m.tenant_id = accounts.tenant_id and m.user_id = (select auth.uid())));
+create policy accounts_helper_write on crm.accounts for update to authenticated
+  using (private.is_member(tenant_id)) with check (private.is_member(tenant_id) and status::text <> 'locked');
+create policy accounts_admin_only on crm.accounts as restrictive for delete to authenticated
+  using (((select auth.jwt()) -> 'app_metadata' ->> 'role') = 'admin');
+create policy accounts_insert on crm.accounts for insert to authenticated
+  with check (tenant_id = ((select auth.jwt()) ->> 'tenant_id')::uuid -- tenant from the JWT
+  );
+alter table crm.memberships enable row level security;
+create policy "Members can read their memberships" on crm.memberships for select to authenticated
+  using (user_id = (select auth.uid()));
+revoke all on crm.accounts, crm.memberships from anon, authenticated;
+grant select, insert, update, delete on crm.accounts to authenticated;
+grant select on crm.memberships to authenticated;
+`;
+
+/** What a database says about a schema's RLS, to compare before and after. */
+async function rlsOf(schema: string) {
+  return db.sql(
+    `select c.relname, c.relrowsecurity, c.relforcerowsecurity, c.relacl::text,
+            (select json_agg(json_build_object('oid', p.oid, 'name', p.polname, 'q', pg_get_expr(p.polqual, p.polrelid),
+                                               'c', pg_get_expr(p.polwithcheck, p.polrelid)) order by p.polname)
+             from pg_policy p where p.polrelid = c.oid) as policies
+     from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where n.nspname = $1 and c.relkind = 'r' order by c.relname`,
+    [schema],
+  );
+}
+
+beforeAll(async () => {
+  db = await appDatabase("rls_import");
+  await db.sql(CRM_MIGRATION);
+});
+
+afterAll(async () => {
+  await closePools();
+  await db?.drop();
+});
+
+describe("rls:import", () => {
+  it("prints declarations whose first up issues no DDL and changes nothing", async () => {
+    const { text, notes } = await importDeclarations({
+      connectionString: db.url,
+      schemas: ["crm"],
+      format: "yaml",
+    });
+    expect(notes.size).toBe(0);
+    const doc = parseYaml(text) as Record<string, unknown>;
+    const specs = rlsSchema.parse(doc["runbooks:rls"]).tables.map((t) => tableFromConfig(t));
+    expect(specs.map((s) => `${s.schema}.${s.table}`)).toEqual(["crm.accounts", "crm.memberships"]);
+    expect(specs[0]!.privileges).toEqual({
+      anon: [],
+      authenticated: ["SELECT", "INSERT", "UPDATE", "DELETE"],
+      public: [],
+    });
+
+    const before = await rlsOf("crm");
+    await resetStatementStats(db.sql);
+    const provider = freshProvider();
+    for (const spec of specs)
+      await createTable(provider, inputsFor(spec, db.url, { catalogSchemas: ["crm"] }));
+    const stats = await readStatementStats(db.sql);
+    expect(stats.ddl).toEqual([]);
+    expect(await rlsOf("crm")).toEqual(before);
+  });
+
+  it("the TypeScript form declares the same tables", async () => {
+    const yaml = await importDeclarations({
+      connectionString: db.url,
+      schemas: ["crm"],
+      format: "yaml",
+    });
+    const ts = await importDeclarations({
+      connectionString: db.url,
+      schemas: ["crm"],
+      format: "ts",
+    });
+    const literal = ts.text
+      .split("\n")
+      .filter((l) => !l.trimStart().startsWith("//"))
+      .join("\n")
+      .replace("export const IMPORTED_RLS_TABLES: TableDeclaration[] = ", "")
+      .replace(/,\n\];\n$/, "]")
+      .replace(/;\n?$/, "");
+    const fromTs = (JSON.parse(literal) as TableDeclaration[]).map((t) => declareTable(t));
+    const fromYaml: TableSpec[] = rlsSchema
+      .parse((parseYaml(yaml.text) as Record<string, unknown>)["runbooks:rls"])
+      .tables.map((t) => tableFromConfig(t));
+    expect(fromTs).toEqual(fromYaml);
+  });
+
+  it("says which tables the first up will still change, and why", async () => {
+    await db.sql(`
+      create table crm.legacy (id int primary key, owner_id uuid);
+      alter table crm.legacy enable row level security;
+      create policy legacy_owner on crm.legacy for select to authenticated using (owner_id = auth.uid());
+      create table crm.open (id int primary key);`);
+    const { notes, text } = await importDeclarations({
+      connectionString: db.url,
+      schemas: ["crm"],
+      format: "yaml",
+    });
+    expect(notes.get("crm.legacy")).toEqual([
+      "policy legacy_owner evaluates an auth.*() or current_setting() call per row; declared wrapped in (select …), so the first up alters it in place (same meaning)",
+    ]);
+    expect(notes.get("crm.open")).toEqual([
+      "row level security is OFF: declared as it is, and rls:lint reports it",
+    ]);
+    expect(text).toContain("using: (owner_id = (select auth.uid()))");
+  });
+
+  it("npm run rls:import prints YAML or TypeScript, and refuses a bad --format", () => {
+    const script = (args: string[]) =>
+      spawnSync(process.execPath, [require.resolve("tsx/cli"), "scripts/rls-import.ts", ...args], {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+        env: { ...process.env, DATABASE_URL: db.url },
+        timeout: 60_000,
+      });
+    const yaml = script(["--schemas", "crm"]);
+    expect(yaml.status).toBe(0);
+    expect(yaml.stdout).toContain(
+      "runbooks:rls:\n  tables:\n    - schema: crm\n      table: accounts",
+    );
+    const ts = script(["--schemas", "crm", "--format", "ts"]);
+    expect(ts.status).toBe(0);
+    expect(ts.stdout).toContain("export const IMPORTED_RLS_TABLES: TableDeclaration[] = [");
+    const bad = script(["--format", "toml"]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--format must be yaml or ts");
+    expect(yaml.stdout + yaml.stderr + bad.stderr).not.toContain(
+      decodeURIComponent(new URL(db.url).password),
+    );
+  });
+});
