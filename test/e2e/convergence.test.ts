@@ -8,18 +8,28 @@
  *   (the engine is stopped, the commit lands, everything is killed), then the
  *   declaration reverted, `pulumi cancel`, `up`: the database follows the
  *   reverted declaration, and a second `up` changes nothing;
- * - a no-op `up` reads the catalog once and issues no DDL.
+ * - a no-op `up` reads the catalog once and issues no DDL;
+ * - preview rejects a declared table, column or role the database lacks;
+ * - `rls:import` output pasted into the stack file: the first `up` creates
+ *   the resources and issues no DDL;
+ * - `refresh` prints the drift it records, per table.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { Client } from "pg";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { importDeclarations } from "../../infra/rls/import";
+import { closePools } from "../../infra/postgres/client";
+import { CRM_MIGRATION } from "../integration/rls/fixtures/crm-migration";
 import { createE2eStack, type E2eStack } from "../support/engine";
 import { readStatementStats, resetStatementStats } from "../support/statement-stats";
 
 const STEP = { timeout: 300_000 };
 
 let e: E2eStack;
+
+/** Tables declared in the stack file beside audit_log (rls:import output, a broken one). */
+let extraTables: unknown[] = [];
 
 function declareAuditLog(using: string, lock = { lockTimeoutSeconds: 2, lockRetries: 2 }): void {
   const doc = parseYaml(readFileSync(e.configFile, "utf8")) as { config: Record<string, unknown> };
@@ -29,6 +39,7 @@ function declareAuditLog(using: string, lock = { lockTimeoutSeconds: 2, lockRetr
         table: "audit_log",
         policies: [{ name: "auditor_read", command: "SELECT", roles: ["authenticated"], using }],
       },
+      ...extraTables,
     ],
   };
   doc.config["runbooks:database"] = { ...(doc.config["runbooks:database"] as object), ...lock };
@@ -75,6 +86,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  await closePools();
   await e?.dispose();
 });
 
@@ -181,4 +193,87 @@ describe("up converges to the declaration without a refresh", () => {
       expect(changes(again.summary.resourceChanges)).toEqual({});
     },
   );
+
+  it(
+    "preview rejects a declared table, a column and a role the database does not have",
+    STEP,
+    async () => {
+      await e.db.sql(`create table public.audit_log_copy (id int primary key, actor uuid);
+        alter table public.audit_log_copy owner to ${e.db.ownerRole};`);
+      // The engine stops at the first resource whose check fails: one resource per preview.
+      extraTables = [
+        {
+          table: "audit_log_copy",
+          policies: [
+            {
+              name: "by_role",
+              command: "SELECT",
+              roles: ["nobody_here"],
+              using: "actor is not null",
+            },
+            {
+              name: "by_column",
+              command: "SELECT",
+              roles: ["authenticated"],
+              using: "no_such_column = 1",
+            },
+          ],
+        },
+      ];
+      declareAuditLog("false");
+      await expect(e.preview()).rejects.toThrow(/nobody_here/);
+      expect(e.captured()).toContain("role 'nobody_here' does not exist in the database");
+      expect(e.captured()).toContain(
+        "policy 'by_column' USING names column no_such_column, which public.audit_log_copy does not have (it has: id, actor)",
+      );
+      extraTables = [
+        {
+          table: "ghost",
+          policies: [{ name: "p", command: "SELECT", roles: ["authenticated"], using: "true" }],
+        },
+      ];
+      declareAuditLog("false");
+      await expect(e.preview()).rejects.toThrow(
+        /table public\.ghost does not exist\. Tables are created by the app's migrations, not by this provider/,
+      );
+      extraTables = [];
+      declareAuditLog("false");
+      await e.db.sql("drop table public.audit_log_copy");
+    },
+  );
+
+  it(
+    "rls:import output pasted into the stack file: the first up adopts the tables with no DDL",
+    STEP,
+    async () => {
+      await e.db.sql(CRM_MIGRATION);
+      await e.db.sql(`alter table crm.accounts owner to ${e.db.ownerRole};
+        alter table crm.memberships owner to ${e.db.ownerRole};`);
+      const imported = await importDeclarations({
+        connectionString: e.db.url,
+        schemas: ["crm"],
+        format: "yaml",
+      });
+      const doc = parseYaml(imported.text) as { "runbooks:rls": { tables: unknown[] } };
+      extraTables = doc["runbooks:rls"].tables;
+      declareAuditLog("false");
+      await resetStatementStats(e.db.sql);
+      const up = await e.up();
+      expect(changes(up.summary.resourceChanges)).toEqual({ create: 2 });
+      const stats = await readStatementStats(e.db.sql, { role: e.db.ownerRole });
+      expect(stats.ddl).toEqual([]);
+      const again = await e.up();
+      expect(changes(again.summary.resourceChanges)).toEqual({});
+    },
+  );
+
+  it("refresh prints the drift it records, one line per table", STEP, async () => {
+    await e.db.sql("alter table public.plans disable row level security");
+    const refreshed = await e.refresh();
+    expect(refreshed.stdout).toContain(
+      "rls public.plans: drift: row level security was DISABLED out of band",
+    );
+    const up = await e.up();
+    expect(changes(up.summary.resourceChanges)).toEqual({ update: 1 });
+  });
 });

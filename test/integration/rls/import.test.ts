@@ -21,40 +21,10 @@ import {
   type TableSpec,
 } from "../../../infra/rls/model";
 import { readStatementStats, resetStatementStats } from "../../support/statement-stats";
+import { CRM_MIGRATION } from "./fixtures/crm-migration";
 import { appDatabase, createTable, freshProvider, inputsFor, type TestDatabase } from "./helpers";
 
 let db: TestDatabase;
-
-/** The migration a team already ran: RLS written by hand. */
-export const CRM_MIGRATION = `
-create schema crm;
-create schema private;
-grant usage on schema crm, private to anon, authenticated;
-create table crm.memberships (tenant_id uuid not null, user_id uuid not null, role text not null default 'member',
-                              primary key (tenant_id, user_id));
-create table crm.accounts (id uuid primary key default gen_random_uuid(), tenant_id uuid not null,
-                           name text not null, status text not null default 'active', owner_id uuid);
-create function private.is_member(t uuid) returns boolean language sql stable security definer set search_path = '' as
-  $$ select exists (select 1 from crm.memberships m where m.tenant_id = t and m.user_id = (select auth.uid())) $$;
-grant execute on function private.is_member(uuid) to authenticated;
-alter table crm.accounts enable row level security;
-alter table crm.accounts force row level security;
-create policy accounts_member_read on crm.accounts for select to authenticated
-  using (exists (select 1 from crm.memberships m where m.tenant_id = accounts.tenant_id and m.user_id = (select auth.uid())));
-create policy accounts_helper_write on crm.accounts for update to authenticated
-  using (private.is_member(tenant_id)) with check (private.is_member(tenant_id) and status::text <> 'locked');
-create policy accounts_admin_only on crm.accounts as restrictive for delete to authenticated
-  using (((select auth.jwt()) -> 'app_metadata' ->> 'role') = 'admin');
-create policy accounts_insert on crm.accounts for insert to authenticated
-  with check (tenant_id = ((select auth.jwt()) ->> 'tenant_id')::uuid -- tenant from the JWT
-  );
-alter table crm.memberships enable row level security;
-create policy "Members can read their memberships" on crm.memberships for select to authenticated
-  using (user_id = (select auth.uid()));
-revoke all on crm.accounts, crm.memberships from anon, authenticated;
-grant select, insert, update, delete on crm.accounts to authenticated;
-grant select on crm.memberships to authenticated;
-`;
 
 /** What a database says about a schema's RLS, to compare before and after. */
 async function rlsOf(schema: string) {
