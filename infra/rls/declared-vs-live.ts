@@ -80,7 +80,9 @@ export function compareWithDeclaration(
     plan: steps.map(describeStep),
     steps,
   };
-  if (normalization && "problem" in normalization)
-    comparison.expressionsNotCompared = normalization.problem;
+  if (!normalization)
+    comparison.expressionsNotCompared =
+      "the declared expressions were not normalized (readLintCatalog was not given the declared tables)";
+  else if ("problem" in normalization) comparison.expressionsNotCompared = normalization.problem;
   return comparison;
 }

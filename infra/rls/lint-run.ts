@@ -24,7 +24,7 @@ export interface RlsLintOptions {
   schemas?: readonly string[];
   /** Where a fix should change the declarations. */
   declarationsHint?: string;
-  /** Without declarations: the column that makes a table tenant-scoped. Default `tenant_id`. */
+  /** For undeclared tables: the column that makes a table tenant-scoped. Default `tenant_id`. */
   tenantColumn?: string;
 }
 

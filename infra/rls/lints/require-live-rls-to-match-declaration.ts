@@ -11,13 +11,16 @@ export const requireLiveRlsToMatchDeclaration: LintRule = {
   severity: "high",
   description:
     "A managed table's RLS flags, policies (command, mode, roles, expressions) and privileges are live as declared.",
-  check: ({ comparisons, declaredByKey }) => {
+  check: ({ comparisons, declaredByKey, liveByKey }) => {
     const out: LintHit[] = [];
     for (const [key, c] of comparisons) {
       // Undeclared live policies have their own rule (disallow-undeclared-policies).
-      const names = new Set(declaredByKey.get(key)?.policies.map((p) => p.name));
+      const declared = new Set(declaredByKey.get(key)?.policies.map((p) => p.name));
+      const undeclared = (liveByKey.get(key)?.policies ?? [])
+        .map((p) => p.name)
+        .filter((name) => !declared.has(name));
       const differences = c.differences.filter(
-        (d) => !/^policy (\S+) was added/.test(d) || names.has(/^policy (\S+)/.exec(d)![1]!),
+        (d) => !undeclared.some((name) => d.startsWith(`policy ${name} was added`)),
       );
       if (differences.length === 0) continue;
       out.push({

@@ -17,9 +17,9 @@ export interface LintSettings {
   /** Where declarations live, for fixes (e.g. `stacks/Pulumi.staging.yaml`). */
   declarationsHint?: string;
   /**
-   * Without declarations, tables with this column count as tenant-scoped by
-   * it (for the foreign-key rule). Default `tenant_id`; declared tables use
-   * their declared tenantColumn.
+   * Undeclared tables with this column count as tenant-scoped by it (tenant
+   * rules, foreign keys). Default `tenant_id`; declared tables use their
+   * declared tenantColumn (or none).
    */
   tenantColumn?: string;
 }
@@ -38,7 +38,7 @@ export interface LintContext {
   liveByKey: ReadonlyMap<string, LintTable>;
   /** Each declared table that exists, compared with its declaration (declared-vs-live.ts). */
   comparisons: ReadonlyMap<string, Comparison>;
-  /** The tenant column of a table: declared, or discovered by `settings.tenantColumn`. */
+  /** The tenant column of a table: declared, or for an undeclared table found by `settings.tenantColumn`. */
   tenantColumnOf(t: LintTable): string | undefined;
   /** Every policy expression of the catalog, analyzed once (facts, per-row calls). */
   analyses: ReadonlyMap<string, ExpressionAnalysis>;
@@ -99,9 +99,7 @@ export async function lintContext(
     tenantColumnOf(t) {
       const spec = declaredByKey.get(keyOf(t));
       if (spec) return spec.tenantColumn ?? undefined;
-      return declared.length === 0 && (t.columns ?? []).includes(discovered)
-        ? discovered
-        : undefined;
+      return (t.columns ?? []).includes(discovered) ? discovered : undefined;
     },
   };
 }

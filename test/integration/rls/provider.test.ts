@@ -394,6 +394,83 @@ describe("update", () => {
   });
 });
 
+describe("privileges and migration-style expressions", () => {
+  const grantsOf = async (table: string) =>
+    Object.fromEntries(
+      (
+        await db.sql<{ role: string; privileges: string[] }>(
+          `select r as role, array(select p from unnest(array['SELECT','INSERT','UPDATE','DELETE','TRUNCATE','REFERENCES','TRIGGER']) p
+                                   where has_table_privilege(r, $1::regclass, p)) as privileges
+           from unnest(array['anon', 'authenticated']) r`,
+          [`public.${table}`],
+        )
+      ).map((r) => [r.role, r.privileges]),
+    );
+
+  it("create grants and revokes per API role in the table's transaction: TRUNCATE, TRIGGER, REFERENCES go", async () => {
+    await db.sql(`create table public.granted (id int primary key, tenant_id uuid not null)`);
+    // Supabase's default grants (the harness applies them to public).
+    expect((await grantsOf("granted")).anon).toContain("TRUNCATE");
+    const spec = declareTable({ table: "granted", tenant: { column: "tenant_id" } });
+    const { outs } = await createTable(freshProvider(), inputsFor(spec, db.url));
+    expect(await grantsOf("granted")).toEqual({
+      anon: [],
+      authenticated: ["SELECT", "INSERT", "UPDATE", "DELETE"],
+    });
+    expect(outs.expected.privileges?.authenticated).toEqual([
+      "SELECT",
+      "INSERT",
+      "UPDATE",
+      "DELETE",
+    ]);
+  });
+
+  it("a grant that fails rolls the policies back with it", async () => {
+    await db.sql(`create table public.grant_fails (id int primary key, tenant_id uuid not null)`);
+    const spec = declareTable({ table: "grant_fails", tenant: { column: "tenant_id" } });
+    const provider = freshProvider();
+    const news = inputsFor(spec, db.url, {
+      privileges: { ...spec.privileges, no_such_role: ["SELECT"] },
+    });
+    // Preview says so first…
+    expect((await provider.check!({} as RlsTableInputs, news)).failures).toEqual([
+      {
+        property: "privileges.no_such_role",
+        reason: expect.stringContaining("role 'no_such_role' does not exist"),
+      },
+    ]);
+    // …and if the role vanished after preview, the whole table rolls back.
+    await expect(provider.create(await canonical(news))).rejects.toThrow(/no_such_role/);
+    expect(await livePolicies(db, "grant_fails")).toEqual([]);
+    expect(await rlsFlags(db, "grant_fails")).toEqual({ enabled: false, forced: false });
+  });
+
+  it("an expression copied from a migration with a trailing -- comment checks and applies", async () => {
+    await db.sql(`create table public.commented (id int primary key, tenant_id uuid not null)`);
+    const spec = declareTable({
+      table: "commented",
+      policies: [
+        {
+          name: "by_tenant",
+          command: "SELECT",
+          roles: ["authenticated"],
+          using: "tenant_id = ((select auth.jwt()) ->> 'tenant_id')::uuid -- tenant isolation",
+        },
+      ],
+    });
+    await createTable(freshProvider(), inputsFor(spec, db.url));
+    expect((await livePolicies(db, "commented"))[0]!.qual).toBe(
+      "(tenant_id = ((( SELECT auth.jwt() AS jwt) ->> 'tenant_id'::text))::uuid)",
+    );
+  });
+
+  it("pulumi import reaches read with no state: the error says how to adopt a table instead", async () => {
+    await expect(freshProvider().read!("public.agents", undefined)).rejects.toThrow(
+      /cannot be adopted with pulumi import.*npm run rls:import/,
+    );
+  });
+});
+
 describe("drift", () => {
   it("refresh sees a policy dropped out of band, diff wants an update, and the update restores it", async () => {
     const spec = declareTable({
