@@ -67,6 +67,7 @@ export function inputsFor(
     lockTimeoutSeconds: 2,
     lockRetries: 2,
     catalogSchemas: [spec.schema],
+    privileges: spec.privileges,
     providerVersion: "test-1",
     ...overrides,
   };
