@@ -1,59 +1,53 @@
 /**
- * `npm run rls:drift -- --stack <name>` — what `pulumi up` would change in the
- * database's row-level security, per declared table, without the engine.
- *
- * Exit 0: as declared; 1: drift found; 2: could not check.
+ * `rls:drift` — what `pulumi up` would change in the database's row-level
+ * security, per declared table, without the engine: the same comparison the
+ * provider's diff makes. Read-only for every real table.
  */
 import { closePools } from "../infra/postgres/client";
-import { driftExitCode, driftReport, renderDrift } from "../infra/rls/drift";
-import { rlsContextFromStackFile } from "../infra/rls/deploy";
-import { parseIdentifierList } from "./lib/options";
-import { UsageError, readStackFile, requireDatabaseUrl, run, type ExitCode } from "./lib/cli";
+import { driftFindings, driftReport, driftSummary } from "../infra/rls/drift";
+import { defineCommand, UsageError, type ArgSpecs } from "./lib/command";
+import { runAsMain } from "./lib/main";
+import { SCHEMAS_ARG, schemasOption } from "./lib/options";
+import { rlsSettings } from "./lib/rls-settings";
 
-const USAGE = `Usage: npm run rls:drift -- --stack <name> [options]
+const ARGS = {
+  schemas: { ...SCHEMAS_ARG, description: "only the declared tables of these schemas" },
+} as const satisfies ArgSpecs;
 
-Compares the stack's RLS declarations with the live database: policies
-(command, mode, roles, expressions as Postgres normalizes them), RLS and
-FORCE, and the API roles' table privileges. Prints what pulumi up would
-change. Read-only for every real table.
-
-Options:
-  --database-url <url>   connection string (default: $DATABASE_URL)
-  --stack <name>         the stack whose declarations to compare (stacks/Pulumi.<name>.yaml)
-  --schemas <a,b>        only the declared tables of these schemas
-  --json                 print the comparison as JSON
-  --help                 this text
-
-Exit codes: 0 as declared, 1 drift found, 2 could not check.`;
-
-void run(
-  async (flags): Promise<ExitCode> => {
-    const url = requireDatabaseUrl(flags);
-    if (!flags.stack)
+export const rlsDrift = defineCommand({
+  name: "rls:drift",
+  description: "What pulumi up would change in row-level security, per declared table, and why",
+  help:
+    "Compares the stack's RLS declarations with the live database: policies (command, mode, roles,\n" +
+    "expressions as Postgres normalizes them), RLS and FORCE, and the API roles' table privileges.\n" +
+    "Prints each difference and what up would do about it. Needs --stack; read-only for every real\n" +
+    "table (declared expressions are normalized on temporary tables, rolled back).",
+  shared: ["stack", "database-url", "json", "quiet"],
+  args: ARGS,
+  failOn: "high",
+  cleanup: closePools,
+  async run({ args, stack, database }) {
+    if (!stack)
       throw new UsageError("rls:drift compares with a stack's declarations: pass --stack <name>");
-    const context = rlsContextFromStackFile(flags.stack, readStackFile(flags.stack).raw);
-    const raw = flags.options.get("schemas");
-    let schemas: string[] | undefined;
-    if (typeof raw === "string") {
-      const parsed = parseIdentifierList(raw, "schemas");
-      if ("problem" in parsed) throw new UsageError(parsed.problem);
-      schemas = parsed.value;
-    }
-    try {
-      const report = await driftReport({
-        connectionString: url,
-        tables: context.tables,
-        schemas,
-        lockTimeoutSeconds: context.database.lockTimeoutSeconds,
-      });
-      const code = driftExitCode(report);
-      console.log(
-        flags.json ? JSON.stringify({ ...report, exitCode: code }, null, 2) : renderDrift(report),
-      );
-      return code;
-    } finally {
-      await closePools();
-    }
+    const schemas = schemasOption(args.schemas);
+    const { database: db, tables } = rlsSettings(stack);
+    const report = await driftReport({
+      connectionString: database.connectionString,
+      tables,
+      schemas,
+      lockTimeoutSeconds: db.lockTimeoutSeconds,
+    });
+    return {
+      findings: driftFindings(report, stack.context.stack),
+      report: { target: database.target, stack: stack.context.stack, ...report },
+      text: [
+        `RLS drift: ${database.target}  (${tables.length} declared table(s) from ${stack.context.stackFile}${
+          schemas ? `, schemas ${schemas.join(", ")}` : ""
+        })`,
+      ],
+      notes: report.tables.length > 0 ? [driftSummary(report)] : [],
+    };
   },
-  { usage: USAGE },
-);
+});
+
+runAsMain(module, rlsDrift);

@@ -5,10 +5,12 @@
  *
  * - PostgreSQL 15+ server and client from Debian's packages (when root);
  * - MinIO, the local S3 server, built from its Go module into .tools/;
- * - the Pulumi CLI and our Node.js language host, built from Go modules into .tools/.
+ * - the Pulumi CLI and our Node.js language host, built from Go modules into .tools/;
+ * - actionlint (the workflow linter `npm test` runs), built from its Go module into .tools/.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { ensureActionlint } from "../infra/tools/actionlint";
 import { ensureMinio } from "../infra/tools/minio";
 import { ensurePulumiCli } from "../infra/tools/pulumi-cli";
 import { findPostgresBinDir } from "../infra/local/postgres";
@@ -109,6 +111,12 @@ export async function runSetup({ quiet = false }: { quiet?: boolean } = {}): Pro
     name: "minio",
     outcome: minio.built ? "built" : "present",
     detail: minio.built ? `built in ${minio.seconds} s` : minio.bin,
+  });
+  const actionlint = await ensureActionlint(log);
+  steps.push({
+    name: "actionlint",
+    outcome: actionlint.built ? "built" : "present",
+    detail: actionlint.built ? `built in ${actionlint.seconds} s` : actionlint.bin,
   });
   const cli = await ensurePulumiCli({ quiet });
   steps.push({

@@ -10,7 +10,8 @@
  *   (refresh) share across all resources of a provider process.
  */
 import type { Queryable } from "../postgres/client";
-import { byCodePoint, quoteLiteral, type RlsCommand, type RlsMode } from "./model";
+import { quoteLiteral } from "../postgres/identifiers";
+import { byCodePoint, type RlsCommand, type RlsMode } from "./model";
 import { canonicalPrivileges, type PrivilegeMap } from "./privileges";
 import { COMMAND_BY_POLCMD } from "./sql";
 

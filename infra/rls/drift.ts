@@ -5,6 +5,7 @@
  * Read-only for every real table, so it can run against production at any
  * time — the same comparison the provider's diff makes.
  */
+import type { Finding } from "../lib/findings";
 import { withConnection } from "../postgres/client";
 import { readCatalogSnapshot } from "./catalog";
 import { compareWithDeclaration, type Comparison } from "./declared-vs-live";
@@ -60,38 +61,70 @@ export async function driftReport(options: DriftOptions): Promise<DriftReport> {
   return { ok: withStatus.every((t) => t.status === "in sync"), tables: withStatus };
 }
 
-/** 0 all as declared, 1 drift found; no declared table to compare is "could not check" (2). */
-export function driftExitCode(report: DriftReport): 0 | 1 | 2 {
-  if (report.tables.length === 0) return 2;
-  return report.ok ? 0 : 1;
-}
-
-/** One block per table that differs, one line for those that do not. */
-export function renderDrift(report: DriftReport): string {
+/**
+ * The report in the one finding shape: a table that differs or is missing is
+ * high (the isolation the stack declares is not the one in force), a table as
+ * declared is fine, and no declared table to compare is "could not check".
+ */
+export function driftFindings(report: DriftReport, stack?: string): Finding[] {
+  const up = stack ? `pulumi up -s ${stack}` : "pulumi up";
   if (report.tables.length === 0)
-    return "No declared tables to compare: declare tables in runbooks:rls.tables (or pass --stack).";
-  const lines: string[] = [];
+    return [
+      {
+        id: "rls-drift",
+        severity: "high",
+        subject: "runbooks:rls.tables",
+        message: "no declared tables to compare",
+        fix: "declare tables in runbooks:rls.tables (or RLS_TABLES_IN_CODE), or widen --schemas",
+        couldNotCheck: true,
+      },
+    ];
+  const findings: Finding[] = [];
   for (const t of report.tables) {
     if (t.status === "in sync") {
-      lines.push(
-        `${t.table}: in sync${t.expressionsNotCompared ? ` (expressions not compared: ${t.expressionsNotCompared})` : ""}`,
-      );
-      continue;
+      findings.push({
+        id: "rls-drift",
+        severity: "info",
+        subject: t.table,
+        message: `${t.table}: as declared`,
+        fix: "",
+      });
+    } else if (t.status === "missing") {
+      findings.push({
+        id: "rls-drift",
+        severity: "high",
+        subject: t.table,
+        message: `${t.table}: declared, but the table does not exist`,
+        fix: "run the app's migration that creates it, or remove its declaration",
+      });
+    } else {
+      findings.push({
+        id: "rls-drift",
+        severity: "high",
+        subject: t.table,
+        message: `${t.table}: differs from the declaration (${t.differences.length} difference(s))`,
+        details: [...t.differences, ...t.plan.map((step) => `up would ${step}`)],
+        fix: `${up} puts it back; if the change is wanted, declare it first`,
+      });
     }
-    lines.push(`${t.table}: ${t.status.toUpperCase()}`);
-    for (const d of t.differences) lines.push(`  - ${d}`);
-    for (const step of t.plan) lines.push(`  up would ${step}`);
-    if (t.status === "missing")
-      lines.push("  run the app's migration that creates it, or remove its declaration");
+    // An expression that could not be normalized was not compared: never counted as in sync.
     if (t.expressionsNotCompared)
-      lines.push(`  expressions not compared: ${t.expressionsNotCompared}`);
+      findings.push({
+        id: "rls-drift",
+        severity: "medium",
+        subject: t.table,
+        message: `${t.table}: expressions not compared — ${t.expressionsNotCompared}`,
+        fix: "fix the declared expressions Postgres refuses (npm run rls:lint names them)",
+        couldNotCheck: true,
+      });
   }
+  return findings;
+}
+
+/** The closing line of the human output: how many tables differ. */
+export function driftSummary(report: DriftReport): string {
   const drifted = report.tables.filter((t) => t.status !== "in sync").length;
-  lines.push(
-    "",
-    drifted === 0
-      ? `OK: ${report.tables.length} table(s) as declared; pulumi up would change nothing.`
-      : `DRIFT: ${drifted} of ${report.tables.length} table(s) differ from the declaration; pulumi up puts them back.`,
-  );
-  return lines.join("\n");
+  return drifted === 0
+    ? `${report.tables.length} table(s) as declared; pulumi up would change nothing.`
+    : `${drifted} of ${report.tables.length} table(s) differ from the declaration; pulumi up puts them back.`;
 }

@@ -17,7 +17,8 @@
  */
 import { PostgresError, type Queryable } from "../postgres/client";
 import { POLICY_JSON, toLivePolicies, type LivePolicy, type PolicyRow } from "./catalog";
-import { quoteLiteral, type PolicySpec } from "./model";
+import { quoteLiteral } from "../postgres/identifiers";
+import type { PolicySpec } from "./model";
 import { createPolicySql, lockTimeoutSql, qualifiedTable, quoteIdent } from "./sql";
 
 export interface NormalizedTable {

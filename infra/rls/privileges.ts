@@ -13,7 +13,7 @@
  * one of them (`public`): a grant to PUBLIC reaches every role. Column grants
  * and grants inherited through role membership are left alone.
  */
-import { TABLE_PRIVILEGES } from "../config/index";
+import { TABLE_PRIVILEGES } from "../config/rls";
 import { qualifiedTable, quoteIdent } from "./sql";
 
 export { TABLE_PRIVILEGES };

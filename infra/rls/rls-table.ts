@@ -44,6 +44,14 @@ export interface RlsTableArgs {
   catalogSchemas: pulumi.Input<string[]>;
   /** Table privileges by grantee, complete for the grantees managed (see privileges.ts). */
   privileges: pulumi.Input<PrivilegeMap>;
+  /**
+   * The column holding the tenant id when the table is tenant-scoped, else
+   * null. Not applied by the provider (the policies carry the checks): it
+   * tells reviewers and the policy pack which tables must isolate tenants.
+   */
+  tenantColumn?: pulumi.Input<string | null>;
+  /** The JWT claim `tenantColumn` is compared with, or null. */
+  tenantClaim?: pulumi.Input<string | null>;
 }
 
 export class RlsTable extends pulumi.dynamic.Resource {

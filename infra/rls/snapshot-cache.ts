@@ -8,8 +8,9 @@
  * Each pulumi command is a fresh process, so a snapshot never outlives the
  * command that read it by more than `maxAgeMs`.
  */
-import { connectionKey, isRetryable, sleep, withConnection } from "../postgres/client";
-import { backoffMs, LockTimeoutError, type LockOptions } from "./apply";
+import { backoffMs, sleep } from "../lib/retry";
+import { connectionKey, isRetryable, withConnection } from "../postgres/client";
+import { LOCK_BACKOFF, LockTimeoutError, type LockOptions } from "./apply";
 import { readCatalogSnapshot, type CatalogSnapshot, type LiveTableState } from "./catalog";
 import { describeLockHolders } from "./lock-holders";
 
@@ -70,7 +71,7 @@ async function readWithRetries(
             ` Wait for it to finish (a migration, a long transaction) and re-run, or raise runbooks:database.lockTimeoutSeconds / lockRetries.`,
         );
       }
-      await sleep(backoffMs(attempt));
+      await sleep(backoffMs(attempt, LOCK_BACKOFF));
     }
   }
 }

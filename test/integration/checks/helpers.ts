@@ -1,36 +1,35 @@
 /**
- * Shared by the ops integration tests: run a script's main the way `npm run`
- * does (through `run`, so flag parsing, --help, errors and exit codes are the
- * real ones) while capturing what it prints, and small real HTTP servers.
+ * Shared by the command integration tests: run a command the way `runbooks`
+ * and `npm run` do (through the runner, so flag parsing, --help, errors and
+ * exit codes are the real ones) while capturing what it prints, and small
+ * real HTTP servers.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { run, type CommonFlags, type ExitCode } from "../../../scripts/lib/cli";
+import type { AnyCommand } from "../../../scripts/lib/command";
+import { runCommand, type RunIo } from "../../../scripts/lib/runner";
 
 export interface ScriptRun {
-  code: ExitCode;
+  code: number;
   stdout: string;
   stderr: string;
 }
 
-export async function runScript<Io>(
-  main: (flags: CommonFlags, io: Partial<Io>) => Promise<ExitCode>,
-  usage: string,
+/** Run a command through the runner, in-process, with its own argv, env and stand-ins. */
+export async function runScript<D>(
+  command: AnyCommand,
   argv: string[],
-  io: Partial<Io> & { env?: NodeJS.ProcessEnv } = {},
+  io: Partial<Pick<RunIo<D>, "env" | "root" | "deps">> = {},
 ): Promise<ScriptRun> {
   const out: string[] = [];
   const err: string[] = [];
-  let exitCode: ExitCode | undefined;
-  const env = io.env ?? {};
-  const code = await run((flags) => main(flags, { ...io, env, out: (l: string) => out.push(l) }), {
-    usage,
+  const code = await runCommand(command, {
     argv,
-    env,
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    exit: (c) => (exitCode = c),
+    env: io.env ?? {},
+    root: io.root,
+    deps: io.deps,
+    stdout: (l) => out.push(l),
+    stderr: (l) => err.push(l),
   });
-  if (exitCode !== code) throw new Error(`run returned ${code} but exited with ${exitCode}`);
   return { code, stdout: out.join("\n"), stderr: err.join("\n") };
 }
 

@@ -3,26 +3,31 @@
  * what `up` would do — through the function and through the command
  * (`--stack local`, the example app's declarations), with its exit codes.
  */
-import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exitCodeFor } from "../../../infra/lib/findings-render";
 import { APP_RLS_TABLES } from "../../../infra/local/example-app/rls";
-import { REPO_ROOT } from "../../../infra/lib/paths";
 import { closePools } from "../../../infra/postgres/client";
 import { applyTable } from "../../../infra/rls/apply";
-import { driftExitCode, driftReport, renderDrift } from "../../../infra/rls/drift";
+import {
+  driftFindings,
+  driftReport,
+  driftSummary,
+  type DriftReport,
+} from "../../../infra/rls/drift";
 import { declareTable } from "../../../infra/rls/model";
+import { rlsDrift } from "../../../scripts/rls-drift";
+import { runScript } from "../checks/helpers";
 import { appDatabase, type TestDatabase } from "./helpers";
 
 let db: TestDatabase;
 const declared = APP_RLS_TABLES.map((t) => declareTable(t));
 
-const script = (args: string[]) =>
-  spawnSync(process.execPath, [require.resolve("tsx/cli"), "scripts/rls-drift.ts", ...args], {
-    cwd: REPO_ROOT,
-    encoding: "utf8",
-    env: { ...process.env, DATABASE_URL: "" },
-    timeout: 60_000,
-  });
+const script = async (args: string[]) => {
+  const r = await runScript(rlsDrift, args, { env: {} });
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
+};
+/** The command's exit code for a report: only high and above fail rls:drift. */
+const exitOf = (report: DriftReport) => exitCodeFor(driftFindings(report), "high");
 
 beforeAll(async () => {
   db = await appDatabase("rls_drift");
@@ -41,11 +46,12 @@ describe("rls:drift", () => {
     expect(report.tables.map((t) => `${t.table} ${t.status}`)).toEqual(
       declared.map((t) => `public.${t.table} in sync`),
     );
-    expect(driftExitCode(report)).toBe(0);
-    const result = script(["--stack", "local", "--database-url", db.url]);
+    expect(exitOf(report)).toBe(0);
+    const result = await script(["--stack", "local", "--database-url", db.url]);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain("OK: 6 table(s) as declared; pulumi up would change nothing.");
+    expect(result.stdout).toContain("6 table(s) as declared; pulumi up would change nothing.");
+    expect(result.stdout).toContain("Result: ALL GOOD (exit 0)");
   });
 
   it("names each difference and what up would do, and exits 1", async () => {
@@ -77,20 +83,28 @@ describe("rls:drift", () => {
       "FORCE row level security was removed (the owner now bypasses policies)",
     ]);
     expect(by["public.user_preferences"]!.status).toBe("in sync");
-    expect(driftExitCode(report)).toBe(1);
-    expect(renderDrift(report)).toContain(
-      "DRIFT: 4 of 6 table(s) differ from the declaration; pulumi up puts them back.",
+    expect(exitOf(report)).toBe(1);
+    expect(driftSummary(report)).toBe(
+      "4 of 6 table(s) differ from the declaration; pulumi up puts them back.",
     );
 
-    const result = script(["--stack", "local", "--database-url", db.url, "--json"]);
+    const human = await script(["--stack", "local", "--database-url", db.url]);
+    expect(human.status).toBe(1);
+    expect(human.stdout).toMatch(/^HIGH {6}public\.tenants: differs from the declaration/m);
+    expect(human.stdout).toContain("policy sneaky was added (PERMISSIVE SELECT to anon)");
+    expect(human.stdout).toContain("up would drop policy sneaky (not declared)");
+    expect(human.stdout).toContain("fix: pulumi up -s local puts it back");
+
+    const result = await script(["--stack", "local", "--database-url", db.url, "--json"]);
     expect(result.status).toBe(1);
     const json = JSON.parse(result.stdout) as {
+      command: string;
       ok: boolean;
-      tables: { table: string; status: string }[];
+      report: { tables: { table: string; status: string }[] };
     };
-    expect(json.ok).toBe(false);
+    expect(json).toMatchObject({ command: "rls:drift", ok: false });
     expect(
-      json.tables
+      json.report.tables
         .filter((t) => t.status === "drifted")
         .map((t) => t.table)
         .sort(),
@@ -109,29 +123,43 @@ describe("rls:drift", () => {
       schemas: ["app"],
     });
     expect(report.tables.map((t) => `${t.table} ${t.status}`)).toEqual(["app.ghost missing"]);
-    expect(driftExitCode(report)).toBe(1);
+    expect(exitOf(report)).toBe(1);
     expect(
-      driftExitCode(
+      exitOf(
         await driftReport({ connectionString: db.url, tables: declared, schemas: ["nowhere"] }),
       ),
     ).toBe(2);
-    const result = script(["--stack", "local", "--database-url", db.url, "--schemas", "nowhere"]);
+    const result = await script([
+      "--stack",
+      "local",
+      "--database-url",
+      db.url,
+      "--schemas",
+      "nowhere",
+    ]);
     expect(result.status).toBe(2);
-    expect(result.stdout).toContain("No declared tables to compare");
+    expect(result.stdout).toContain("no declared tables to compare");
   });
 
-  it("exits 2 without a stack or with a bad --schemas, and never prints the password", () => {
-    const noStack = script(["--database-url", db.url]);
+  it("exits 2 without a stack or with a bad --schemas, and never prints the password", async () => {
+    const noStack = await script(["--database-url", db.url]);
     expect(noStack.status).toBe(2);
     expect(noStack.stderr).toContain("pass --stack <name>");
-    const bad = script(["--stack", "local", "--database-url", db.url, "--schemas", "Public;drop"]);
+    const bad = await script([
+      "--stack",
+      "local",
+      "--database-url",
+      db.url,
+      "--schemas",
+      "Public;drop",
+    ]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain(
       "--schemas: 'Public;drop' is not a lower-case Postgres identifier",
     );
     const url = new URL(db.url);
     url.port = "1";
-    const down = script(["--stack", "local", "--database-url", url.toString()]);
+    const down = await script(["--stack", "local", "--database-url", url.toString()]);
     expect(down.status).toBe(2);
     expect(down.stdout + down.stderr).not.toContain(decodeURIComponent(url.password));
   });

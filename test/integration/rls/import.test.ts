@@ -7,9 +7,10 @@
  * issue no DDL and leave every policy, flag and grant as it was. The YAML and
  * the TypeScript forms declare the same tables.
  */
-import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../../infra/lib/paths";
 import { parse as parseYaml } from "yaml";
 import { rlsSchema } from "../../../infra/config/index";
 import { closePools } from "../../../infra/postgres/client";
@@ -20,7 +21,9 @@ import {
   type TableDeclaration,
   type TableSpec,
 } from "../../../infra/rls/model";
+import { rlsImport } from "../../../scripts/rls-import";
 import { readStatementStats, resetStatementStats } from "../../support/statement-stats";
+import { runScript } from "../checks/helpers";
 import { CRM_MIGRATION } from "./fixtures/crm-migration";
 import { appDatabase, createTable, freshProvider, inputsFor, type TestDatabase } from "./helpers";
 
@@ -121,26 +124,48 @@ describe("rls:import", () => {
     expect(text).toContain("using: (owner_id = (select auth.uid()))");
   });
 
-  it("npm run rls:import prints YAML or TypeScript, and refuses a bad --format", () => {
-    const script = (args: string[]) =>
-      spawnSync(process.execPath, [require.resolve("tsx/cli"), "scripts/rls-import.ts", ...args], {
-        cwd: REPO_ROOT,
-        encoding: "utf8",
-        env: { ...process.env, DATABASE_URL: db.url },
-        timeout: 60_000,
-      });
-    const yaml = script(["--schemas", "crm"]);
+  it("npm run rls:import prints YAML or TypeScript, writes a new file, and refuses a bad --format", async () => {
+    const script = async (args: string[]) => {
+      const r = await runScript(rlsImport, args, { env: { DATABASE_URL: db.url } });
+      return { status: r.code, stdout: r.stdout, stderr: r.stderr };
+    };
+    const yaml = await script(["--schemas", "crm"]);
     expect(yaml.status).toBe(0);
     expect(yaml.stdout).toContain(
       "runbooks:rls:\n  tables:\n    - schema: crm\n      table: accounts",
     );
-    const ts = script(["--schemas", "crm", "--format", "ts"]);
+    const ts = await script(["--schemas", "crm", "--format", "ts"]);
     expect(ts.status).toBe(0);
     expect(ts.stdout).toContain("export const IMPORTED_RLS_TABLES: TableDeclaration[] = [");
-    const bad = script(["--format", "toml"]);
+    const bad = await script(["--format", "toml"]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("--format must be yaml or ts");
-    expect(yaml.stdout + yaml.stderr + bad.stderr).not.toContain(
+    const json = await script(["--schemas", "crm", "--json"]);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      command: "rls:import",
+      ok: true,
+      report: {
+        schemas: ["crm"],
+        tables: expect.arrayContaining([expect.objectContaining({ table: "accounts" })]),
+      },
+    });
+
+    const dir = mkdtempSync(join(tmpdir(), "rls-import-"));
+    try {
+      const file = join(dir, "rls.yaml");
+      const written = await script(["--schemas", "crm", "--output", file]);
+      expect(written.status).toBe(0);
+      expect(written.stdout).toContain(`written to ${file}`);
+      expect(readFileSync(file, "utf8")).toContain("runbooks:rls:\n  tables:");
+      // Never over an existing file: a second import must not replace what the first wrote.
+      const again = await script(["--schemas", "crm", "--format", "ts", "--output", file]);
+      expect(again.status).toBe(2);
+      expect(again.stderr).toContain("already exists");
+      expect(readFileSync(file, "utf8")).toContain("runbooks:rls:\n  tables:");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(yaml.stdout + yaml.stderr + bad.stderr + json.stdout).not.toContain(
       decodeURIComponent(new URL(db.url).password),
     );
   });

@@ -1,9 +1,9 @@
 /**
  * Lints against a real, deliberately broken schema — each rule fires on its
- * defect, and the correct example app raises no error. Also `npm run rls:lint`
- * end to end (exit codes, --json, no credential in output).
+ * defect, and the correct example app raises no error. The command itself
+ * (exit codes, --json, no credential in output) is tested in
+ * test/integration/scripts/rls-lint.test.ts.
  */
-import { spawnSync } from "node:child_process";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyTable } from "../../../infra/rls/apply";
@@ -13,7 +13,6 @@ import { APP_RLS_TABLES } from "../../../infra/local/example-app/rls";
 import type { Finding } from "../../../infra/lib/findings";
 import { lintRls } from "../../../infra/rls/lints/index";
 import { declareTable, type TableSpec } from "../../../infra/rls/model";
-import { REPO_ROOT } from "../../../infra/lib/paths";
 import { services } from "../../support/services";
 import { appDatabase, type TestDatabase } from "./helpers";
 
@@ -230,49 +229,5 @@ describe("lints on a broken schema", () => {
     } finally {
       await edited.drop();
     }
-  });
-});
-
-describe("npm run rls:lint", () => {
-  const script = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-    spawnSync(process.execPath, [require.resolve("tsx/cli"), "scripts/rls-lint.ts", ...args], {
-      cwd: REPO_ROOT,
-      encoding: "utf8",
-      env: { ...process.env, DATABASE_URL: "", ...env },
-      timeout: 60_000,
-    });
-
-  it("exits 1 with findings as JSON on the broken schema", () => {
-    const result = script(["--json"], { DATABASE_URL: broken.url });
-    expect(result.status).toBe(1);
-    const report = JSON.parse(result.stdout) as { ok: boolean; findings: Finding[] };
-    expect(report.ok).toBe(false);
-    expect(
-      report.findings.some(
-        (f) => f.id === "require-rls-on-exposed-tables" && f.subject === "public.leaky",
-      ),
-    ).toBe(true);
-  });
-
-  it("exits 0 on the correct schema", () => {
-    const result = script(["--database-url", correct.url]);
-    expect(result.stderr).toBe("");
-    expect(result.status).toBe(0);
-  });
-
-  it("exits 2 when it cannot connect, without printing the password", () => {
-    const url = new URL(correct.url);
-    url.port = "1";
-    const result = script(["--json", "--database-url", url.toString()]);
-    expect(result.status).toBe(2);
-    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, exitCode: 2 });
-    expect(result.stdout + result.stderr).not.toContain(decodeURIComponent(url.password));
-  });
-
-  it("exits 2 with the usage when no database is given", () => {
-    const result = script([]);
-    expect(result.status).toBe(2);
-    expect(result.stderr).toContain("pass --database-url");
-    expect(result.stderr).toContain("Usage: npm run rls:lint");
   });
 });

@@ -162,7 +162,15 @@ describe("the health workflow", () => {
 });
 
 describe("this repository's workflows", () => {
-  const [ci, review] = projectWorkflowFiles(CLOUD_STACKS).map(yamlOf) as [Yaml, Yaml];
+  const [ci, review, comment, deploy] = projectWorkflowFiles(CLOUD_STACKS).map(yamlOf) as [
+    Yaml,
+    Yaml,
+    Yaml,
+    Yaml,
+  ];
+  const steps = (job: Yaml) => job.steps as Yaml[];
+  const uses = (job: Yaml, action: string) =>
+    steps(job).filter((s) => String(s.uses).startsWith(`${action}@`));
 
   it("runs checks and the RLS smoke test in CI, the smoke test only with secrets available", () => {
     expect(Object.keys(ci.jobs)).toEqual(["checks", "rls-smoke"]);
@@ -177,16 +185,82 @@ describe("this repository's workflows", () => {
     expect(ci.jobs["rls-smoke"].if).toContain(
       "github.event.pull_request.head.repo.full_name == github.repository",
     );
+    // npm test builds the Pulumi CLI, MinIO and actionlint from Go modules.
+    expect(uses(ci.jobs.checks, "actions/setup-go")[0]!.with["go-version"]).toMatch(/^>=1\.25/);
   });
 
-  it("previews every cloud stack with the policy pack on pull requests", () => {
+  it("reviews every cloud stack under mocks on every pull request, forks included, without secrets", () => {
     expect(CLOUD_STACKS).toEqual(["production", "staging"]);
-    expect(review.jobs.preview.strategy.matrix.stack).toEqual(CLOUD_STACKS);
-    expect(review.permissions).toEqual({ contents: "read", "id-token": "write" });
-    expect(scripts(review)).toEqual([
-      "npm ci",
-      'pulumi preview --stack "$STACK" --policy-pack policies --diff --non-interactive',
-    ]);
+    const job = review.jobs.review as Yaml;
+    expect(job.strategy.matrix.stack).toEqual(CLOUD_STACKS);
+    expect(job.if).toBeUndefined();
+    expect(review.permissions).toEqual({ contents: "read" });
+    expect(job.permissions).toBeUndefined();
+    expect(JSON.stringify(job)).not.toMatch(/secrets\.|id-token/);
+    const run = steps(job).find((s) => s.id === "review")!.run as string;
+    expect(run).toContain(
+      'npm run --silent policy:review -- -s "$STACK" --out "$RUNNER_TEMP/review/$STACK.md"',
+    );
+    expect(uses(job, "actions/upload-artifact")[0]!.if).toBe("always()");
+    expect(steps(job).at(-1)!.if).toBe("${{ steps.review.outputs.code != '0' }}");
+  });
+
+  it("previews same-repository pull requests with the policy pack, through the exported read-only role", () => {
+    const job = review.jobs.preview as Yaml;
+    expect(job.if).toBe(
+      "${{ github.event.pull_request.head.repo.full_name == github.repository }}",
+    );
+    expect(job.permissions).toEqual({
+      contents: "read",
+      "id-token": "write",
+      "pull-requests": "write",
+    });
+    const text = JSON.stringify(review);
+    expect(text).not.toContain("RUNBOOKS_PREVIEW_ROLE_ARN");
+    expect(text).not.toMatch(/aws-access-key-id|AWS_SECRET_ACCESS_KEY/);
+    const role = steps(job).find((s) => s.id === "role")!.run as string;
+    expect(role).toContain("pulumi stack output backupStorage --json");
+    expect(role).toContain(".previewRoleArn");
+    expect(uses(job, "aws-actions/configure-aws-credentials")[0]!.with["role-to-assume"]).toBe(
+      "${{ steps.role.outputs.arn }}",
+    );
+    const preview = uses(job, "pulumi/actions").find((s) => s.with.command === "preview")!;
+    expect(preview.with).toMatchObject({
+      "stack-name": "${{ matrix.stack }}",
+      policyPacks: "policies",
+      "comment-on-pr": true,
+      "edit-pr-comment": true,
+    });
+  });
+
+  it("posts the reports as one edited comment without running pull-request code", () => {
+    expect(comment.on).toEqual({
+      workflow_run: { workflows: ["runbooks: policy review"], types: ["completed"] },
+    });
+    const job = comment.jobs.comment as Yaml;
+    expect(job.permissions).toEqual({ actions: "read", "pull-requests": "write" });
+    expect(steps(job).some((s) => String(s.uses).startsWith("actions/checkout@") || s.run)).toBe(
+      false,
+    );
+    const script = uses(job, "actions/github-script")[0]!.with.script as string;
+    expect(script).toContain("updateComment");
+    expect(script).toContain("p.head.sha === run.head_sha");
+  });
+
+  it("deploys staging, then production behind its environment, on push to main", () => {
+    expect(deploy.on).toEqual({ push: { branches: ["main"] } });
+    expect(Object.keys(deploy.jobs)).toEqual(["staging", "production"]);
+    expect(deploy.jobs.production.needs).toBe("staging");
+    for (const stack of ["staging", "production"]) {
+      const job = deploy.jobs[stack] as Yaml;
+      expect(job.environment).toBe(stack);
+      expect(job.permissions).toEqual({ contents: "read", "id-token": "write" });
+      expect(uses(job, "pulumi/actions")[0]!.with).toMatchObject({
+        command: "up",
+        "stack-name": stack,
+      });
+    }
+    expect(deploy.concurrency).toEqual({ group: "runbooks-deploy", "cancel-in-progress": false });
   });
 });
 
