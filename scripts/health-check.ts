@@ -1,15 +1,7 @@
 /** `health:check` — is the app up? Up, degraded or down, with the severity to page. */
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import {
-  checkHealth,
-  healthFindings,
-  healthTarget,
-  renderHealthHeader,
-  stackHealthSettings,
-  type FetchLike,
-  type HealthReport,
-} from "../infra/checks/health";
+import { renderHealthHeader, type FetchLike, type HealthReport } from "../infra/checks/health";
+import { HealthInputError, runHealthCheck } from "../infra/checks/health-run";
+import { LocalServicesError } from "../infra/local/endpoints";
 import { defineCommand, UsageError, type ArgSpecs } from "./lib/command";
 import { runAsMain } from "./lib/main";
 
@@ -24,7 +16,7 @@ const ms = (description: string, fallback: number) =>
     integer: true,
   }) as const;
 
-const ARGS = {
+export const HEALTH_ARGS = {
   url: {
     type: "string",
     valueHint: "url",
@@ -39,84 +31,79 @@ const ARGS = {
     max: 10,
     integer: true,
   },
+  samples: {
+    type: "number",
+    valueHint: "n",
+    description:
+      "requests at least, for latency min/median/p95 (default 1; 5 with a latency budget)",
+    default: 0,
+    min: 0,
+    max: 100,
+    integer: true,
+  },
   timeout: ms("timeout per request", 5000),
   slow: ms("a 2xx slower than this counts as degraded", 2000),
+  budget: {
+    type: "number",
+    valueHint: "ms",
+    description: "p95 latency budget (default: alerts.healthCheck.latencyBudgetMs of --stack)",
+    default: 0,
+    min: 0,
+    max: 120_000,
+    integer: true,
+  },
+  "cert-days": {
+    type: "number",
+    valueHint: "days",
+    description: "an https certificate expiring within this many days is a problem",
+    default: 14,
+    min: 0,
+    max: 365,
+    integer: true,
+  },
 } as const satisfies ArgSpecs;
 
 export interface HealthCheckDeps {
   fetch: FetchLike;
   sleep: (ms: number) => Promise<void>;
+  /** Extra CA trusted by the certificate check (a private CA). */
+  tlsCa: string | Buffer;
 }
 
-/** The local stand-in app's health URL, from .local/services.json. */
-function localAppUrl(root: string): string | undefined {
-  const file = join(root, ".local", "services.json");
-  if (!existsSync(file)) return undefined;
-  try {
-    const state = JSON.parse(readFileSync(file, "utf8")) as { app?: { url?: unknown } };
-    const url = state.app?.url;
-    return typeof url === "string" ? `${url.replace(/\/+$/, "")}/api/health` : undefined;
-  } catch {
-    throw new UsageError(
-      ".local/services.json is not valid JSON; run `npm run local` again, or pass --url",
-    );
-  }
-}
-
-export const healthCheck = defineCommand<typeof ARGS, HealthCheckDeps, HealthReport>({
+export const healthCheck = defineCommand<typeof HEALTH_ARGS, HealthCheckDeps, HealthReport>({
   name: "health:check",
   description: "Is the app up? Up, degraded or down, and who to page",
   help:
     "Requests the health endpoint up to --attempts times with a short backoff and reports up,\n" +
     "degraded (2xx but slow, the body reports a problem, or some attempts failed) or down (no 2xx),\n" +
-    "with every attempt. The URL is --url, else alerts.healthCheck.url of --stack, else the local\n" +
-    "stand-in app started by `npm run local`.",
+    "with every attempt; latency min/median/p95 over --samples requests against a p95 budget; and\n" +
+    "for https the certificate's days left. The URL is --url, else alerts.healthCheck.url of --stack,\n" +
+    "else the local stand-in app started by `npm run local`.",
   shared: ["stack", "json", "quiet"],
-  args: ARGS,
+  args: HEALTH_ARGS,
   async run({ args, stack, root, deps, redactAlso }) {
-    const stackFile = stack?.context.stackFile;
-    const settings = stackHealthSettings(stack?.config.alerts, stackFile);
-    let url: string | undefined;
-    let source: string;
-    if (args.url !== undefined) {
-      [url, source] = [args.url, "--url"];
-    } else if (settings.url !== undefined) {
-      [url, source] = [settings.url, `alerts.healthCheck.url in ${stackFile}`];
-    } else if (stack && stack.context.stack !== "local") {
-      throw new UsageError(
-        `${stackFile} sets no runbooks:alerts.healthCheck.url; add it there, or pass --url <url>`,
-      );
-    } else {
-      [url, source] = [localAppUrl(root), "the local stand-in app, from .local/services.json"];
-      if (url === undefined)
-        throw new UsageError(
-          "no URL to check: pass --url <url>, or --stack <name> whose alerts.healthCheck.url is set, " +
-            "or start the local stand-in app with `npm run local`",
-        );
-    }
-    let target;
     try {
-      target = healthTarget(url);
+      const { report, findings, secrets } = await runHealthCheck({
+        url: args.url,
+        stack,
+        root,
+        attempts: args.attempts,
+        samples: args.samples > 0 ? args.samples : undefined,
+        timeoutMs: args.timeout,
+        slowMs: args.slow,
+        latencyBudgetMs: args.budget > 0 ? args.budget : undefined,
+        certificateWarnDays: args["cert-days"],
+        fetch: deps.fetch,
+        sleep: deps.sleep,
+        tlsCa: deps.tlsCa,
+      });
+      redactAlso(...secrets);
+      return { findings, report, text: renderHealthHeader(report) };
     } catch (error) {
-      throw new UsageError(`${(error as Error).message} (from ${source})`);
+      if (error instanceof HealthInputError || error instanceof LocalServicesError)
+        throw new UsageError(error.message);
+      throw error;
     }
-    // The credentials only: the URL itself is printed (with them masked).
-    redactAlso(...target.secrets.filter((s) => s !== url));
-    const result = await checkHealth(target, {
-      attempts: args.attempts,
-      timeoutMs: args.timeout,
-      slowMs: args.slow,
-      fetch: deps.fetch,
-      sleep: deps.sleep,
-    });
-    const report: HealthReport = {
-      url: target.display,
-      urlSource: source,
-      ...result,
-      thresholds: { slowMs: args.slow, timeoutMs: args.timeout, attempts: args.attempts },
-      paging: settings.paging,
-    };
-    return { findings: healthFindings(report), report, text: renderHealthHeader(report) };
   },
 });
 

@@ -5,19 +5,26 @@
 import { stripVTControlCharacters } from "node:util";
 import { renderUsage } from "citty";
 import { EXIT_COULD_NOT_CHECK, type ExitCode } from "../infra/lib/findings-render";
+import { costGuard } from "./cost-guard";
+import { dbDeploy } from "./db-deploy";
 import { dbPerformance } from "./db-performance";
 import { dbStatus } from "./db-status";
 import { healthCheck } from "./health-check";
+import { incident } from "./incident";
 import type { AnyCommand } from "./lib/command";
 import { runCommand, type RunIo } from "./lib/runner";
 import { policyReview } from "./policy-review";
 import { rlsDrift } from "./rls-drift";
 import { rlsImport } from "./rls-import";
 import { rlsLint } from "./rls-lint";
+import { rollback } from "./rollback";
 import { rlsSmoke } from "./rls-smoke";
+import { secretsHook } from "./secrets-hook";
+import { secretsScan } from "./secrets-scan";
 
 /** In the order the runbook reaches for them. */
 export const COMMANDS: readonly AnyCommand[] = [
+  incident,
   healthCheck,
   dbStatus,
   dbPerformance,
@@ -25,6 +32,11 @@ export const COMMANDS: readonly AnyCommand[] = [
   rlsSmoke,
   rlsDrift,
   rlsImport,
+  costGuard,
+  secretsScan,
+  rollback,
+  dbDeploy,
+  secretsHook,
   policyReview,
 ];
 

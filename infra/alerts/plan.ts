@@ -258,11 +258,14 @@ export function planAlerting(
     freshness: freshness
       ? { ...freshness, severity: alerts.backupSeverity, maxAgeHours: input.backupMaxAgeHours }
       : undefined,
-    budgets: input.budgets.map((b) => ({
-      configName: b.name,
-      limitUsd: b.monthlyLimitUsd,
-      notifications: budgetNotifications(b),
-    })),
+    // Vercel budgets are watched by cost:guard; AWS Budgets can only see AWS spend.
+    budgets: input.budgets
+      .filter((b) => b.provider === "aws")
+      .map((b) => ({
+        configName: b.name,
+        limitUsd: b.monthlyLimitUsd,
+        notifications: budgetNotifications(b),
+      })),
     budgetSeverity: alerts.budgetSeverity,
   };
 }

@@ -22,6 +22,8 @@ import {
 import type { Finding } from "../lib/findings";
 import { redactSecrets } from "../lib/redact";
 import { backoffMs, sleep as wait, type BackoffOptions } from "../lib/retry";
+import { latencyBudgetFindings, latencyStats, renderLatency, type LatencyStats } from "./latency";
+import { certificateFindings, type CertificateInfo } from "./tls-certificate";
 
 export type HealthState = "up" | "degraded" | "down";
 
@@ -271,6 +273,11 @@ async function readBounded(response: Response): Promise<string> {
 export interface HealthCheckOptions extends HealthThresholds {
   /** Requests at most (stops early at the first clean "up"). */
   attempts: number;
+  /**
+   * Requests at least, for latency statistics: probing goes on past a clean
+   * "up" until this many were made. Default 1.
+   */
+  samples?: number;
   /** Per-request timeout in ms. */
   timeoutMs: number;
   /** Wait before each retry; defaults to HEALTH_BACKOFF. */
@@ -286,23 +293,37 @@ export interface HealthResult {
   state: HealthState;
   reason: string;
   attempts: AttemptReport[];
+  /** Over the attempts that got a response; absent when none did. */
+  latency?: LatencyStats;
 }
 
-/** Probe until a clean "up" or the attempts run out, then classify the run. */
+/**
+ * Probe until a clean "up" (after at least `samples` requests) or the
+ * attempts run out, then classify the run. Only a failure is followed by a
+ * backoff: samples after a clean answer go out at once.
+ */
 export async function checkHealth(
   target: HealthTarget,
   options: HealthCheckOptions,
 ): Promise<HealthResult> {
   const sleep = options.sleep ?? wait;
+  const samples = options.samples ?? 1;
   const attempts: AttemptReport[] = [];
-  for (let attempt = 1; attempt <= options.attempts; attempt++) {
-    if (attempt > 1) await sleep(backoffMs(attempt - 1, options.backoff ?? HEALTH_BACKOFF));
+  let failures = 0;
+  for (let attempt = 1; attempt <= Math.max(options.attempts, samples); attempt++) {
+    const previous = attempts[attempts.length - 1];
+    if (previous && previous.state !== "up")
+      await sleep(backoffMs(failures, options.backoff ?? HEALTH_BACKOFF));
     const probe = await probeOnce(target, options.timeoutMs, options.fetch);
     const { state, reason } = classifyAttempt(probe, options);
     attempts.push({ attempt, ...probe, latencyMs: Math.round(probe.latencyMs), state, reason });
-    if (state === "up") break;
+    if (state !== "up") failures++;
+    if (state === "up" && attempt >= samples) break;
   }
-  return { attempts, ...classifyOverall(attempts) };
+  const latency = latencyStats(
+    attempts.filter((a) => a.statusCode !== undefined).map((a) => a.latencyMs),
+  );
+  return { attempts, ...classifyOverall(attempts), ...(latency ? { latency } : {}) };
 }
 
 // ---------------------------------------------------------------------------
@@ -323,8 +344,20 @@ export interface HealthReport extends HealthResult {
   url: string;
   /** Where the URL came from (`--url`, the stack file, the local services). */
   urlSource: string;
-  thresholds: { slowMs: number; timeoutMs: number; attempts: number };
+  thresholds: {
+    slowMs: number;
+    timeoutMs: number;
+    attempts: number;
+    samples?: number;
+    /** p95 must stay within this, when a budget applies. */
+    latencyBudgetMs?: number;
+    latencyBudgetSource?: string;
+    /** A certificate expiring sooner than this many days is a problem. */
+    certificateWarnDays?: number;
+  };
   paging: HealthPaging;
+  /** https only: the certificate the endpoint serves, or why it could not be read. */
+  certificate?: CertificateInfo | { error: string };
 }
 
 /** Where to look first, from what the last attempt saw. */
@@ -335,19 +368,42 @@ function nextStep(last: AttemptReport | undefined): string {
   return `Next: the app answers HTTP ${last.statusCode}${body} — check its logs and its database (npm run db:status).`;
 }
 
-/** The lines above the finding: what was probed, and one line per attempt. */
+/** The lines above the finding: what was probed, one line per attempt, the latency and the certificate. */
 export function renderHealthHeader(report: HealthReport): string[] {
   const lines = [`Health check: ${report.url}  (${report.urlSource})`];
   for (const a of report.attempts)
     lines.push(`  attempt ${a.attempt}  ${a.state.toUpperCase().padEnd(8)}  ${a.reason}`);
+  if (report.latency && report.attempts.length > 1)
+    lines.push(`  ${renderLatency(report.latency)}`);
+  const cert = report.certificate;
+  if (cert && !("error" in cert))
+    lines.push(
+      `  certificate ${cert.subject}: ${cert.daysLeft} days left (until ${cert.validTo.slice(0, 10)})`,
+    );
   return lines;
 }
 
 /**
- * The verdict as one finding: down is critical whatever the paging severity
- * (who is paged and how soon is in its details), degraded is medium, up is info.
+ * The verdict, then the latency budget and the certificate when they apply.
+ * Down is critical whatever the paging severity (who is paged and how soon
+ * is in its details), degraded is medium, up is info.
  */
 export function healthFindings(report: HealthReport): Finding[] {
+  const t = report.thresholds;
+  const budget =
+    t.latencyBudgetMs !== undefined
+      ? { ms: t.latencyBudgetMs, source: t.latencyBudgetSource ?? "--budget" }
+      : undefined;
+  return [
+    ...stateFindings(report),
+    ...latencyBudgetFindings(report.latency, budget, report.url),
+    ...(report.certificate
+      ? certificateFindings(report.certificate, t.certificateWarnDays ?? 14, report.url)
+      : []),
+  ];
+}
+
+function stateFindings(report: HealthReport): Finding[] {
   const base = {
     id: "health",
     subject: report.url,

@@ -53,6 +53,8 @@ export const alertsSchema = z
         failureThreshold: z.number().int().min(1).max(10).default(3),
         /** Severity raised when the app is down. */
         severity: z.enum(SEVERITIES).default("P0"),
+        /** p95 latency (ms) `health:check` holds the endpoint to; unset: no budget. */
+        latencyBudgetMs: z.number().int().min(1).max(120_000).optional(),
       })
       .strict(),
     /** Response time per severity; defaults to the runbook's table. */

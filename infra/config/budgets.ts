@@ -5,6 +5,12 @@ import { parseWith, type ConfigContext } from "./errors";
 export const budgetSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, "must be letters, digits, '_' or '-'"),
+    /**
+     * Whose spend: `aws` (an AWS Budget is created, and `cost:guard` reads Cost
+     * Explorer) or `vercel` (`cost:guard` reads the team's billing charges; the
+     * budget itself lives in Vercel's Spend Management).
+     */
+    provider: z.enum(["aws", "vercel"]).default("aws"),
     /** Monthly limit in USD. */
     monthlyLimitUsd: z.number().positive(),
     /** Notification thresholds in percent of the limit. */

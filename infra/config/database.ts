@@ -21,6 +21,10 @@ export const databaseSchema = z
     bypassRlsAllowed: z.array(identifier).default(["service_role"]),
     lockTimeoutSeconds: lockTimeoutSecondsSchema.default(5),
     lockRetries: lockRetriesSchema.default(5),
+    /** The app's migration command, run by `db:deploy` in the app's directory. */
+    migrateCommand: z.string().min(1).default("npx prisma migrate deploy"),
+    /** The app's Prisma migrations folder, relative to the app's directory. */
+    migrationsDir: z.string().min(1).default("prisma/migrations"),
   })
   .strict();
 

@@ -247,7 +247,11 @@ const SETUP_NODE = `      - uses: actions/checkout@v4
           cache: npm
       - run: npm ci`;
 
-/** This repository's CI: type-check, lint, tests (actionlint included), and the RLS smoke test against staging. */
+/**
+ * This repository's CI: type-check, lint, tests (actionlint included), the secret scan of the
+ * whole history (its SARIF uploaded to GitHub code scanning, so a leak shows
+ * on the pull request), and the RLS smoke test against staging.
+ */
 export function renderCiWorkflow(): WorkflowFile {
   const sameRepo =
     "github.event_name == 'push' || github.event.pull_request.head.repo.full_name == github.repository";
@@ -269,6 +273,31 @@ ${SETUP_TOOLCHAIN}
       - run: npm run type-check
       - run: npm run lint
       - run: npm test
+  secrets-scan:
+    runs-on: ubuntu-latest
+    timeout-minutes: 15
+    permissions:
+      contents: read
+      security-events: write
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          # Every commit of every branch: a shallow clone would hide old leaks.
+          fetch-depth: 0
+      - uses: actions/setup-node@v4
+        with:
+          node-version: "20"
+          cache: npm
+      - run: npm ci
+      - name: Scan the working tree and the whole history for secrets
+        run: npm run secrets:scan -- --sarif secrets-scan.sarif
+      - name: Upload the findings to GitHub code scanning
+        # Also when the scan found a leak (it exits 1); forks get no security-events permission.
+        if: ${q(expr(`always() && hashFiles('secrets-scan.sarif') != '' && (${sameRepo})`))}
+        uses: github/codeql-action/upload-sarif@v3
+        with:
+          sarif_file: secrets-scan.sarif
+          category: secrets-scan
   rls-smoke:
     needs: checks
     # Forks get no secrets; the smoke test needs the staging database.

@@ -77,6 +77,8 @@ export interface CommandContext<A extends ArgSpecs, D> {
   stack?: StackFileConfig;
   /** The validated connection; only for commands that take `--database-url` (throws otherwise). */
   readonly database: PostgresConnection;
+  /** The connection when one was given; for commands whose database is optional. */
+  databaseIfGiven?: PostgresConnection;
   env: NodeJS.ProcessEnv;
   /** Repository root: where stacks/ and .local/ are read. */
   root: string;
@@ -85,6 +87,8 @@ export interface CommandContext<A extends ArgSpecs, D> {
   progress: Progress;
   /** Values that must never be printed (a credential found in a flag): masked in every output. */
   redactAlso(...values: (string | undefined)[]): void;
+  /** Text with every known credential masked, for what the command writes itself (a file). */
+  redact(text: string): string;
   now(): number;
 }
 
@@ -106,6 +110,11 @@ export interface CommandDefinition<A extends ArgSpecs = ArgSpecs, D = unknown, R
   /** What it does in more words, and anything to know before running it; shown by --help. */
   help?: string;
   shared: readonly SharedArg[];
+  /**
+   * With `database-url` shared: run without a database when none is given
+   * (its checks report "could not check") instead of refusing to start.
+   */
+  optionalDatabase?: boolean;
   args?: A;
   /** The level from which a finding fails the command (exit 1); default `medium`. */
   failOn?: FindingSeverity | ((args: ArgValues<A>) => FindingSeverity);

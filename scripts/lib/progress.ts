@@ -8,23 +8,9 @@
  */
 import { SingleBar } from "cli-progress";
 import { formatBytes, formatCount, formatDuration } from "../../infra/lib/format";
+import type { Progress, ProgressTask, ProgressUnit } from "../../infra/lib/progress";
 
-export type ProgressUnit = "bytes" | "items";
-
-export interface ProgressTask {
-  /** Set the amount done so far. */
-  update(done: number): void;
-  increment(by?: number): void;
-  /** The task ended; `summary` replaces the default closing line. */
-  finish(summary?: string): void;
-}
-
-export interface Progress {
-  /** A task with an amount (bytes or items); `total` when it is known. */
-  task(label: string, options?: { total?: number; unit?: ProgressUnit }): ProgressTask;
-  /** One step of a sequence: `[2/5] revoke the old key`. */
-  step(index: number, total: number, label: string): void;
-}
+export type { Progress, ProgressTask, ProgressUnit };
 
 export interface ProgressOptions {
   mode: "tty" | "lines" | "silent";

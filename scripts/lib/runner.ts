@@ -30,6 +30,7 @@ import {
   type FindingSummary,
 } from "../../infra/lib/findings-render";
 import { REPO_ROOT } from "../../infra/lib/paths";
+import { readLocalServices } from "../../infra/local/endpoints";
 import { redactSecrets } from "../../infra/lib/redact";
 import {
   ConnectionStringError,
@@ -90,11 +91,21 @@ function connectionFor(
   args: ParsedArgv,
   env: NodeJS.ProcessEnv,
   stack: StackFileConfig | undefined,
+  root: string,
+  keep: (...values: (string | undefined)[]) => void,
 ): PostgresConnection | undefined {
   if (!command.shared.includes("database-url")) return undefined;
   const fromFlag = args["database-url"] as string | undefined;
-  const raw = fromFlag ?? env.DATABASE_URL;
   const configKey = stack?.config.database.urlSecretRef ?? "databaseUrl";
+  let raw = fromFlag ?? env.DATABASE_URL;
+  let from = fromFlag !== undefined ? "--database-url" : "DATABASE_URL";
+  if (!raw && stack?.context.stack === "local") {
+    // The local stack's database is generated per machine: `npm run local` recorded it.
+    raw = readLocalServices(root)?.postgres?.databaseUrl;
+    from = "the local Postgres in .local/services.json";
+    keep(raw);
+  }
+  if (!raw && command.optionalDatabase) return undefined;
   if (!raw) {
     const example = stack
       ? `DATABASE_URL="$(pulumi config get ${configKey} -s ${stack.context.stack})"`
@@ -104,7 +115,7 @@ function connectionFor(
     );
   }
   return parseConnectionString(raw, {
-    from: fromFlag !== undefined ? "--database-url" : "DATABASE_URL",
+    from,
     stack: stack?.context.stack,
     configKey: stack ? configKey : undefined,
   });
@@ -168,7 +179,8 @@ export async function runCommand<D>(
     const args = parseArgv(argv, command);
     const stackName = args.stack as string | undefined;
     const stack = stackName ? readStackConfig({ stack: stackName, root: io.root }) : undefined;
-    const database = connectionFor(command, args, env, stack);
+    const root = io.root ?? REPO_ROOT;
+    const database = connectionFor(command, args, env, stack, root, keep);
     const ctx: CommandContext<never, D> = {
       args: args as never,
       stack,
@@ -176,8 +188,9 @@ export async function runCommand<D>(
         if (!database) throw new Error(`${command.name} does not take a database`);
         return database;
       },
+      ...(database ? { databaseIfGiven: database } : {}),
       env,
-      root: io.root ?? REPO_ROOT,
+      root,
       deps: io.deps ?? {},
       progress: createProgress({
         mode: json ? "silent" : io.stderrStream?.isTTY ? "tty" : "lines",
@@ -186,6 +199,7 @@ export async function runCommand<D>(
         now,
       }),
       redactAlso: keep,
+      redact: (text: string) => redactSecrets(text, [...secrets]),
       now,
     };
     let result: CommandResult;

@@ -356,17 +356,28 @@ export async function startCostExplorerFake(
     return { body: body as Record<string, unknown> };
   };
 
+  /** What both operations check first, in the order Cost Explorer reports it. */
+  const request = (
+    req: FakeRequest,
+  ): { body: Record<string, unknown>; period: Period } | { response: FakeResponse } => {
+    const parsed = input(req);
+    if ("response" in parsed) return parsed;
+    if (unavailable)
+      return {
+        response: awsError(400, "DataUnavailableException", "The requested data is unavailable."),
+      };
+    const period = parseTimePeriod(parsed.body.TimePeriod);
+    if ("status" in period) return { response: period };
+    return { body: parsed.body, period };
+  };
+
   server.on(
     "POST",
     "/",
     (req) => {
-      const parsed = input(req);
+      const parsed = request(req);
       if ("response" in parsed) return parsed.response;
-      const o = parsed.body;
-      if (unavailable)
-        return awsError(400, "DataUnavailableException", "The requested data is unavailable.");
-      const period = parseTimePeriod(o.TimePeriod);
-      if ("status" in period) return period;
+      const { body: o, period } = parsed;
       if (o.Granularity === undefined) return missing("granularity");
       if (o.Granularity === "HOURLY")
         return validation(
@@ -470,13 +481,9 @@ export async function startCostExplorerFake(
     "POST",
     "/",
     (req) => {
-      const parsed = input(req);
+      const parsed = request(req);
       if ("response" in parsed) return parsed.response;
-      const o = parsed.body;
-      if (unavailable)
-        return awsError(400, "DataUnavailableException", "The requested data is unavailable.");
-      const period = parseTimePeriod(o.TimePeriod);
-      if ("status" in period) return period;
+      const { body: o, period } = parsed;
       if (o.Metric === undefined) return missing("metric");
       if (typeof o.Metric !== "string" || !FORECAST_METRICS.includes(o.Metric))
         return validation(

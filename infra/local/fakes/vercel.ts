@@ -698,6 +698,24 @@ export async function startVercelFake(options: VercelFakeOptions): Promise<Verce
     project.updatedAt = now();
   };
 
+  /** A rollback or promote request: production moves to `d`, and the alias request records it. */
+  const switchProduction = (
+    project: ProjectRecord,
+    d: DeploymentRecord,
+    type: "rollback" | "promote",
+  ) => {
+    const from = project.productionDeploymentId;
+    promote(project, d);
+    project.autoAssignCustomDomains = type === "promote";
+    project.lastAliasRequest = {
+      fromDeploymentId: from,
+      toDeploymentId: d.id,
+      jobStatus: "succeeded",
+      requestedAt: now(),
+      type,
+    };
+  };
+
   const finish = async (d: DeploymentRecord) => {
     const project = projects.get(d.projectId)!;
     const t = now();
@@ -1109,16 +1127,9 @@ export async function startVercelFake(options: VercelFakeOptions): Promise<Verce
         "conflict",
         "This deployment is already the current production deployment.",
       );
-    const from = p.productionDeploymentId;
-    promote(p, d);
-    p.autoAssignCustomDomains = false;
-    p.lastAliasRequest = {
-      fromDeploymentId: from,
-      toDeploymentId: d.id,
-      jobStatus: "succeeded",
-      requestedAt: now(),
-      type: "rollback",
-    };
+    // A rollback stops assigning custom domains to new production builds
+    // until a promote (Vercel's behaviour), so a later push cannot undo it.
+    switchProduction(p, d, "rollback");
     return { status: 201 };
   });
 
@@ -1141,16 +1152,7 @@ export async function startVercelFake(options: VercelFakeOptions): Promise<Verce
         "bad_request",
         "This local stand-in promotes production deployments only (a preview would need a rebuild).",
       );
-    const from = p.productionDeploymentId;
-    promote(p, d);
-    p.autoAssignCustomDomains = true;
-    p.lastAliasRequest = {
-      fromDeploymentId: from,
-      toDeploymentId: d.id,
-      jobStatus: "succeeded",
-      requestedAt: now(),
-      type: "promote",
-    };
+    switchProduction(p, d, "promote");
     return { status: 201 };
   });
 

@@ -23,6 +23,8 @@ describe("runbooks:database", () => {
       bypassRlsAllowed: ["service_role"],
       lockTimeoutSeconds: 5,
       lockRetries: 5,
+      migrateCommand: "npx prisma migrate deploy",
+      migrationsDir: "prisma/migrations",
     });
   });
 

@@ -173,7 +173,7 @@ describe("this repository's workflows", () => {
     steps(job).filter((s) => String(s.uses).startsWith(`${action}@`));
 
   it("runs checks and the RLS smoke test in CI, the smoke test only with secrets available", () => {
-    expect(Object.keys(ci.jobs)).toEqual(["checks", "rls-smoke"]);
+    expect(Object.keys(ci.jobs)).toEqual(["checks", "secrets-scan", "rls-smoke"]);
     expect(scripts(ci)).toEqual(
       expect.arrayContaining([
         "npm run type-check",
@@ -187,6 +187,26 @@ describe("this repository's workflows", () => {
     );
     // npm test builds the Pulumi CLI, MinIO and actionlint from Go modules.
     expect(uses(ci.jobs.checks, "actions/setup-go")[0]!.with["go-version"]).toMatch(/^>=1\.25/);
+  });
+
+  it("scans the whole history for secrets and uploads the SARIF to code scanning, even after a leak", () => {
+    const job = ci.jobs["secrets-scan"];
+    expect(job.permissions).toEqual({ contents: "read", "security-events": "write" });
+    expect(job.steps[0]).toEqual({ uses: "actions/checkout@v4", with: { "fetch-depth": 0 } });
+    expect(scripts({ jobs: { job } })).toEqual([
+      "npm ci",
+      "npm run secrets:scan -- --sarif secrets-scan.sarif",
+    ]);
+    const upload = (job.steps as Yaml[]).find(
+      (s) => s.uses === "github/codeql-action/upload-sarif@v3",
+    )!;
+    expect(upload.with).toEqual({ sarif_file: "secrets-scan.sarif", category: "secrets-scan" });
+    expect(upload.if).toMatch(
+      /^\$\{\{ always\(\) && hashFiles\('secrets-scan\.sarif'\) != '' && \(/,
+    );
+    expect(upload.if).toContain(
+      "github.event.pull_request.head.repo.full_name == github.repository",
+    );
   });
 
   it("reviews every cloud stack under mocks on every pull request, forks included, without secrets", () => {

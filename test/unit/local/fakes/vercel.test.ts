@@ -33,7 +33,8 @@ beforeEach(async () => {
   fake = await startVercelFake({
     token: TOKEN,
     teams: [TEAM],
-    buildDurationMs: 40,
+    // Long enough that a poll sees each state on a loaded machine.
+    buildDurationMs: 200,
     onRequest: (e) => printed.push(`${e.method} ${e.route} ${e.status}`),
   });
   vercel = new Vercel({ bearerToken: TOKEN, serverURL: fake.url });
@@ -378,7 +379,7 @@ describe("deployments", () => {
     );
     expect(created.readyState).toBe("QUEUED");
     expect(created.id).not.toBe(production.id);
-    const states = new Set<string>();
+    const states = new Set<string>([created.readyState]);
     for (;;) {
       const d = await strictly(() => vercel.deployments.getDeployment({ idOrUrl: created.id }));
       states.add(d.readyState);
