@@ -14,6 +14,8 @@ import { incident } from "./incident";
 import type { AnyCommand } from "./lib/command";
 import { runCommand, type RunIo } from "./lib/runner";
 import { policyReview } from "./policy-review";
+import { rlsDrift } from "./rls-drift";
+import { rlsImport } from "./rls-import";
 import { rlsLint } from "./rls-lint";
 import { rollback } from "./rollback";
 import { rlsSmoke } from "./rls-smoke";
@@ -30,6 +32,8 @@ export const COMMANDS: readonly AnyCommand[] = [
   dbPerformance,
   rlsLint,
   rlsSmoke,
+  rlsDrift,
+  rlsImport,
   costGuard,
   secretsScan,
   rollback,
