@@ -207,6 +207,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
   return withS3(location, async (s3) => {
     await preflightBucket(s3, location, { write: true });
     const abortedOrphans = await abortOrphanedUploads(s3, location, {
+      ownId: id,
       timing: lease,
       now: started,
     });
@@ -236,6 +237,9 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
               "--no-password",
             ];
             const planned = planStreams(facts, jobs, common, key !== undefined);
+            await held.announce(
+              planned.map((p) => `${backupFolder(location.prefix, id)}${p.name}`),
+            );
             let total = 0;
             const results = await Promise.all(
               planned.map((p) =>

@@ -238,6 +238,7 @@ async function feedObject(args: {
   let stderr = "";
   restore.stderr!.setEncoding("utf8").on("data", (t: string) => (stderr += t.slice(0, 64_000)));
   const restoreExit = childDone(restore, "pg_restore", () => scrubPg(stderr, args.connection));
+  restoreExit.catch(() => undefined);
   const hasher = new HashingStream(object);
   hasher.on("data", (chunk: Buffer) => args.onBytes(chunk.length));
   const stages: (Readable | NodeJS.ReadWriteStream | NodeJS.WritableStream)[] = [

@@ -15,6 +15,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { HashingStream } from "./checksum";
 import { encryptStream } from "./encryption";
 import { abortUploadsOf } from "./lease";
+import { uploadStream } from "./multipart";
 import { pgEnv, scrubPg, type PgConnection } from "./pg-tools";
 import { explainS3Error, type S3Location } from "./s3";
 
@@ -48,7 +49,6 @@ export class DumpFailedError extends Error {
 export async function streamToObject(
   options: StreamUploadOptions,
 ): Promise<{ key: string; size: number; sha256: string }> {
-  const { Upload } = require("@aws-sdk/lib-storage") as typeof import("@aws-sdk/lib-storage");
   const { s3, location, key, connection } = options;
   const child = spawn(options.program, [...options.args, connection.dbnameArg], {
     env: pgEnv(connection),
@@ -102,23 +102,15 @@ export async function streamToObject(
   const onAbort = () => fail(new Error("the backup was cancelled (signal received)"));
   options.signal?.addEventListener("abort", onAbort, { once: true });
 
-  const upload = new Upload({
-    client: s3,
-    params: {
-      Bucket: location.bucket,
-      Key: key,
-      Body: body,
-      ContentType: "application/octet-stream",
-      ...(location.kmsKeyId
-        ? { ServerSideEncryption: "aws:kms", SSEKMSKeyId: location.kmsKeyId }
-        : {}),
-    },
-    partSize: options.partSizeBytes,
-    queueSize: options.queueSize,
-    leavePartsOnError: false,
-  });
   try {
-    await upload.done();
+    await uploadStream({
+      s3,
+      location,
+      key,
+      body,
+      partSizeBytes: options.partSizeBytes,
+      queueSize: options.queueSize,
+    });
     if (failed) throw failed;
     return { key, size: hasher.size, sha256: hasher.sha256 };
   } catch (error) {

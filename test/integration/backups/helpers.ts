@@ -165,16 +165,30 @@ export async function listKeys(loc: S3Location): Promise<string[]> {
   return keys.sort();
 }
 
+/**
+ * In-progress multipart uploads under the location. MinIO lists them only by
+ * exact key, so every key a run announced in a lease is asked for, as well as
+ * the prefix (what AWS answers).
+ */
 export async function multipartUploads(loc: S3Location): Promise<string[]> {
   const client = s3();
+  const found = new Set<string>();
   try {
-    const out = await client.send(
-      new ListMultipartUploadsCommand({ Bucket: loc.bucket, Prefix: loc.prefix }),
-    );
-    return (out.Uploads ?? []).map((u) => u.Key!);
+    const ask = async (prefix: string) => {
+      const out = await client.send(
+        new ListMultipartUploadsCommand({ Bucket: loc.bucket, Prefix: prefix }),
+      );
+      for (const u of out.Uploads ?? []) if (u.Key!.startsWith(loc.prefix)) found.add(u.Key!);
+    };
+    await ask(loc.prefix);
+    for (const key of (await listKeys(loc)).filter((k) => k.endsWith("/.lease"))) {
+      const lease = JSON.parse(await getText(loc, key)) as { keys?: string[] };
+      for (const k of lease.keys ?? []) await ask(k);
+    }
   } finally {
     client.destroy();
   }
+  return [...found].sort();
 }
 
 export async function getText(loc: S3Location, key: string): Promise<string> {
