@@ -38,7 +38,16 @@ import { explainS3Error, withS3, type S3Location } from "./s3";
 import { lockHolders, readSourceFacts, splitStreams, type SourceFacts } from "./snapshot";
 import { streamToObject, verifyObject } from "./stream-upload";
 
-export const TOOL_VERSION = `runbooks-as-code@${(require("../../package.json") as { version: string }).version}`;
+/** `runbooks-as-code@<version>`, recorded in every manifest. */
+export function toolVersion(): string {
+  const { readFileSync } = require("node:fs") as typeof import("node:fs");
+  const { join } = require("node:path") as typeof import("node:path");
+  const pkg = JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as {
+    name: string;
+    version: string;
+  };
+  return `${pkg.name}@${pkg.version}`;
+}
 
 export interface BackupOptions {
   /** Source connection string. Secret: never printed. */
@@ -298,7 +307,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
         target: source.connection.target,
         serverVersion: facts.serverVersion,
         pgDumpVersion: pgDump.version,
-        toolVersion: TOOL_VERSION,
+        toolVersion: toolVersion(),
         jobs,
         objects,
         size: objects.reduce((n, o) => n + o.size, 0),

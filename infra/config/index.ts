@@ -463,6 +463,30 @@ export const backupSchema = z
     oidcBranch: z.string().default("main"),
     /** GitHub environment whose workflows may assume the backup role. */
     oidcEnvironment: z.string().optional(),
+    /** Grandfather-father-son retention applied by `backup:prune`: newest backup per day, ISO week and month. */
+    retention: z
+      .object({
+        daily: z.number().int().min(0).max(366).default(7),
+        weekly: z.number().int().min(0).max(520).default(4),
+        monthly: z.number().int().min(0).max(1200).default(6),
+        /** Hours an incomplete backup folder is left alone (it may still be running). */
+        incompleteGraceHours: z.number().min(1).max(720).default(24),
+      })
+      .strict()
+      .default({ daily: 7, weekly: 4, monthly: 6, incompleteGraceHours: 24 }),
+    /** Seconds pg_dump (and the row counts) may wait for a lock before the backup gives up. */
+    lockWaitTimeoutSeconds: z.number().min(1).max(3600).default(120),
+    /** Parallel data streams from one exported snapshot (1: a single pg_dump stream). */
+    jobs: z.number().int().min(1).max(16).default(1),
+    /** Tables with more estimated rows than this are counted by estimate in the manifest. */
+    exactCountMaxRows: z.number().int().min(0).default(1_000_000),
+    /** Config key of a secret 32-byte base64 key for client-side AES-256-GCM encryption of dumps. */
+    encryptionKeySecretRef: secretRef.optional(),
+    /** Static S3 credentials for a custom endpoint (the local stack's S3 server); AWS uses its credential chain. */
+    credentials: z
+      .object({ accessKeyIdSecretRef: secretRef, secretAccessKeySecretRef: secretRef })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((b, ctx) => {
@@ -834,6 +858,23 @@ export function requiredSecrets(config: StackConfig): SecretRequirement[] {
       "database.urlSecretRef (RLS, backups, rotation)",
       "postgres://postgres:<password>@db.<ref>.supabase.co:5432/postgres?sslmode=require",
     );
+  }
+  if (f.backups) {
+    const b = config.backup;
+    if (b.encryptionKeySecretRef)
+      add(b.encryptionKeySecretRef, "backup.encryptionKeySecretRef", "<openssl rand -base64 32>");
+    if (b.credentials) {
+      add(
+        b.credentials.accessKeyIdSecretRef,
+        "backup.credentials.accessKeyIdSecretRef",
+        "<access key id>",
+      );
+      add(
+        b.credentials.secretAccessKeySecretRef,
+        "backup.credentials.secretAccessKeySecretRef",
+        "<secret access key>",
+      );
+    }
   }
   if (f.vercel) {
     config.vercel?.env.forEach(
