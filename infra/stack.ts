@@ -59,7 +59,6 @@ export function deployStack(config: LoadedStackConfig, deps: StackDeps = {}) {
       bucket: backups.bucket,
       prefix: backups.prefix,
       latest: backups.latest,
-      ageHours: backups.ageHours,
       stale: backups.stale,
       providerVersion: backups.providerVersion,
     },

@@ -29,8 +29,6 @@ export type BackupJobArgs = Inputs<Omit<BackupJobInputs, "providerVersion">>;
 export class BackupJob extends pulumi.dynamic.Resource {
   /** The latest verified backup: key (manifest), sha256, size, time. */
   declare readonly latest: pulumi.Output<LatestBackup | undefined>;
-  /** Hours since the latest backup, as of the last up or refresh. */
-  declare readonly ageHours: pulumi.Output<number | undefined>;
   /** The latest backup is older than maxAgeHours. */
   declare readonly stale: pulumi.Output<boolean>;
   declare readonly onDelete: pulumi.Output<string>;
@@ -48,7 +46,6 @@ export class BackupJob extends pulumi.dynamic.Resource {
           args.encryptionKey === undefined ? undefined : pulumi.secret(args.encryptionKey),
         providerVersion: backupProviderVersion(),
         latest: undefined,
-        ageHours: undefined,
         stale: undefined,
         onDelete: undefined,
       },

@@ -35,7 +35,14 @@ import { BackupSetupError, scrubPg, type PgBinary } from "./pg-tools";
 import { preflightBucket, preflightPrograms, preflightSource } from "./preflight";
 import { noProgress, type ProgressCallback } from "./progress";
 import { explainS3Error, withS3, type S3Location } from "./s3";
-import { lockHolders, readSourceFacts, splitStreams, type SourceFacts } from "./snapshot";
+import {
+  lockHolders,
+  openSnapshotSession,
+  readSourceFacts,
+  rlsHiddenTables,
+  splitStreams,
+  type SourceFacts,
+} from "./snapshot";
 import { streamToObject, verifyObject } from "./stream-upload";
 
 /** `runbooks-as-code@<version>`, recorded in every manifest. */
@@ -231,6 +238,14 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
           { connectionString: options.databaseUrl, applicationName: "runbooks-backup" },
           `back up ${source.connection.target}`,
           async (client) => {
+            await openSnapshotSession(client, lockWait);
+            const hidden = await rlsHiddenTables(client);
+            if (hidden.length > 0)
+              throw new BackupSetupError(
+                `the backup's role is subject to row-level security on ${hidden.length} table(s) (${hidden.slice(0, 5).join(", ")}${hidden.length > 5 ? ", …" : ""}); pg_dump would refuse them, and dumping only the rows RLS shows would be an incomplete backup.`,
+                "connect as a role with BYPASSRLS or superuser (on Supabase: postgres), or ALTER ROLE <role> BYPASSRLS",
+                "require-rls-bypass",
+              );
             facts = await readSourceFacts(client, {
               lockWaitTimeoutSeconds: lockWait,
               exactCountMaxRows,
@@ -283,6 +298,13 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
             `a lock wait exceeded ${lockWait} s before the dump could start: ${scrubPg(error.message, source.connection)}`,
             "wait for the migration or session holding the lock to finish (npm run db:status shows it), or raise --lock-wait-timeout",
             "require-lock-within-timeout",
+          );
+        }
+        if (error instanceof PostgresError && error.code === "42501") {
+          throw new BackupSetupError(
+            `the backup's role cannot read everything pg_dump must dump: ${scrubPg(error.message, source.connection)}`,
+            "connect as a role that can read every schema and table (on Supabase: postgres), or grant this role USAGE and SELECT on them",
+            "require-read-access",
           );
         }
         if (/could not obtain lock/.test((error as Error).message)) {

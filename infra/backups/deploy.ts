@@ -27,7 +27,6 @@ export interface BackupsOutputs {
   bucket: pulumi.Input<string>;
   prefix: string;
   latest: pulumi.Output<unknown>;
-  ageHours: pulumi.Output<number | undefined>;
   stale: pulumi.Output<boolean>;
   providerVersion: string;
   /** The job itself, for `dependsOn` (not exported). */
@@ -91,7 +90,6 @@ export function deployBackups(
     bucket,
     prefix: b.prefix,
     latest: job.latest,
-    ageHours: job.ageHours,
     stale: job.stale,
     providerVersion: backupProviderVersion(),
     job,

@@ -73,6 +73,9 @@ const jobInputs = z.object({
   providerVersion: z.string().optional(),
 });
 
+/** Every input, in declaration order (what `diff` compares). */
+export const INPUT_KEYS = Object.keys(jobInputs.shape) as (keyof BackupJobInputs)[];
+
 type Failure = pulumi.dynamic.CheckFailure;
 
 export function checkBackupJobInputs(news: Record<string, unknown>): {

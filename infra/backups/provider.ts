@@ -13,7 +13,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { IdentifiedProvider } from "../lib/dynamic/types";
 import { runBackup } from "./backup";
-import { checkBackupJobInputs, type BackupJobInputs } from "./inputs";
+import { checkBackupJobInputs, INPUT_KEYS, type BackupJobInputs } from "./inputs";
 import type { S3Location } from "./s3";
 import { readLatestPointer } from "./status";
 
@@ -35,9 +35,10 @@ export interface LatestBackup {
 export interface BackupJobOutputs extends BackupJobInputs {
   /** The latest verified backup, as of the last create, update or refresh. */
   latest?: LatestBackup;
-  /** Hours since `latest.time`, as of the last create, update or refresh. */
-  ageHours?: number;
-  /** The latest backup is older than maxAgeHours (or missing). */
+  /**
+   * The latest backup is older than maxAgeHours (or missing), as of the last create, update
+   * or refresh. (Its age itself is not an output: it would make every refresh an update.)
+   */
   stale: boolean;
   /** What `pulumi destroy` does to the backups: nothing. */
   onDelete: string;
@@ -77,7 +78,6 @@ async function takeBackup(inputs: BackupJobInputs): Promise<BackupJobOutputs> {
       size: report.manifest.size,
       time: report.manifest.finishedAt,
     },
-    ageHours: 0,
     stale: false,
     onDelete: KEPT,
   };
@@ -104,18 +104,14 @@ export function createBackupJobProvider(options: { clock?: () => Date } = {}): B
     },
 
     async diff(_id, olds, news) {
-      const keys = new Set([...Object.keys(olds), ...Object.keys(news)]) as Set<
-        keyof BackupJobInputs
-      >;
-      const changed = [...keys].filter(
-        (k) =>
-          k !== "providerVersion" &&
-          k in news &&
-          JSON.stringify(olds[k]) !== JSON.stringify((news as BackupJobInputs)[k]),
+      // Inputs only: the outputs (latest, stale, onDelete) are declared as undefined inputs, and
+      // the provider version is recorded, not acted on.
+      const changed: string[] = INPUT_KEYS.filter(
+        (k) => k !== "providerVersion" && JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
       );
       // A new provider version alone is not a change (it would take a backup at every release);
       // a stale job is, so `up` after a refresh that found it stale takes a backup.
-      if (olds.stale) changed.push("latest" as keyof BackupJobInputs);
+      if (olds.stale) changed.push("latest");
       return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
     },
 
@@ -148,7 +144,6 @@ export function createBackupJobProvider(options: { clock?: () => Date } = {}): B
                 time: pointer.finishedAt,
               }
             : undefined,
-          ageHours,
           stale: ageHours === undefined || ageHours > props.maxAgeHours,
           onDelete: KEPT,
         },
@@ -163,7 +158,6 @@ export function createBackupJobProvider(options: { clock?: () => Date } = {}): B
         outs: {
           ...news,
           latest: olds.latest,
-          ageHours: olds.ageHours,
           stale: olds.stale,
           onDelete: KEPT,
         },

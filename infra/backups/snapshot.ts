@@ -27,15 +27,17 @@ export interface SourceFacts {
 
 const SYSTEM_SCHEMAS = `n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_toast' and n.nspname !~ '^pg_temp'`;
 
-/** Open the snapshot and read what the manifest needs; the caller keeps the transaction open. */
+/** The first statements of the source transaction: a stable snapshot, and a bounded lock wait. */
+export async function openSnapshotSession(client: Queryable, lockWaitTimeoutSeconds: number) {
+  await client.query("set transaction isolation level repeatable read, read only");
+  await client.query(`set local lock_timeout = ${Math.round(lockWaitTimeoutSeconds * 1000)}`);
+}
+
+/** Export the snapshot and read what the manifest needs; the caller keeps the transaction open. */
 export async function readSourceFacts(
   client: Queryable,
   options: { lockWaitTimeoutSeconds: number; exactCountMaxRows: number },
 ): Promise<SourceFacts> {
-  await client.query("set transaction isolation level repeatable read, read only");
-  await client.query(
-    `set local lock_timeout = ${Math.round(options.lockWaitTimeoutSeconds * 1000)}`,
-  );
   const head = await client.query(
     "select current_setting('server_version') as version, current_setting('server_version_num')::int as num, pg_export_snapshot() as snapshot",
   );
@@ -137,4 +139,22 @@ export function splitStreams<T extends { bytes: number }>(
     lightest.bytes += t.bytes;
   }
   return streams.map((s) => s.tables).filter((t, i) => t.length > 0 || i === 0);
+}
+
+/**
+ * Tables whose rows RLS would hide from this role. pg_dump refuses them
+ * ("query would be affected by row-level security policy"), and dumping with
+ * --enable-row-security would silently leave rows out, so a backup role must
+ * bypass RLS: superuser or BYPASSRLS (Supabase's `postgres` role has it).
+ */
+export async function rlsHiddenTables(client: Queryable): Promise<string[]> {
+  const result = await client.query(
+    `select n.nspname || '.' || c.relname as t
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind in ('r', 'p') and c.relrowsecurity and ${SYSTEM_SCHEMAS}
+        and not (select rolsuper or rolbypassrls from pg_roles where rolname = current_user)
+        and (c.relforcerowsecurity or not pg_has_role(current_user, c.relowner, 'USAGE'))
+      order by 1`,
+  );
+  return (result.rows as { t: string }[]).map((r) => r.t);
 }

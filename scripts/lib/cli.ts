@@ -57,6 +57,14 @@ export function parseFlags(argv: readonly string[], spec: FlagSpec = {}): Common
       options.set("help", true);
       continue;
     }
+    if (arg === "-s") {
+      // `-s <stack>`, as pulumi spells it.
+      const value = argv[++i];
+      if (value === undefined || value.startsWith("-"))
+        throw new UsageError("-s needs a stack name");
+      options.set("stack", value);
+      continue;
+    }
     if (!arg.startsWith("--")) {
       positionals.push(arg);
       continue;

@@ -472,6 +472,19 @@ async function createAppDatabase(label: string): Promise<AppDatabase> {
     await sql(`
     grant usage on schema auth to ${ownerRole};
     grant references, select on auth.users to ${ownerRole};
+    -- Like Supabase's postgres role, the owner can read every schema, which a backup (pg_dump) needs.
+    do $$
+    declare s record;
+    begin
+      for s in select nspname from pg_namespace where nspname not like 'pg\\_%' and nspname <> 'information_schema' loop
+        execute format('grant usage on schema %I to ${ownerRole}', s.nspname);
+        execute format('grant select on all tables in schema %I to ${ownerRole}', s.nspname);
+        execute format('grant select on all sequences in schema %I to ${ownerRole}', s.nspname);
+      end loop;
+    end $$;
+    alter default privileges in schema public grant select on tables to ${ownerRole};
+    -- Like Supabase's postgres role, it bypasses RLS: a backup must see every row, FORCEd tables too.
+    alter role ${ownerRole} bypassrls;
     do $$
     declare t record;
     begin
