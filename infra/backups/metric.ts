@@ -21,7 +21,8 @@ function client(target: MetricTarget) {
   return new CloudWatchClient({
     region: target.region,
     endpoint: target.endpoint,
-    credentials: target.credentials,
+    // A copy: the SDK writes bookkeeping ($source) into the credentials object it is given.
+    credentials: target.credentials && { ...target.credentials },
     maxAttempts: 3,
   });
 }

@@ -112,7 +112,12 @@ export function createBackupJobProvider(options: { clock?: () => Date } = {}): B
       // A new provider version alone is not a change (it would take a backup at every release);
       // a stale job is, so `up` after a refresh that found it stale takes a backup.
       if (olds.stale) changed.push("latest");
-      return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+      return {
+        changes: changed.length > 0,
+        diffs: changed,
+        replaces: [],
+        deleteBeforeReplace: false,
+      };
     },
 
     async create(inputs) {

@@ -27,7 +27,9 @@ export function s3Client(location: S3Location): S3Client {
     region: location.region,
     endpoint: location.endpoint,
     forcePathStyle: location.endpoint !== undefined,
-    credentials: location.credentials,
+    // A copy: the SDK writes bookkeeping ($source) into the credentials object it is given,
+    // which would otherwise leak into the caller's data (and a BackupJob's state, as a diff).
+    credentials: location.credentials && { ...location.credentials },
     // The SDK's own retries cover throttling and 5xx; an upload that still fails is aborted.
     maxAttempts: 3,
   });

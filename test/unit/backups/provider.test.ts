@@ -92,7 +92,27 @@ describe("BackupJob check", () => {
 
   it("passes values the engine does not know yet", async () => {
     const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-    const { failures } = await provider.check!(INPUTS, news({ bucket: unknown, connection: unknown }));
+    const { failures } = await provider.check!(
+      INPUTS,
+      news({ bucket: unknown, connection: unknown }),
+    );
     expect(failures).toEqual([]);
+  });
+});
+
+describe("S3 clients", () => {
+  it("leave the credentials they are given untouched (the SDK annotates the object it gets)", async () => {
+    const { s3Client } = await import("../../../infra/backups/s3");
+    const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "example-secret" };
+    const client = s3Client({
+      bucket: "b",
+      prefix: "p/",
+      region: "us-east-1",
+      endpoint: "http://127.0.0.1:1",
+      credentials,
+    });
+    await client.config.credentials();
+    client.destroy();
+    expect(credentials).toEqual({ accessKeyId: "AKIDEXAMPLE", secretAccessKey: "example-secret" });
   });
 });
