@@ -4,6 +4,7 @@
  * on the restore, scratch database dropped, pass or fail with timings.
  */
 import { verifyCommand } from "../infra/backups/commands";
+import { rlsForStack } from "../infra/backups/settings";
 import { run, type ExitCode } from "./lib/cli";
 import {
   ENVIRONMENT,
@@ -37,7 +38,11 @@ void run(
     try {
       return print(
         flags,
-        await verifyCommand(settingsFrom(flags), { from: option(flags, "from") }, io),
+        await verifyCommand(
+          settingsFrom(flags),
+          { from: option(flags, "from"), rls: rlsForStack(flags.stack) },
+          io,
+        ),
       );
     } finally {
       done();

@@ -7,7 +7,7 @@
 import type { Finding } from "../lib/findings";
 import { closePools } from "../postgres/client";
 import { runBackup, type BackupReport } from "./backup";
-import { runDrill, type DrillReport } from "./drill";
+import { runDrill, type DrillOptions, type DrillReport } from "./drill";
 import { IncompleteListingError } from "./listing";
 import { BackupSetupError } from "./pg-tools";
 import { formatBytes, type ProgressCallback } from "./progress";
@@ -182,7 +182,7 @@ export async function restoreCommand(
 
 export async function verifyCommand(
   settings: BackupSettings,
-  options: { from?: string },
+  options: { from?: string; rls?: DrillOptions["rls"] },
   io: CommandIo = {},
 ): Promise<CommandResult<DrillReport>> {
   try {
@@ -194,7 +194,7 @@ export async function verifyCommand(
       location: settings.location,
       from: options.from,
       encryptionKey: settings.encryptionKey,
-      rls: settings.rls,
+      rls: options.rls,
       onProgress: io.onProgress,
       env: io.env,
     });

@@ -15,7 +15,6 @@ import { join } from "node:path";
 import { readStackConfig } from "../config/stack-file";
 import type { StackConfig } from "../config/index";
 import { REPO_ROOT } from "../lib/paths";
-import { rlsTablesFor } from "../rls/deploy";
 import type { DrillOptions } from "./drill";
 import type { MetricTarget } from "./metric";
 import { BackupSetupError } from "./pg-tools";
@@ -48,7 +47,6 @@ export interface BackupSettings {
   exactCountMaxRows: number;
   /** Where the freshness metric goes; undefined: not published (and said so). */
   metric?: MetricTarget;
-  rls?: DrillOptions["rls"];
 }
 
 interface LocalServicesFile {
@@ -126,17 +124,33 @@ export function resolveBackupSettings(
     lockWaitTimeoutSeconds: b?.lockWaitTimeoutSeconds ?? 120,
     exactCountMaxRows: b?.exactCountMaxRows ?? 1_000_000,
     metric,
-    rls:
-      config && input.stack && config.features.rls
-        ? {
-            tables: rlsTablesFor(config, input.stack),
-            settings: {
-              exposedSchemas: config.database.exposedSchemas,
-              appRole: config.database.appRole,
-              bypassRlsAllowed: config.database.bypassRlsAllowed,
-            },
-          }
-        : undefined,
+  };
+}
+
+/**
+ * The stack's RLS declarations and settings, for the drill's lint and smoke
+ * test (loaded only by the drill: it pulls in the RLS area and the Pulumi SDK).
+ */
+export function rlsForStack(
+  stack: string | undefined,
+  root: string = REPO_ROOT,
+): DrillOptions["rls"] {
+  if (!stack) return undefined;
+  const runtime = join(root, ".local", `Pulumi.${stack}.yaml`);
+  const { config } = readStackConfig({
+    stack,
+    root,
+    configFile: stack === "local" && existsSync(runtime) ? runtime : undefined,
+  });
+  if (!config.features.rls) return undefined;
+  const { rlsTablesFor } = require("../rls/deploy") as typeof import("../rls/deploy");
+  return {
+    tables: rlsTablesFor(config, stack),
+    settings: {
+      exposedSchemas: config.database.exposedSchemas,
+      appRole: config.database.appRole,
+      bypassRlsAllowed: config.database.bypassRlsAllowed,
+    },
   };
 }
 

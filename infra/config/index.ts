@@ -13,7 +13,7 @@
  *   with `secretRef: "<configKey>"`, and the value lives in its own secret key
  *   (`pulumi config set --secret <configKey> …`).
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as Pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 
 export const CONFIG_NAMESPACE = "runbooks";
@@ -945,12 +945,21 @@ export interface LoadedStackConfig extends StackConfig {
   stack: string;
   project: string;
   /** Secret values by config key; only keys that `requiredSecrets` named. */
-  secrets: Record<string, pulumi.Output<string>>;
+  secrets: Record<string, Pulumi.Output<string>>;
   /** Look up a secret by key, failing with the fix if it was not required. */
-  secret(key: string): pulumi.Output<string>;
+  secret(key: string): Pulumi.Output<string>;
+}
+
+/**
+ * The Pulumi SDK, loaded only by the program's glue below: commands that read
+ * a stack file (and the backup job's process) never pay for it (~60 MB RSS).
+ */
+function pulumiSdk(): typeof Pulumi {
+  return require("@pulumi/pulumi") as typeof Pulumi;
 }
 
 function isStoredAsSecret(fullKey: string): boolean {
+  const pulumi = pulumiSdk();
   // `isConfigSecret` exists in the runtime but is not in its typings at this version.
   const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
   if (typeof runtime.isConfigSecret === "function") return runtime.isConfigSecret(fullKey);
@@ -960,6 +969,7 @@ function isStoredAsSecret(fullKey: string): boolean {
 
 /** Read, validate and resolve the stack configuration. Call once, from `infra/index.ts`. */
 export function loadStackConfig(): LoadedStackConfig {
+  const pulumi = pulumiSdk();
   const stack = pulumi.getStack();
   const project = pulumi.getProject();
   const context = { stack, stackFile: stackFileFor(stack) };
@@ -994,7 +1004,7 @@ export function loadStackConfig(): LoadedStackConfig {
     },
     context,
   );
-  const secrets: Record<string, pulumi.Output<string>> = {};
+  const secrets: Record<string, Pulumi.Output<string>> = {};
   for (const r of requirements) secrets[r.key] = config.requireSecret(r.key);
   return {
     ...parsed,
