@@ -37,30 +37,54 @@ const MIB = 1024 * 1024;
 
 const log = (line: string) => console.log(`[bench:backups] ${line}`);
 
-function timed(cmd: string, argv: string[], env: NodeJS.ProcessEnv, stdoutTo?: string): Promise<number> {
+function timed(
+  cmd: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  stdoutTo?: string,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const out = stdoutTo === "/dev/null" ? "ignore" : "inherit";
-    const child = spawn("sh", ["-c", `"$0" "$@"${stdoutTo ? ` > '${stdoutTo}'` : ""}`, cmd, ...argv], {
-      env,
-      stdio: ["ignore", out, "inherit"],
-    });
+    const child = spawn(
+      "sh",
+      ["-c", `"$0" "$@"${stdoutTo ? ` > '${stdoutTo}'` : ""}`, cmd, ...argv],
+      {
+        env,
+        stdio: ["ignore", out, "inherit"],
+      },
+    );
     child.on("error", reject);
     child.on("close", (code) =>
-      code === 0 ? resolve(Number(process.hrtime.bigint() - started) / 1e9) : reject(new Error(`${cmd} exited ${code}`)),
+      code === 0
+        ? resolve(Number(process.hrtime.bigint() - started) / 1e9)
+        : reject(new Error(`${cmd} exited ${code}`)),
     );
   });
 }
 
-function child(job: unknown): Promise<{ seconds: number; maxRssMb: number; report: Record<string, unknown> }> {
+function child(
+  job: unknown,
+): Promise<{ seconds: number; maxRssMb: number; report: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [join(__dirname, "..", "..", "node_modules", "tsx", "dist", "cli.mjs"), join(__dirname, "child.ts")], {
-      env: { ...process.env, RUNBOOKS_BENCH: JSON.stringify(job) },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const p = spawn(
+      process.execPath,
+      [
+        join(__dirname, "..", "..", "node_modules", "tsx", "dist", "cli.mjs"),
+        join(__dirname, "child.ts"),
+      ],
+      {
+        env: { ...process.env, RUNBOOKS_BENCH: JSON.stringify(job) },
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     let out = "";
     p.stdout.on("data", (b: Buffer) => (out += b.toString()));
-    p.on("close", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").pop()!)) : reject(new Error(`child exited ${code}`))));
+    p.on("close", (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split("\n").pop()!))
+        : reject(new Error(`child exited ${code}`)),
+    );
   });
 }
 
@@ -81,9 +105,16 @@ async function main() {
     const url = withDatabase(pg.adminUrl, "bench");
     const dbArg = `postgres://${pg.user}@127.0.0.1:${pg.port}/bench`;
     log(`pgbench -i -s ${SCALE} …`);
-    const initSeconds = await timed(join(binDir, "pgbench"), ["-i", "-q", "-s", String(SCALE), dbArg], env, "/dev/null");
+    const initSeconds = await timed(
+      join(binDir, "pgbench"),
+      ["-i", "-q", "-s", String(SCALE), dbArg],
+      env,
+      "/dev/null",
+    );
     const size = Number((await admin.query("select pg_database_size('bench') as s")).rows[0].s);
-    log(`database: ${(size / 1e9).toFixed(2)} GB (pgbench scale ${SCALE}, init ${initSeconds.toFixed(0)} s)`);
+    log(
+      `database: ${(size / 1e9).toFixed(2)} GB (pgbench scale ${SCALE}, init ${initSeconds.toFixed(0)} s)`,
+    );
 
     const client = new S3Client({
       endpoint: s3.endpoint,
@@ -100,7 +131,16 @@ async function main() {
       credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
     });
 
-    const rows: Record<string, number[]> = { floor: [], ours: [], oursDump: [], runbook: [], jobs2: [], jobs2Dump: [], restore: [], pgRestore: [] };
+    const rows: Record<string, number[]> = {
+      floor: [],
+      ours: [],
+      oursDump: [],
+      runbook: [],
+      jobs2: [],
+      jobs2Dump: [],
+      restore: [],
+      pgRestore: [],
+    };
     const rss: number[] = [];
     let dumpBytes = 0;
     let manifestKey = "";
@@ -108,14 +148,20 @@ async function main() {
       log(`round ${round}: pg_dump -Fc > /dev/null (floor)`);
       rows.floor!.push(await timed(pgDump.path, ["-Fc", dbArg], env, "/dev/null"));
       log(`round ${round}: our backup, one stream`);
-      const ours = await child({ kind: "backup", options: { databaseUrl: url, location: location(`r${round}-j1/`) } });
+      const ours = await child({
+        kind: "backup",
+        options: { databaseUrl: url, location: location(`r${round}-j1/`) },
+      });
       rows.ours!.push(ours.seconds);
       rows.oursDump!.push((ours.report.seconds as { dump: number }).dump);
       rss.push(ours.maxRssMb);
       dumpBytes = (ours.report.manifest as { size: number }).size;
       manifestKey = ours.report.manifestKey as string;
       log(`round ${round}: our backup, --jobs 2`);
-      const jobs2 = await child({ kind: "backup", options: { databaseUrl: url, location: location(`r${round}-j2/`), jobs: 2 } });
+      const jobs2 = await child({
+        kind: "backup",
+        options: { databaseUrl: url, location: location(`r${round}-j2/`), jobs: 2 },
+      });
       rows.jobs2!.push(jobs2.seconds);
       rows.jobs2Dump!.push((jobs2.report.seconds as { dump: number }).dump);
       rss.push(jobs2.maxRssMb);
@@ -124,22 +170,41 @@ async function main() {
       const t0 = process.hrtime.bigint();
       await timed(pgDump.path, [dbArg], env, file);
       await timed("gzip", ["-f", file], env);
-      await uploadStream({ s3: client, location: location(`r${round}-runbook/`), key: `r${round}-runbook/dump.sql.gz`, body: createReadStream(`${file}.gz`), partSizeBytes: 16 * MIB, queueSize: 4 });
+      await uploadStream({
+        s3: client,
+        location: location(`r${round}-runbook/`),
+        key: `r${round}-runbook/dump.sql.gz`,
+        body: createReadStream(`${file}.gz`),
+        partSizeBytes: 16 * MIB,
+        queueSize: 4,
+      });
       rows.runbook!.push(Number(process.hrtime.bigint() - t0) / 1e9);
       rmSync(`${file}.gz`, { force: true });
 
-      log(`round ${round}: restore (ours, verified, one transaction) vs pg_restore -d from a local file`);
+      log(
+        `round ${round}: restore (ours, verified, one transaction) vs pg_restore -d from a local file`,
+      );
       await admin.query(`create database restore_ours_${round} template template0`);
       const restored = await child({
         kind: "restore",
-        options: { databaseUrl: withDatabase(pg.adminUrl, `restore_ours_${round}`), location: location(`r${round}-j1/`), from: manifestKey },
+        options: {
+          databaseUrl: withDatabase(pg.adminUrl, `restore_ours_${round}`),
+          location: location(`r${round}-j1/`),
+          from: manifestKey,
+        },
       });
       rows.restore!.push(restored.seconds);
       rss.push(restored.maxRssMb);
       const local = join(work, "dump.custom");
       await timed(pgDump.path, ["-Fc", dbArg], env, local);
       await admin.query(`create database restore_direct_${round} template template0`);
-      rows.pgRestore!.push(await timed(pgRestore.path, ["-d", `postgres://${pg.user}@127.0.0.1:${pg.port}/restore_direct_${round}`, local], env));
+      rows.pgRestore!.push(
+        await timed(
+          pgRestore.path,
+          ["-d", `postgres://${pg.user}@127.0.0.1:${pg.port}/restore_direct_${round}`, local],
+          env,
+        ),
+      );
       rmSync(local, { force: true });
       await admin.query(`drop database restore_ours_${round}`);
       await admin.query(`drop database restore_direct_${round}`);
@@ -157,12 +222,22 @@ async function main() {
       },
     });
     const t1 = process.hrtime.bigint();
-    await uploadStream({ s3: client, location: location("rate/"), key: "rate/blob", body, partSizeBytes: 16 * MIB, queueSize: 4 });
+    await uploadStream({
+      s3: client,
+      location: location("rate/"),
+      key: "rate/blob",
+      body,
+      partSizeBytes: 16 * MIB,
+      queueSize: 4,
+    });
     const minioMBps = 1024 / (Number(process.hrtime.bigint() - t1) / 1e9);
     client.destroy();
     await admin.end();
 
-    const m = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)])) as Record<string, number>;
+    const m = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)])) as Record<
+      string,
+      number
+    >;
     const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
     const result = {
       date: new Date().toISOString(),
@@ -185,7 +260,10 @@ async function main() {
       minioUploadMBps: Number(minioMBps.toFixed(0)),
     };
     mkdirSync(join(__dirname, "..", "results"), { recursive: true });
-    writeFileSync(join(__dirname, "..", "results", "backups.json"), JSON.stringify(result, null, 2) + "\n");
+    writeFileSync(
+      join(__dirname, "..", "results", "backups.json"),
+      JSON.stringify(result, null, 2) + "\n",
+    );
     const s = result.seconds;
     const md = `# Backups benchmark (${result.date.slice(0, 10)}, ${result.machine}, Postgres ${result.postgres})
 

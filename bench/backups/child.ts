@@ -8,12 +8,12 @@ import { runRestore, type RestoreOptions } from "../../infra/backups/restore";
 import { closePools } from "../../infra/postgres/client";
 
 const job = JSON.parse(process.env.RUNBOOKS_BENCH ?? "{}") as
-  | { kind: "backup"; options: BackupOptions }
-  | { kind: "restore"; options: RestoreOptions };
+  { kind: "backup"; options: BackupOptions } | { kind: "restore"; options: RestoreOptions };
 
 async function main() {
   const started = process.hrtime.bigint();
-  const report = job.kind === "backup" ? await runBackup(job.options) : await runRestore(job.options);
+  const report =
+    job.kind === "backup" ? await runBackup(job.options) : await runRestore(job.options);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await closePools();
   process.stdout.write(

@@ -209,7 +209,10 @@ export async function verifyCommand(
         `  RLS: ${report.rls.skipped ?? `${report.rls.lintFindings} lint findings, ${report.rls.smokeMismatches} smoke mismatches`}`,
         ...report.findings.map(
           (f) =>
-            `  ${f.severity.toUpperCase()} ${f.id} ${f.subject}: ${f.message}\n    fix: ${f.fix}`,
+            `  ${f.severity.toUpperCase()} ${f.id} ${f.subject}: ${f.message}\n    fix: ${f.fix}` +
+            (f.details?.length
+              ? `\n    ${f.details.slice(0, 3).join("\n    ")}${f.details.length > 3 ? `\n    … ${f.details.length - 3} more` : ""}`
+              : ""),
         ),
       ],
     };

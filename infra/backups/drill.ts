@@ -116,13 +116,21 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       if (tables.length > 0) {
         const smoke = await runSmoke({ connectionString: url, tables, appRole: settings.appRole });
         report.rls.smokeMismatches = smoke.mismatches.length + smoke.couldNotCheck.length;
+        // One finding per table, not per probe: a restore that lost RLS fails every probe.
+        const byTable = new Map<string, string[]>();
         for (const m of smoke.mismatches)
+          byTable.set(m.table, [
+            ...(byTable.get(m.table) ?? []),
+            `${m.actor} ${m.command} row ${m.row}: ${m.actual}, declared ${m.expected}`,
+          ]);
+        for (const [table, probes] of byTable)
           findings.push({
             id: "require-rls-isolation-after-restore",
             severity: "critical",
-            subject: JSON.stringify(m).slice(0, 120),
-            message: "the RLS smoke test found a mismatch on the restored database",
-            fix: "compare the restored policies with the source (npm run rls:lint) before relying on this backup",
+            subject: table,
+            message: `the RLS smoke test found ${probes.length} probe(s) that differ from the declaration on the restored table`,
+            fix: "compare the restored policies with the source (npm run rls:lint); a backup taken before RLS was applied restores without it",
+            details: probes,
           });
         for (const t of smoke.couldNotCheck)
           findings.push({

@@ -9,6 +9,10 @@ import { progressRenderer } from "../../infra/backups/progress";
 import { resolveBackupSettings, type BackupSettings } from "../../infra/backups/settings";
 import type { CommonFlags, ExitCode } from "./cli";
 
+// The SDK's notice that Node 20 support ends in 2027 is known (README, Prerequisites); it would
+// bury the command's output. The SDK is loaded lazily, after this line.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 export const LOCATION_OPTIONS = `  --stack <name>          settings of stacks/Pulumi.<name>.yaml (-s); 'local' also finds the local services
   --database-url <url>    connection string (default: $DATABASE_URL; for -s local: the local database)
   --bucket <name>         bucket (default: $RUNBOOKS_BACKUP_BUCKET, or the stack's existing bucket)
