@@ -30,49 +30,68 @@ import { Transform, type TransformCallback } from "node:stream";
 // What pg_restore writes after its COMMIT: comments, blank lines and (15.14+, 16.10+, 17.6+)
 // psql's `\unrestrict <key>`, which ends the `\restrict` it opened with.
 const TRAILER = /^(--.*|\s*|\\unrestrict \S+)$/;
+const BEGIN_LINE = Buffer.from("BEGIN;\n");
+/** pg_restore's BEGIN follows the header and SETs: a few KB. Past this, there is none. */
+const HEAD_LIMIT = 1024 * 1024;
+/** The trailer after pg_restore's COMMIT is well under this; everything before it streams on. */
+const TAIL_HOLD = 64 * 1024;
 
+/**
+ * Works on bytes and looks only at the head and the tail of the stream: the
+ * gigabytes of COPY data in between pass through untouched (splitting them
+ * into lines cost more than the restore's own work).
+ */
 export class TxnStripper extends Transform {
-  private sawBegin = false;
-  private partial = "";
-  /** Text held back since a `COMMIT;` line: dropped if only trailer follows. */
-  private held: string[] | undefined;
+  private head: Buffer | undefined = Buffer.alloc(0);
+  private tail = Buffer.alloc(0);
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    const text = this.partial + chunk.toString("utf8");
-    const lines = text.split("\n");
-    this.partial = lines.pop()!;
-    const out: string[] = [];
-    for (const line of lines) this.line(line, out);
-    done(null, out.length ? out.join("") : undefined);
-  }
-
-  private line(line: string, out: string[]): void {
-    if (!this.sawBegin && line === "BEGIN;") {
-      this.sawBegin = true;
-      return;
-    }
-    if (this.held) {
-      if (TRAILER.test(line)) {
-        this.held.push(line);
-        return;
+    let data = chunk;
+    if (this.head) {
+      const head = Buffer.concat([this.head, chunk]);
+      const at = head.subarray(0, BEGIN_LINE.length).equals(BEGIN_LINE)
+        ? 0
+        : head.indexOf(Buffer.from(`\n${BEGIN_LINE.toString()}`));
+      if (at < 0 && head.length < HEAD_LIMIT) {
+        this.head = head;
+        return done();
       }
-      out.push(...this.held.map((l) => `${l}\n`));
-      this.held = undefined;
+      this.head = undefined;
+      data =
+        at < 0
+          ? head
+          : Buffer.concat([
+              head.subarray(0, at === 0 ? 0 : at + 1),
+              head.subarray((at === 0 ? 0 : at + 1) + BEGIN_LINE.length),
+            ]);
     }
-    if (line === "COMMIT;") {
-      this.held = [line];
-      return;
+    const all = Buffer.concat([this.tail, data]);
+    if (all.length <= TAIL_HOLD) {
+      this.tail = all;
+      return done();
     }
-    out.push(`${line}\n`);
+    this.tail = Buffer.from(all.subarray(all.length - TAIL_HOLD));
+    done(null, all.subarray(0, all.length - TAIL_HOLD));
   }
 
   override _flush(done: TransformCallback): void {
-    const out: string[] = [];
-    if (this.partial) this.line(this.partial, out);
-    // A held COMMIT followed only by the trailer is pg_restore's: drop the COMMIT, keep the trailer
-    // (`\unrestrict` must still reach psql).
-    if (this.held) out.push(...this.held.slice(1).map((l) => `${l}\n`));
-    this.held = undefined;
-    done(null, out.length ? out.join("") : undefined);
+    const tail = this.head ? Buffer.concat([this.head, this.tail]) : this.tail;
+    // Walk back over the trailer; if the line before it is `COMMIT;`, it is pg_restore's: drop it.
+    let end = tail.length;
+    if (end > 0 && tail[end - 1] === 0x0a) end--;
+    while (end > 0) {
+      const start = tail.lastIndexOf(0x0a, end - 1) + 1;
+      const line = tail.subarray(start, end).toString("latin1");
+      if (line === "COMMIT;") {
+        done(
+          null,
+          Buffer.concat([tail.subarray(0, start), tail.subarray(Math.min(end + 1, tail.length))]),
+        );
+        return;
+      }
+      if (!TRAILER.test(line) || start === 0) break;
+      end = start - 1;
+    }
+    done(null, tail);
   }
 }

@@ -59,7 +59,18 @@ export async function ensureMoto(
   log(`installing moto[server] ${MOTO_VERSION} from PyPI into .venv/moto (first run only)…`);
   mkdirSync(join(REPO_ROOT, ".venv"), { recursive: true });
   if (!existsSync(join(venv, "bin", "pip"))) {
-    const made = await run(py, ["-m", "venv", venv]);
+    let made = await run(py, ["-m", "venv", venv]);
+    if (made.code !== 0 && process.getuid?.() === 0) {
+      // Debian's python3 ships venv without ensurepip; its python3-venv package adds it.
+      log("python3 -m venv failed; installing Debian's python3-venv and retrying…");
+      const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+      await run("apt-get", ["update", "-q"]);
+      const apt = spawnSync("apt-get", ["install", "-y", "-q", "python3-venv"], {
+        env,
+        encoding: "utf8",
+      });
+      if (apt.status === 0) made = await run(py, ["-m", "venv", "--clear", venv]);
+    }
     if (made.code !== 0)
       throw new Error(
         `creating the virtualenv .venv/moto failed:\n${made.tail}\nInstall python3-venv (apt-get install -y python3-venv).`,

@@ -73,4 +73,19 @@ describe("TxnStripper", () => {
     const text = "BEGIN;\nSELECT 1;\nCOMMIT;\nSELECT 2;\nBEGIN;\n";
     expect(await strip(text)).toBe("SELECT 1;\nCOMMIT;\nSELECT 2;\nBEGIN;\n");
   });
+
+  it("streams a large body through untouched, with COMMIT rows in it, and strips only the wrapper", async () => {
+    const rows = Array.from({ length: 30_000 }, (_, i) =>
+      i % 1000 === 0 ? "COMMIT;" : `${i}\tünïcødé ✓ row`,
+    ).join("\n");
+    const body = `COPY public.t (v) FROM stdin;\n${rows}\n\\.\n\n`;
+    const text = `SET x = 1;\nBEGIN;\n\n${body}COMMIT;\n\n--\n-- done\n--\n\n\\unrestrict K\n\n`;
+    const out = await strip(text, 65_536);
+    expect(out).toBe(`SET x = 1;\n\n${body}\n--\n-- done\n--\n\n\\unrestrict K\n\n`);
+  });
+
+  it("passes a stream without pg_restore's wrapper through unchanged", async () => {
+    expect(await strip("SELECT 1;\n")).toBe("SELECT 1;\n");
+    expect(await strip("")).toBe("");
+  });
 });
