@@ -31,6 +31,15 @@ export interface MultipartOptions {
   queueSize: number;
 }
 
+/** S3's limit on the parts of one object. */
+export const MAX_PARTS = 10_000;
+
+function tooLarge(partSize: number): Error {
+  return new Error(
+    `the object exceeds S3's ${MAX_PARTS} parts of ${partSize / 1024 / 1024} MiB; use --jobs to split the dump into several objects`,
+  );
+}
+
 /** Upload `body` to `key`; resolves only after S3 completed the object. */
 export async function uploadStream(options: MultipartOptions): Promise<void> {
   const { s3, location, key, body } = options;
@@ -96,6 +105,7 @@ export async function uploadStream(options: MultipartOptions): Promise<void> {
         }
         while (inflight.size >= options.queueSize) await Promise.race(inflight);
         if (failure) break;
+        if (partNumber >= MAX_PARTS) throw tooLarge(options.partSizeBytes);
         sendPart(take(), ++partNumber);
       }
     }
@@ -113,7 +123,10 @@ export async function uploadStream(options: MultipartOptions): Promise<void> {
       );
       return;
     }
-    if (pendingBytes > 0) sendPart(take(), ++partNumber);
+    if (pendingBytes > 0) {
+      if (partNumber >= MAX_PARTS) throw tooLarge(options.partSizeBytes);
+      sendPart(take(), ++partNumber);
+    }
     while (inflight.size > 0) await Promise.race(inflight);
     if (failure) throw failure;
     parts.sort((a, b) => a.PartNumber! - b.PartNumber!);
