@@ -6,7 +6,12 @@ describe("plain progress lines", () => {
   it("throttles to the interval, restarts on a new phase, and prints notes at once", () => {
     let now = 0;
     const lines: string[] = [];
-    const { callback } = progressRenderer({ tty: false, write: (l) => lines.push(l), intervalMs: 5000, now: () => now });
+    const { callback } = progressRenderer({
+      tty: false,
+      write: (l) => lines.push(l),
+      intervalMs: 5000,
+      now: () => now,
+    });
     callback({ phase: "dump", bytes: 0 });
     now = 1000;
     callback({ phase: "dump", bytes: 10 * 1024 * 1024 });
@@ -27,6 +32,12 @@ describe("plain progress lines", () => {
   });
 
   it("formats sizes", () => {
-    expect([0, 1023, 1024, 1536 * 1024, 3 * 1024 ** 3].map(formatBytes)).toEqual(["0 B", "1023 B", "1.0 KiB", "1.5 MiB", "3.0 GiB"]);
+    expect([0, 1023, 1024, 1536 * 1024, 3 * 1024 ** 3].map(formatBytes)).toEqual([
+      "0 B",
+      "1023 B",
+      "1.0 KiB",
+      "1.5 MiB",
+      "3.0 GiB",
+    ]);
   });
 });
