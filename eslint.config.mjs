@@ -3,7 +3,17 @@ import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", ".tools/**", ".state/**", ".local/**", "dist/**", "coverage/**", "test/**/fixtures/*-loader.js"] },
+  {
+    ignores: [
+      "node_modules/**",
+      ".tools/**",
+      ".state/**",
+      ".local/**",
+      "dist/**",
+      "coverage/**",
+      "test/**/fixtures/*-loader.js",
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -66,10 +66,14 @@ function generatedNames(workflow: StackPlan["backupWorkflow"]): GeneratedName[] 
  * `ConfigError`, so a user fixes their stack file in one pass.
  */
 export function planStack(
-  config: StackConfig & { stack: string },
+  config: StackConfig & { stack: string; context?: ConfigContext },
   rotated: ReadonlySet<string>,
 ): StackPlan {
-  const context: ConfigContext = { stack: config.stack, stackFile: stackFileFor(config.stack) };
+  // The loaded config knows which file the run really read (e.g. a --config-file copy).
+  const context: ConfigContext = config.context ?? {
+    stack: config.stack,
+    stackFile: stackFileFor(config.stack),
+  };
   const problems: ConfigError["problems"] = [];
   const attempt = <T>(plan: () => T): T | undefined => {
     try {

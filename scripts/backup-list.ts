@@ -1,22 +1,18 @@
-/**
- * `npm run backup:list` — every backup folder under the prefix (all pages),
- * complete or not, and which one latest.json points to.
- */
+/** `backup:list` — every backup folder under the prefix: complete or not, size, which is latest. */
 import { listCommand } from "../infra/backups/commands";
-import { run, type ExitCode } from "./lib/cli";
-import { ENVIRONMENT, LOCATION_OPTIONS, print, settingsFrom } from "./lib/backup-cli";
+import { defineCommand } from "./lib/command";
+import { ENVIRONMENT, LOCATION_ARGS, settingsFrom, toResult } from "./lib/backup-cli";
+import { runAsMain } from "./lib/main";
 
-const USAGE = `Usage: npm run backup:list -- [options]
-
-Options:
-${LOCATION_OPTIONS}
-  --json                  print the report as JSON
-  --help                  this text
-
-${ENVIRONMENT}
-
-Exit codes: 0 listed, 2 could not list.`;
-
-void run(async (flags): Promise<ExitCode> => print(flags, await listCommand(settingsFrom(flags))), {
-  usage: USAGE,
+export const backupList = defineCommand({
+  name: "backup:list",
+  description: "List the backups under the prefix (complete or not, size, latest)",
+  help: ENVIRONMENT,
+  shared: ["stack", "json", "quiet"],
+  args: LOCATION_ARGS,
+  async run(ctx) {
+    return toResult(await listCommand(settingsFrom(ctx)));
+  },
 });
+
+runAsMain(module, backupList);

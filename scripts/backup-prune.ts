@@ -1,33 +1,41 @@
 /**
- * `npm run backup:prune` — grandfather-father-son retention: keeps the newest
- * backup of each of the last N days, M weeks and K months, never the newest
- * backup, never on a partial listing, never against Object Lock.
+ * `backup:prune` — grandfather-father-son retention: keeps the newest backup
+ * of each of the last N days, M weeks and K months, never the newest backup,
+ * never on a partial listing, never against Object Lock.
  */
 import { pruneCommand } from "../infra/backups/commands";
-import { run, type ExitCode } from "./lib/cli";
-import { ENVIRONMENT, LOCATION_OPTIONS, print, settingsFrom } from "./lib/backup-cli";
+import { defineCommand, UsageError, type ArgSpecs } from "./lib/command";
+import { ENVIRONMENT, LOCATION_ARGS, settingsFrom, toResult } from "./lib/backup-cli";
+import { runAsMain } from "./lib/main";
 
-const USAGE = `Usage: npm run backup:prune -- [--dry-run] [options]
+const ARGS = {
+  ...LOCATION_ARGS,
+  "dry-run": { type: "boolean", description: "print what would be deleted, delete nothing" },
+  yes: {
+    type: "boolean",
+    description: "delete without a terminal to confirm on (CI); --dry-run first shows what goes",
+  },
+} as const satisfies ArgSpecs;
 
-Applies runbooks:backup.retention (daily, weekly, monthly counts). Lists every page first and deletes
-nothing if any page fails. Objects under Object Lock are kept and reported.
+export const backupPrune = defineCommand({
+  name: "backup:prune",
+  description:
+    "Apply the GFS retention (daily, weekly, monthly); never the newest, never on a partial listing",
+  help:
+    "Applies runbooks:backup.retention (daily, weekly, monthly counts). Lists every page first and\n" +
+    "deletes nothing if any page fails. Objects under Object Lock are kept and reported. Deleting\n" +
+    "needs --yes (or --dry-run to see what would go); the credentials need s3:DeleteObject under the\n" +
+    "prefix (the workflow's backup role has none, on purpose).\n" +
+    ENVIRONMENT,
+  shared: ["stack", "json", "quiet"],
+  args: ARGS,
+  async run(ctx) {
+    if (!ctx.args["dry-run"] && !ctx.args.yes)
+      throw new UsageError(
+        "backup:prune deletes backups: run it with --dry-run to see what would be deleted, then with --yes to delete it",
+      );
+    return toResult(await pruneCommand(settingsFrom(ctx), { dryRun: ctx.args["dry-run"] }));
+  },
+});
 
-Options:
-${LOCATION_OPTIONS}
-  --dry-run               print what would be deleted, delete nothing
-  --json                  print the report as JSON
-  --help                  this text
-
-${ENVIRONMENT}
-The credentials need s3:DeleteObject under the prefix (the backup role of the workflow has none, on purpose).
-
-Exit codes: 0 done, 2 could not (nothing or only part deleted, said which).`;
-
-void run(
-  async (flags): Promise<ExitCode> =>
-    print(
-      flags,
-      await pruneCommand(settingsFrom(flags), { dryRun: flags.options.get("dry-run") === true }),
-    ),
-  { usage: USAGE },
-);
+runAsMain(module, backupPrune);

@@ -1,25 +1,23 @@
 /**
- * `npm run backup:status` — the age of the latest good backup (latest.json),
- * against the stack's maxAgeHours.
+ * `backup:status` — the age of the latest good backup against the stack's
+ * maxAgeHours (exit 1 past it, or with none).
  */
 import { statusCommand } from "../infra/backups/commands";
-import { run, type ExitCode } from "./lib/cli";
-import { ENVIRONMENT, LOCATION_OPTIONS, print, settingsFrom } from "./lib/backup-cli";
+import { defineCommand } from "./lib/command";
+import { ENVIRONMENT, LOCATION_ARGS, settingsFrom, toResult } from "./lib/backup-cli";
+import { runAsMain } from "./lib/main";
 
-const USAGE = `Usage: npm run backup:status -- [options]
-
-Options:
-${LOCATION_OPTIONS}
-  --json                  print the report as JSON
-  --help                  this text
-
-${ENVIRONMENT}
-
-Exit codes: 0 a backup newer than maxAgeHours exists, 1 it is older or missing, 2 could not check.`;
-
-void run(
-  async (flags): Promise<ExitCode> => print(flags, await statusCommand(settingsFrom(flags))),
-  {
-    usage: USAGE,
+export const backupStatus = defineCommand({
+  name: "backup:status",
+  description: "Age of the latest verified backup; exit 1 past the stack's backup.maxAgeHours",
+  help: ENVIRONMENT,
+  shared: ["stack", "json", "quiet"],
+  args: LOCATION_ARGS,
+  // A stale or missing backup is high or critical; anything but info is a problem here.
+  failOn: "low",
+  async run(ctx) {
+    return toResult(await statusCommand(settingsFrom(ctx), { clock: () => new Date(ctx.now()) }));
   },
-);
+});
+
+runAsMain(module, backupStatus);

@@ -1,80 +1,59 @@
-/**
- * `npm run rls:lint` — RLS lints against the live database and the declared set.
- *
- * Exit 0: no errors (warnings allowed unless --strict); 1: findings; 2: could not check.
- */
-import { rlsContextFromStackFile } from "../infra/rls/deploy";
+/** `rls:lint` — the live database's row-level security against the declared set. */
 import { closePools, withConnection } from "../infra/postgres/client";
 import { readLintCatalog } from "../infra/rls/lint-catalog";
 import { lintRls } from "../infra/rls/lints/index";
-import {
-  EXIT_OK,
-  EXIT_PROBLEM,
-  readStackFile,
-  requireDatabaseUrl,
-  run,
-  type ExitCode,
-} from "./lib/cli";
+import { tableKey } from "../infra/rls/model";
+import { defineCommand, type ArgSpecs } from "./lib/command";
+import { runAsMain } from "./lib/main";
+import { rlsSettings } from "./lib/rls-settings";
 
-const USAGE = `Usage: npm run rls:lint -- [options]
-
-Checks the live database's row-level security against the declared set:
-tables without RLS, RLS not forced, BYPASSRLS roles, USING (true) on tenant
-tables, auth.uid() evaluated per row, locked-out tables, SECURITY DEFINER
-views and functions, overlapping permissive policies, drift.
-
-Options:
-  --database-url <url>   connection string (default: $DATABASE_URL)
-  --stack <name>         read declarations and settings from stacks/Pulumi.<name>.yaml
-  --strict               warnings fail too
-  --json                 print findings as JSON
-  --help                 this text
-
-Exit codes: 0 no problems, 1 problems found, 2 could not check.`;
-
-void run(
-  async (flags): Promise<ExitCode> => {
-    const url = requireDatabaseUrl(flags);
-    const stackFile = flags.stack ? readStackFile(flags.stack) : undefined;
-    const context = rlsContextFromStackFile(flags.stack, stackFile?.raw);
-    const settings = {
-      exposedSchemas: context.database.exposedSchemas,
-      appRole: context.database.appRole,
-      bypassRlsAllowed: context.database.bypassRlsAllowed,
-      declarationsHint: context.declarationsHint,
-    };
-    try {
-      const catalog = await withConnection(
-        { connectionString: url, applicationName: "runbooks-rls-lint" },
-        "read the catalog for rls:lint",
-        (client) =>
-          readLintCatalog(client, {
-            ...settings,
-            declaredSchemas: context.tables.map((t) => t.schema),
-          }),
-      );
-      const findings = await lintRls(catalog, context.tables, settings);
-      const failing = findings.filter(
-        (f) => f.severity === "high" || flags.options.get("strict") === true,
-      );
-      const code = failing.length > 0 ? EXIT_PROBLEM : EXIT_OK;
-      if (flags.json)
-        console.log(JSON.stringify({ ok: code === EXIT_OK, exitCode: code, findings }, null, 2));
-      else
-        console.log(
-          findings.length === 0
-            ? "No RLS problems found."
-            : findings
-                .map(
-                  (f) =>
-                    `${f.severity.toUpperCase().padEnd(7)} ${f.id}  ${f.subject}\n        ${f.message}\n        fix: ${f.fix}`,
-                )
-                .join("\n\n"),
-        );
-      return code;
-    } finally {
-      await closePools();
-    }
+const ARGS = {
+  strict: {
+    type: "boolean",
+    description: "medium findings fail too (by default only high and above)",
   },
-  { usage: USAGE },
-);
+} as const satisfies ArgSpecs;
+
+export const rlsLint = defineCommand({
+  name: "rls:lint",
+  description:
+    "Lint row-level security: tables without RLS, bypassing roles, leaky policies, drift",
+  help:
+    "Checks the live database against the declared set: tables without RLS, RLS not forced, BYPASSRLS\n" +
+    "roles, USING (true) on tenant tables, auth.uid() evaluated per row, locked-out tables, SECURITY\n" +
+    "DEFINER views and functions, overlapping permissive policies, drift. Each finding has a fix.",
+  shared: ["stack", "database-url", "json", "quiet"],
+  args: ARGS,
+  failOn: (args) => (args.strict ? "medium" : "high"),
+  cleanup: closePools,
+  async run({ stack, database }) {
+    const { database: db, tables, declarationsHint } = rlsSettings(stack);
+    const settings = {
+      exposedSchemas: db.exposedSchemas,
+      appRole: db.appRole,
+      bypassRlsAllowed: db.bypassRlsAllowed,
+      declarationsHint,
+    };
+    const catalog = await withConnection(
+      { connectionString: database.connectionString, applicationName: "runbooks-rls-lint" },
+      "read the catalog for rls:lint",
+      (client) =>
+        readLintCatalog(client, { ...settings, declaredSchemas: tables.map((t) => t.schema) }),
+    );
+    const findings = await lintRls(catalog, tables, settings);
+    const declared = tables.map(tableKey);
+    return {
+      findings,
+      report: { target: database.target, stack: stack?.context.stack, declared, settings },
+      text: [
+        `RLS lint: ${database.target}  (${
+          stack
+            ? `${declared.length} declared table(s) from ${stack.context.stackFile}`
+            : "no declarations: pass --stack <name> to check drift too"
+        })`,
+      ],
+    };
+  },
+});
+
+runAsMain(module, rlsLint);

@@ -1,89 +1,76 @@
-/**
- * `npm run rls:smoke` — prove tenant isolation as the real roles, on a real
- * connection, inside transactions that are always rolled back.
- *
- * Exit 0: every probe as declared; 1: a mismatch (a leak or a lock-out); 2: could not check.
- */
-import { rlsContextFromStackFile } from "../infra/rls/deploy";
+/** `rls:smoke` — prove tenant isolation as the real roles, in transactions that are always rolled back. */
 import { closePools } from "../infra/postgres/client";
-import { renderMatrix } from "../infra/rls/smoke-plan";
 import { discoverTenantTables, runSmoke } from "../infra/rls/smoke";
-import {
-  EXIT_COULD_NOT_CHECK,
-  EXIT_OK,
-  EXIT_PROBLEM,
-  UsageError,
-  readStackFile,
-  requireDatabaseUrl,
-  run,
-  type ExitCode,
-} from "./lib/cli";
+import { smokeFindings } from "../infra/rls/smoke-findings";
+import { renderMatrix } from "../infra/rls/smoke-plan";
+import { tableKey } from "../infra/rls/model";
+import { defineCommand, UsageError, type ArgSpecs } from "./lib/command";
+import { runAsMain } from "./lib/main";
+import { rlsSettings } from "./lib/rls-settings";
 
-const USAGE = `Usage: npm run rls:smoke -- [options]
-
-Impersonates anon, two authenticated users in two tenants, and service_role
-(SET ROLE + request.jwt.claims, as PostgREST does) and checks SELECT, INSERT,
-UPDATE and DELETE on every declared tenant table against what the
-declarations say. Seed rows are created and rolled back: nothing is committed.
-
-Options:
-  --database-url <url>    connection string (default: $DATABASE_URL); must be able to bypass RLS to seed
-  --stack <name>          check the tables declared for stacks/Pulumi.<name>.yaml
-  --tenant-column <name>  without --stack: treat RLS tables with this column as tenant tables (default tenant_id)
-  --tenant-claim <path>   without --stack: JWT claim holding the tenant id (default tenant_id)
-  --table <schema.table>  only this table
-  --json                  print the matrix as JSON
-  --help                  this text
-
-Exit codes: 0 all as declared, 1 mismatch found, 2 could not check.`;
-
-void run(
-  async (flags): Promise<ExitCode> => {
-    const url = requireDatabaseUrl(flags);
-    const stackFile = flags.stack ? readStackFile(flags.stack) : undefined;
-    const context = rlsContextFromStackFile(flags.stack, stackFile?.raw);
-    const option = (name: string) => {
-      const v = flags.options.get(name);
-      return typeof v === "string" ? v : undefined;
-    };
-    try {
-      let tables = flags.stack
-        ? context.tables
-        : await discoverTenantTables(url, {
-            schemas: context.database.exposedSchemas,
-            tenantColumn: option("tenant-column") ?? "tenant_id",
-            tenantClaim: option("tenant-claim") ?? "tenant_id",
-          });
-      const only = option("table");
-      if (only) {
-        tables = tables.filter((t) => `${t.schema}.${t.table}` === only);
-        if (tables.length === 0)
-          throw new UsageError(`--table ${only} is not among the declared (or discovered) tables`);
-      }
-      const report = await runSmoke({
-        connectionString: url,
-        tables,
-        appRole: context.database.appRole,
-      });
-      const code =
-        report.mismatches.length > 0
-          ? EXIT_PROBLEM
-          : report.couldNotCheck.length > 0 || tables.length === 0
-            ? EXIT_COULD_NOT_CHECK
-            : EXIT_OK;
-      if (flags.json) {
-        console.log(JSON.stringify({ ...report, ok: code === EXIT_OK, exitCode: code }, null, 2));
-      } else {
-        console.log(
-          tables.length === 0
-            ? "No tenant tables to check: declare tenantColumn/ownerColumn/publicRead, or pass --tenant-column."
-            : renderMatrix(report),
-        );
-      }
-      return code;
-    } finally {
-      await closePools();
-    }
+const ARGS = {
+  "tenant-column": {
+    type: "string",
+    valueHint: "name",
+    default: "tenant_id",
+    description: "without --stack: RLS tables with this column are tenant tables",
   },
-  { usage: USAGE },
-);
+  "tenant-claim": {
+    type: "string",
+    valueHint: "path",
+    default: "tenant_id",
+    description: "without --stack: the JWT claim holding the tenant id",
+  },
+  table: { type: "string", valueHint: "schema.table", description: "only this table" },
+} as const satisfies ArgSpecs;
+
+export const rlsSmoke = defineCommand({
+  name: "rls:smoke",
+  description: "Prove tenant isolation as anon, two tenants and service_role; nothing is committed",
+  help:
+    "Impersonates anon, two authenticated users in two tenants, and service_role (SET ROLE +\n" +
+    "request.jwt.claims, as PostgREST does) and checks SELECT, INSERT, UPDATE and DELETE on every\n" +
+    "declared tenant table. Seed rows are rolled back: safe on production (sequences still advance).\n" +
+    "Connect as a role that can bypass RLS to seed (e.g. postgres).",
+  shared: ["stack", "database-url", "json", "quiet"],
+  args: ARGS,
+  cleanup: closePools,
+  async run({ args, stack, database }) {
+    const { database: db, tables: declared } = rlsSettings(stack);
+    let tables = stack
+      ? declared
+      : await discoverTenantTables(database.connectionString, {
+          schemas: db.exposedSchemas,
+          tenantColumn: args["tenant-column"],
+          tenantClaim: args["tenant-claim"],
+        });
+    if (args.table !== undefined) {
+      tables = tables.filter((t) => tableKey(t) === args.table);
+      if (tables.length === 0)
+        throw new UsageError(
+          `--table ${args.table} is not among the declared (or discovered) tables`,
+        );
+    }
+    if (tables.length === 0)
+      return {
+        findings: [
+          {
+            id: "rls-smoke",
+            severity: "high",
+            subject: database.target,
+            message: "no tenant tables to check",
+            fix: "declare tenantColumn/ownerColumn/publicRead (runbooks:rls.tables), or pass --tenant-column",
+            couldNotCheck: true,
+          },
+        ],
+      };
+    const report = await runSmoke({
+      connectionString: database.connectionString,
+      tables,
+      appRole: db.appRole,
+    });
+    return { findings: smokeFindings(report), report, text: renderMatrix(report).split("\n") };
+  },
+});
+
+runAsMain(module, rlsSmoke);

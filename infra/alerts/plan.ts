@@ -3,6 +3,7 @@
  * how the backup-freshness alarm counts, what each budget notifies, and the
  * checks the config schema cannot make alone.
  */
+import { duplicates } from "../lib/unique";
 import {
   CONFIG_NAMESPACE,
   ConfigError,
@@ -205,17 +206,16 @@ export function planAlerting(
     }
   }
 
-  const names = new Set<string>();
+  const editBudgets = `edit '${CONFIG_NAMESPACE}:budgets' in ${context.stackFile}`;
+  const repeatedNames = new Map(duplicates(input.budgets, (b) => b.name).map((d) => [d.index, d]));
   input.budgets.forEach((b, i) => {
-    const editBudgets = `edit '${CONFIG_NAMESPACE}:budgets' in ${context.stackFile}`;
-    if (names.has(b.name)) {
+    if (repeatedNames.has(i)) {
       problems.push({
         key: `${CONFIG_NAMESPACE}:budgets[${i}].name`,
         message: `duplicate budget name '${b.name}'`,
         fix: `${editBudgets}: give each budget its own name`,
       });
     }
-    names.add(b.name);
     if (b.thresholds.length > MAX_BUDGET_NOTIFICATIONS) {
       problems.push({
         key: `${CONFIG_NAMESPACE}:budgets[${i}].thresholds`,
@@ -223,18 +223,14 @@ export function planAlerting(
         fix: `${editBudgets}: keep at most ${MAX_BUDGET_NOTIFICATIONS}, or split into two budgets`,
       });
     }
-    const seen = new Set<string>();
-    b.thresholds.forEach((t, j) => {
-      const id = `${t.type}:${t.percent}`;
-      if (seen.has(id)) {
-        problems.push({
-          key: `${CONFIG_NAMESPACE}:budgets[${i}].thresholds[${j}]`,
-          message: `duplicate ${t.type} threshold at ${t.percent}%`,
-          fix: `${editBudgets}: remove the duplicate`,
-        });
-      }
-      seen.add(id);
-    });
+    for (const dup of duplicates(b.thresholds, (t) => `${t.type}:${t.percent}`)) {
+      const t = b.thresholds[dup.index]!;
+      problems.push({
+        key: `${CONFIG_NAMESPACE}:budgets[${i}].thresholds[${dup.index}]`,
+        message: `duplicate ${t.type} threshold at ${t.percent}%`,
+        fix: `${editBudgets}: remove the duplicate`,
+      });
+    }
   });
   if (problems.length > 0) throw new ConfigError(context, problems);
 
@@ -262,11 +258,14 @@ export function planAlerting(
     freshness: freshness
       ? { ...freshness, severity: alerts.backupSeverity, maxAgeHours: input.backupMaxAgeHours }
       : undefined,
-    budgets: input.budgets.map((b) => ({
-      configName: b.name,
-      limitUsd: b.monthlyLimitUsd,
-      notifications: budgetNotifications(b),
-    })),
+    // Vercel budgets are watched by cost:guard; AWS Budgets can only see AWS spend.
+    budgets: input.budgets
+      .filter((b) => b.provider === "aws")
+      .map((b) => ({
+        configName: b.name,
+        limitUsd: b.monthlyLimitUsd,
+        notifications: budgetNotifications(b),
+      })),
     budgetSeverity: alerts.budgetSeverity,
   };
 }

@@ -11,6 +11,7 @@ import type { TagContext } from "../lib/tags";
 import type { StackPlan } from "../plan";
 import { BackupBucket } from "./backup-bucket";
 import { GithubOidcRole } from "./github-oidc-role";
+import { GithubPreviewRole } from "./github-preview-role";
 
 export interface BackupStorageDeps {
   plan: StackPlan;
@@ -30,6 +31,12 @@ export interface BackupStorageOutputs {
   /** The exact `sub` claims the role trusts: one repository and environment. */
   oidcSubjects: string[];
   githubOidcProviderArn: pulumi.Output<string>;
+  /** The read-only role pull-request previews assume (policy-review workflow). */
+  previewRoleArn: pulumi.Output<string>;
+  /** The exact `sub` claim the preview role trusts: pull requests of one repository. */
+  previewOidcSubject: string;
+  /** The stack's AWS region, for the workflows that assume these roles. */
+  region: string;
 }
 
 export function deployBackupStorage(
@@ -71,6 +78,16 @@ export function deployBackupStorage(
     },
     resourceOpts,
   );
+  const preview = new GithubPreviewRole(
+    "preview-oidc",
+    {
+      context,
+      oidcProviderArn: role.oidcProviderArn,
+      repository:
+        config.aws?.previewRepository ?? `${storage.oidc.owner}/${storage.oidc.repository}`,
+    },
+    resourceOpts,
+  );
   return {
     bucketName: bucket.bucketName,
     bucketArn: bucket.bucketArn,
@@ -81,5 +98,8 @@ export function deployBackupStorage(
     roleArn: role.roleArn,
     oidcSubjects: role.subjects,
     githubOidcProviderArn: role.oidcProviderArn,
+    previewRoleArn: preview.roleArn,
+    previewOidcSubject: preview.subject,
+    region: aws.region,
   };
 }

@@ -201,3 +201,80 @@ export function backupAccessPolicy(args: {
     ],
   };
 }
+
+// ---------------------------------------------------------------------------
+// Pull-request preview
+// ---------------------------------------------------------------------------
+
+/**
+ * The `sub` claim of a job run for a pull request of one repository. GitHub
+ * issues it only to workflows of that repository (a fork's pull request gets
+ * no id-token at all), so a role trusting it is reachable from PR previews
+ * and from nothing else.
+ */
+export function githubPullRequestSubject(repository: string): string {
+  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository))
+    throw new Error(
+      `GitHub repository '${repository}' must be 'owner/name' without '*', '?' or ':'`,
+    );
+  return `repo:${repository}:pull_request`;
+}
+
+/**
+ * What `pulumi preview` needs to read the resources this program manages in
+ * AWS (bucket settings, the key's metadata, IAM roles, topics, alarms, health
+ * checks, budgets, Slack channels) and nothing it could change anything
+ * with. Object reads are denied outright: a pull request must never be able
+ * to download a dump, whatever else gets attached to the role later.
+ */
+export function previewReadPolicy(): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "ReadManagedResourceSettings",
+        Effect: "Allow",
+        Action: [
+          "s3:GetBucket*",
+          "s3:GetAccelerateConfiguration",
+          "s3:GetEncryptionConfiguration",
+          "s3:GetLifecycleConfiguration",
+          "s3:GetReplicationConfiguration",
+          "s3:ListBucket",
+          "kms:DescribeKey",
+          "kms:GetKeyPolicy",
+          "kms:GetKeyRotationStatus",
+          "kms:ListAliases",
+          "kms:ListResourceTags",
+          "iam:GetOpenIDConnectProvider",
+          "iam:GetPolicy",
+          "iam:GetPolicyVersion",
+          "iam:GetRole",
+          "iam:GetRolePolicy",
+          "iam:ListAttachedRolePolicies",
+          "iam:ListRolePolicies",
+          "iam:ListRoleTags",
+          "sns:GetSubscriptionAttributes",
+          "sns:GetTopicAttributes",
+          "sns:ListSubscriptionsByTopic",
+          "sns:ListTagsForResource",
+          "cloudwatch:DescribeAlarms",
+          "cloudwatch:ListTagsForResource",
+          "route53:GetHealthCheck",
+          "route53:ListTagsForResource",
+          "budgets:ViewBudget",
+          "budgets:ListTagsForResource",
+          "chatbot:DescribeSlackChannelConfigurations",
+          "chatbot:ListTagsForResource",
+        ],
+        Resource: "*",
+      },
+      {
+        Sid: "NeverReadBackupContents",
+        Effect: "Deny",
+        Action: ["s3:GetObject", "s3:GetObjectVersion", "kms:Decrypt"],
+        Resource: "*",
+      },
+    ],
+  };
+}

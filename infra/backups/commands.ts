@@ -2,7 +2,9 @@
  * The runbook's backup commands as functions: each takes resolved settings
  * (settings.ts), an optional clock and progress callback, and returns the
  * one finding shape, a report and the exit code (0 ok, 1 a problem found,
- * 2 could not check). The files in scripts/ only parse flags and print.
+ * 2 could not check). The commands in scripts/ declare the flags and hand
+ * the findings and lines to the runner, whose exit code from the findings is
+ * the same (each declares the failing level that makes it so).
  */
 import type { Finding } from "../lib/findings";
 import { closePools } from "../postgres/client";
@@ -40,6 +42,7 @@ export function errorFinding(error: unknown, subject: string, fallbackId: string
     return {
       id: error.id,
       severity: "critical",
+      couldNotCheck: true,
       subject,
       message: error.message.replace(/ Fix: .*$/s, ""),
       fix: error.fix,
@@ -48,6 +51,7 @@ export function errorFinding(error: unknown, subject: string, fallbackId: string
   return {
     id: fallbackId,
     severity: "critical",
+    couldNotCheck: true,
     subject,
     message,
     fix:
@@ -58,12 +62,8 @@ export function errorFinding(error: unknown, subject: string, fallbackId: string
 }
 
 function failed<R>(error: unknown, subject: string, id: string): CommandResult<R> {
-  const finding = errorFinding(error, subject, id);
-  return {
-    exitCode: 2,
-    findings: [finding],
-    lines: [`error: ${finding.message}`, `fix: ${finding.fix}`],
-  };
+  // The finding says it all; the runner prints it (and exits 2: the command could not run).
+  return { exitCode: 2, findings: [errorFinding(error, subject, id)], lines: [] };
 }
 
 export async function backupCommand(
@@ -172,7 +172,7 @@ export async function restoreCommand(
         fix: "restore into an empty database, or pass --force to replace the listed tables",
         details: error.wouldReplace,
       };
-      return { exitCode: 1, findings: [finding], lines: [error.message] };
+      return { exitCode: 1, findings: [finding], lines: [] };
     }
     return failed(error, subject, "require-successful-restore");
   } finally {
@@ -207,13 +207,6 @@ export async function verifyCommand(
         `  restore ${report.seconds.restore.toFixed(1)} s, checks ${report.seconds.checks.toFixed(1)} s, total ${report.seconds.total.toFixed(1)} s`,
         `  row counts: ${report.restore ? `${report.restore.tables.filter((t) => t.matches).length}/${report.restore.tables.length} tables match the manifest` : "not compared"}`,
         `  RLS: ${report.rls.skipped ?? `${report.rls.lintFindings} lint findings, ${report.rls.smokeMismatches} smoke mismatches`}`,
-        ...report.findings.map(
-          (f) =>
-            `  ${f.severity.toUpperCase()} ${f.id} ${f.subject}: ${f.message}\n    fix: ${f.fix}` +
-            (f.details?.length
-              ? `\n    ${f.details.slice(0, 3).join("\n    ")}${f.details.length > 3 ? `\n    … ${f.details.length - 3} more` : ""}`
-              : ""),
-        ),
       ],
     };
   } catch (error) {
@@ -279,9 +272,6 @@ export async function statusCommand(
         report.latest
           ? `latest backup ${report.latest.id}: ${report.latest.ageHours} h old (limit ${report.maxAgeHours} h), ${formatBytes(report.latest.size)}, ${report.latest.tables} tables, ${report.location}`
           : `no backup under ${report.location}`,
-        ...report.findings
-          .filter((f) => f.severity !== "info")
-          .map((f) => `${f.severity.toUpperCase()} ${f.message}\n  fix: ${f.fix}`),
       ],
     };
   } catch (error) {

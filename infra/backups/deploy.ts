@@ -78,6 +78,7 @@ export function deployBackups(
     kmsKeyId: deps.backupStorage?.kmsKeyArn,
     encryptionKey: b.encryptionKeySecretRef ? config.secret(b.encryptionKeySecretRef) : undefined,
     schedule: b.schedule,
+    retentionDays: b.retentionDays,
     maxAgeHours: b.maxAgeHours,
     jobs: b.jobs,
     lockWaitTimeoutSeconds: b.lockWaitTimeoutSeconds,

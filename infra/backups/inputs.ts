@@ -26,6 +26,8 @@ export interface BackupJobInputs {
   encryptionKey?: string;
   /** Cron of the scheduled backup (run by the GitHub workflow), recorded for `read`. */
   schedule: string;
+  /** Days every backup is kept at least (runbooks:backup.retentionDays); the policy pack reads it. */
+  retentionDays: number;
   maxAgeHours: number;
   jobs: number;
   lockWaitTimeoutSeconds: number;
@@ -64,6 +66,7 @@ const jobInputs = z.object({
   kmsKeyId: z.string().optional(),
   encryptionKey: z.string().optional(),
   schedule: b.schedule,
+  retentionDays: b.retentionDays,
   maxAgeHours: b.maxAgeHours,
   jobs: b.jobs,
   lockWaitTimeoutSeconds: b.lockWaitTimeoutSeconds,

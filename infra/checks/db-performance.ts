@@ -9,15 +9,10 @@
  */
 import { quoteIdent } from "../rls/sql";
 import { PostgresError, type Queryable } from "../postgres/client";
-import {
-  formatBytes,
-  formatCount,
-  renderFindings,
-  renderVerdict,
-  type CheckReport,
-  type Finding,
-} from "./findings";
+import type { Finding } from "../lib/findings";
+import { formatBytes, formatCount } from "../lib/format";
 import { maskQueryText } from "./query-text";
+import type { CheckReport } from "./read-only-check";
 
 // ---------------------------------------------------------------------------
 // Snapshot
@@ -329,28 +324,33 @@ export function enableStatementsHint(reason: StatementsUnavailableReason): strin
 function statementsFinding(state: StatementsState, t: PerformanceThresholds): Finding {
   if (!state.available)
     return {
-      check: "statements",
-      severity: "warning",
-      summary: `slow statements: cannot tell — ${state.detail}`,
+      id: "statements",
+      severity: "medium",
+      subject: "pg_stat_statements",
+      message: `slow statements: cannot tell — ${state.detail}`,
       details: [],
       fix: enableStatementsHint(state.reason),
+      couldNotCheck: true,
     };
   const slow = state.byMean.filter((s) => s.meanMs >= t.slowMeanMs && s.calls >= t.slowMinCalls);
   if (slow.length === 0) {
     const slowest = state.byMean[0];
     return {
-      check: "statements",
+      id: "statements",
       severity: "info",
-      summary:
+      subject: "pg_stat_statements",
+      message:
         `slow statements: none averaging ${t.slowMeanMs} ms or more over ${t.slowMinCalls}+ calls` +
         (slowest ? ` (slowest mean: ${slowest.meanMs.toFixed(1)} ms)` : ""),
       details: [],
+      fix: "",
     };
   }
   return {
-    check: "statements",
-    severity: "warning",
-    summary: `slow statements: ${slow.length} averaging ${t.slowMeanMs} ms or more over ${t.slowMinCalls}+ calls`,
+    id: "statements",
+    severity: "medium",
+    subject: slow.map((s) => (s.queryId ? `queryid ${s.queryId}` : "statement")).join(", "),
+    message: `slow statements: ${slow.length} averaging ${t.slowMeanMs} ms or more over ${t.slowMinCalls}+ calls`,
     details: slow.map(
       (s) =>
         `${s.meanMs.toFixed(1)} ms mean × ${formatCount(s.calls)} calls, ${formatCount(s.rows)} rows: ${s.query}`,
@@ -367,18 +367,22 @@ function cacheFinding(snapshot: PerformanceSnapshot, t: PerformanceThresholds): 
   const counts = `${formatCount(snapshot.cache.blocksHit)} hits, ${formatCount(snapshot.cache.blocksRead)} reads`;
   if (ratio === null || total < t.cacheMinBlocks)
     return {
-      check: "cache",
+      id: "cache",
       severity: "info",
-      summary: `cache hit ratio: not enough traffic to judge (${counts}; needs ${formatCount(t.cacheMinBlocks)} blocks)`,
+      subject: `database ${snapshot.database}`,
+      message: `cache hit ratio: not enough traffic to judge (${counts}; needs ${formatCount(t.cacheMinBlocks)} blocks)`,
       details: [],
+      fix: "",
     };
-  const summary = `cache hit ratio: ${(ratio * 100).toFixed(2)}% (${counts})`;
+  const message = `cache hit ratio: ${(ratio * 100).toFixed(2)}% (${counts})`;
+  const subject = `database ${snapshot.database}`;
   if (ratio >= t.cacheHitRatioMin)
-    return { check: "cache", severity: "info", summary, details: [] };
+    return { id: "cache", severity: "info", subject, message, details: [], fix: "" };
   return {
-    check: "cache",
-    severity: "warning",
-    summary: `${summary}, below ${(t.cacheHitRatioMin * 100).toFixed(0)}%`,
+    id: "cache",
+    severity: "medium",
+    subject,
+    message: `${message}, below ${(t.cacheHitRatioMin * 100).toFixed(0)}%`,
     details: [],
     fix:
       "the working set does not fit in memory: the statements with the most shared blocks read (lists above) " +
@@ -403,15 +407,18 @@ function seqScanFinding(snapshot: PerformanceSnapshot, t: PerformanceThresholds)
   const candidates = missingIndexCandidates(snapshot.tables, t);
   if (candidates.length === 0)
     return {
-      check: "seq-scans",
+      id: "seq-scans",
       severity: "info",
-      summary: `missing indexes: no table of ${formatCount(t.seqScanMinRows)}+ rows read mostly by sequential scans`,
+      subject: `database ${snapshot.database}`,
+      message: `missing indexes: no table of ${formatCount(t.seqScanMinRows)}+ rows read mostly by sequential scans`,
       details: [],
+      fix: "",
     };
   return {
-    check: "seq-scans",
-    severity: "warning",
-    summary: `missing indexes: ${candidates.length} table${candidates.length === 1 ? "" : "s"} read mostly by sequential scans${since(snapshot)}`,
+    id: "seq-scans",
+    severity: "medium",
+    subject: candidates.map((x) => `${x.schema}.${x.table}`).join(", "),
+    message: `missing indexes: ${candidates.length} table${candidates.length === 1 ? "" : "s"} read mostly by sequential scans${since(snapshot)}`,
     details: candidates.map(
       (x) =>
         `${x.schema}.${x.table}: ${formatCount(x.seqScans)} sequential scans read ${formatCount(x.seqRowsRead)} rows ` +
@@ -428,23 +435,26 @@ function unusedIndexFinding(snapshot: PerformanceSnapshot, t: PerformanceThresho
   const unused = snapshot.unusedIndexes;
   if (unused.length === 0)
     return {
-      check: "unused-indexes",
+      id: "unused-indexes",
       severity: "info",
-      summary: "unused indexes: none",
+      subject: `database ${snapshot.database}`,
+      message: "unused indexes: none",
       details: [],
+      fix: "",
     };
   const large = unused.filter((i) => i.bytes >= t.unusedIndexWarnBytes);
   const total = unused.reduce((sum, i) => sum + i.bytes, 0);
   return {
-    check: "unused-indexes",
-    severity: large.length > 0 ? "warning" : "info",
-    summary: `unused indexes: ${unused.length} never scanned${since(snapshot)}, ${formatBytes(total)} in all`,
+    id: "unused-indexes",
+    severity: large.length > 0 ? "medium" : "info",
+    subject: (large.length > 0 ? large : unused).map((i) => `${i.schema}.${i.index}`).join(", "),
+    message: `unused indexes: ${unused.length} never scanned${since(snapshot)}, ${formatBytes(total)} in all`,
     details: unused.map((i) => `${i.schema}.${i.index} on ${i.table}, ${formatBytes(i.bytes)}`),
     fix:
       large.length > 0
         ? "every write pays for an index: check it is not used by a replica or a monthly job, then " +
           `drop index concurrently ${quoteIdent(large[0]!.schema)}.${quoteIdent(large[0]!.index)};`
-        : undefined,
+        : "",
   };
 }
 
@@ -481,7 +491,8 @@ function statementTable(title: string, rows: readonly StatementStats[]): string[
   ];
 }
 
-export function renderPerformance(report: PerformanceReport): string {
+/** The lines above the findings: where it looked, since when, and the statement lists. */
+export function renderPerformanceHeader(report: PerformanceReport): string[] {
   const s = report.snapshot;
   const lines = [
     `Database performance: ${report.target}  (statistics since ${s.statsResetAt ?? "the server was created"})`,
@@ -498,6 +509,5 @@ export function renderPerformance(report: PerformanceReport): string {
       ),
     );
   }
-  lines.push("", ...renderFindings(report.findings), renderVerdict(report.findings));
-  return lines.join("\n");
+  return lines;
 }

@@ -6,18 +6,11 @@
  * in a read-only session, see session.ts); `assessDbStatus` turns a snapshot
  * into findings and is pure, so every rule is tested with hand-made snapshots.
  */
+import type { Finding } from "../lib/findings";
+import { formatBytes, formatCount, formatDuration } from "../lib/format";
 import type { Queryable } from "../postgres/client";
-import {
-  formatBytes,
-  formatCount,
-  formatDuration,
-  hasProblem,
-  renderFindings,
-  renderVerdict,
-  type CheckReport,
-  type Finding,
-} from "./findings";
 import { maskQueryText } from "./query-text";
+import type { CheckReport } from "./read-only-check";
 
 // ---------------------------------------------------------------------------
 // Snapshot
@@ -300,10 +293,12 @@ export function assessDbStatus(
 
 function serverFinding(s: ServerInfo): Finding {
   return {
-    check: "server",
+    id: "server",
     severity: "info",
-    summary: `server: PostgreSQL ${s.version}, up ${formatDuration(s.uptimeSeconds)}, database ${s.database} is ${formatBytes(s.databaseBytes)}`,
+    subject: `database ${s.database}`,
+    message: `server: PostgreSQL ${s.version}, up ${formatDuration(s.uptimeSeconds)}, database ${s.database} is ${formatBytes(s.databaseBytes)}`,
     details: [`started ${s.startedAt}`],
+    fix: "",
   };
 }
 
@@ -327,7 +322,7 @@ function connectionsFinding(snapshot: DbStatusSnapshot, t: DbStatusThresholds): 
     percent >= t.connectionsCriticalPercent
       ? "critical"
       : percent >= t.connectionsWarnPercent
-        ? "warning"
+        ? "medium"
         : "info";
   const details = [
     `by state: ${snapshot.connectionsByState.map((r) => `${r.state} ${r.count}`).join(", ") || "none"}`,
@@ -335,13 +330,14 @@ function connectionsFinding(snapshot: DbStatusSnapshot, t: DbStatusThresholds): 
     `non-superusers are refused at ${maxConnections - reservedConnections} (superuser_reserved_connections = ${reservedConnections})`,
   ];
   return {
-    check: "connections",
+    id: "connections",
     severity,
-    summary: `connections: ${used} of ${maxConnections} in use (${percent.toFixed(0)}%)`,
+    subject: "the server's connections",
+    message: `connections: ${used} of ${maxConnections} in use (${percent.toFixed(0)}%)`,
     details,
     fix:
       severity === "info"
-        ? undefined
+        ? ""
         : "see which application holds them (above); close idle ones, lower the app's pool size, or connect " +
           "through the pooler (Supabase: transaction mode, port 6543). To end one application's idle sessions: " +
           "select pg_terminate_backend(pid) from pg_stat_activity where state = 'idle' and application_name = '<app>';",
@@ -355,10 +351,12 @@ function locksFinding(snapshot: DbStatusSnapshot, t: DbStatusThresholds): Findin
   );
   if (blocked.length === 0)
     return {
-      check: "locks",
+      id: "locks",
       severity: "info",
-      summary: "locks: no session is waiting for a lock",
+      subject: `database ${database}`,
+      message: "locks: no session is waiting for a lock",
       details: [],
+      fix: "",
     };
   const waited = (s: SessionInfo) => s.lockWaitSeconds ?? s.querySeconds ?? 0;
   const long = blocked.filter((s) => waited(s) >= t.lockWaitSeconds);
@@ -384,15 +382,18 @@ function locksFinding(snapshot: DbStatusSnapshot, t: DbStatusThresholds): Findin
   const pidList = rootPids.map((p) => `pid ${p}`).join(", ");
   if (long.length === 0)
     return {
-      check: "locks",
+      id: "locks",
       severity: "info",
-      summary: `locks: ${blocked.length} session${blocked.length === 1 ? "" : "s"} waiting briefly (under ${t.lockWaitSeconds} s) for a lock held by ${pidList}`,
+      subject: pidList,
+      message: `locks: ${blocked.length} session${blocked.length === 1 ? "" : "s"} waiting briefly (under ${t.lockWaitSeconds} s) for a lock held by ${pidList}`,
       details,
+      fix: "",
     };
   return {
-    check: "locks",
+    id: "locks",
     severity: "critical",
-    summary: `locks: ${long.length} session${long.length === 1 ? "" : "s"} blocked for ${t.lockWaitSeconds} s or more, by ${pidList}`,
+    subject: pidList,
+    message: `locks: ${long.length} session${long.length === 1 ? "" : "s"} blocked for ${t.lockWaitSeconds} s or more, by ${pidList}`,
     details,
     fix:
       `if the blocker should not hold the lock: select pg_cancel_backend(${rootPids[0]}); ` +
@@ -411,15 +412,18 @@ function idleInTransactionFinding(snapshot: DbStatusSnapshot, t: DbStatusThresho
   );
   if (idle.length === 0)
     return {
-      check: "idle-in-transaction",
+      id: "idle-in-transaction",
       severity: "info",
-      summary: `idle in transaction: no session idle in a transaction for ${t.idleInTransactionSeconds} s or more`,
+      subject: `database ${snapshot.server.database}`,
+      message: `idle in transaction: no session idle in a transaction for ${t.idleInTransactionSeconds} s or more`,
       details: [],
+      fix: "",
     };
   return {
-    check: "idle-in-transaction",
-    severity: "warning",
-    summary: `idle in transaction: ${idle.length} session${idle.length === 1 ? "" : "s"} idle in a transaction for ${t.idleInTransactionSeconds} s or more`,
+    id: "idle-in-transaction",
+    severity: "medium",
+    subject: idle.map((s) => `pid ${s.pid}`).join(", "),
+    message: `idle in transaction: ${idle.length} session${idle.length === 1 ? "" : "s"} idle in a transaction for ${t.idleInTransactionSeconds} s or more`,
     details: idle.map(
       (s) =>
         `${who(s)} ${s.state} for ${seconds(s.stateSeconds)}, transaction open ${seconds(s.transactionSeconds)}; last statement: ${s.query}`,
@@ -441,15 +445,18 @@ function longQueriesFinding(snapshot: DbStatusSnapshot, t: DbStatusThresholds): 
   );
   if (long.length === 0)
     return {
-      check: "long-queries",
+      id: "long-queries",
       severity: "info",
-      summary: `long queries: none running for ${formatDuration(t.longQuerySeconds)} or more`,
+      subject: `database ${snapshot.server.database}`,
+      message: `long queries: none running for ${formatDuration(t.longQuerySeconds)} or more`,
       details: [],
+      fix: "",
     };
   return {
-    check: "long-queries",
-    severity: "warning",
-    summary: `long queries: ${long.length} running for ${formatDuration(t.longQuerySeconds)} or more`,
+    id: "long-queries",
+    severity: "medium",
+    subject: long.map((s) => `pid ${s.pid}`).join(", "),
+    message: `long queries: ${long.length} running for ${formatDuration(t.longQuerySeconds)} or more`,
     details: long.map(
       (s) =>
         `${who(s)} running ${seconds(s.querySeconds)}${s.waitEventType ? `, waiting on ${s.waitEventType}/${s.waitEvent}` : ""}: ${s.query}`,
@@ -468,13 +475,16 @@ function wraparoundFinding(snapshot: DbStatusSnapshot, t: DbStatusThresholds): F
   const freezeMaxAge = snapshot.server.freezeMaxAge;
   if (!oldest)
     return {
-      check: "wraparound",
+      id: "wraparound",
       severity: "info",
-      summary: "transaction-ID age: not visible",
+      subject: `database ${snapshot.server.database}`,
+      message: "transaction-ID age: not visible",
       details: [],
+      fix: "",
     };
   const percent = (oldest.age / freezeMaxAge) * 100;
-  const summary =
+  const subject = `database ${oldest.database}`;
+  const message =
     `transaction-ID age: ${oldest.database} at ${formatCount(oldest.age)} ` +
     `(${percent.toFixed(1)}% of autovacuum_freeze_max_age ${formatCount(freezeMaxAge)}; writes stop near ${formatCount(WRAPAROUND_LIMIT)})`;
   const details = snapshot.transactionIdAge
@@ -485,21 +495,23 @@ function wraparoundFinding(snapshot: DbStatusSnapshot, t: DbStatusThresholds): F
     "select * from pg_prepared_xacts; select slot_name, active from pg_replication_slots;";
   if (oldest.age >= t.wraparoundCriticalAge)
     return {
-      check: "wraparound",
+      id: "wraparound",
       severity: "critical",
-      summary,
+      subject,
+      message,
       details,
       fix: `${holdBack} then, connected to ${oldest.database}, run vacuum (freeze, verbose) on its oldest tables now.`,
     };
   if (oldest.age >= freezeMaxAge)
     return {
-      check: "wraparound",
-      severity: "warning",
-      summary,
+      id: "wraparound",
+      severity: "medium",
+      subject,
+      message,
       details,
       fix: `autovacuum should be freezing ${oldest.database} already; if the age keeps growing, ${holdBack}`,
     };
-  return { check: "wraparound", severity: "info", summary, details };
+  return { id: "wraparound", severity: "info", subject, message, details, fix: "" };
 }
 
 function rlsFinding(snapshot: DbStatusSnapshot): Finding {
@@ -517,32 +529,37 @@ function rlsFinding(snapshot: DbStatusSnapshot): Finding {
   ];
   if (reachable.length > 0)
     return {
-      check: "rls",
+      id: "rls",
       severity: "critical",
-      summary: `row-level security: ${reachable.length} table${reachable.length === 1 ? "" : "s"} in ${schemas} without RLS that the API roles can reach`,
+      subject: reachable.map((t) => `${t.schema}.${t.table}`).join(", "),
+      message: `row-level security: ${reachable.length} table${reachable.length === 1 ? "" : "s"} in ${schemas} without RLS that the API roles can reach`,
       details,
       fix:
         `alter table ${reachable[0]!.schema}.${reachable[0]!.table} enable row level security; then declare its ` +
         "policies (runbooks:rls.tables); npm run rls:lint lists every RLS problem",
     };
   return {
-    check: "rls",
+    id: "rls",
     severity: "info",
-    summary:
+    subject: `schemas ${schemas}`,
+    message:
       unreachable.length > 0
         ? `row-level security: ${unreachable.length} table${unreachable.length === 1 ? "" : "s"} in ${schemas} without RLS, none granted to an API role`
         : `row-level security: enabled on every table in ${schemas}`,
     details,
+    fix: "",
   };
 }
 
 function backupFinding(backup: BackupHeartbeat): Finding {
   return {
-    check: "backup",
+    id: "backup",
     severity: "info",
-    summary: "backup heartbeat: not checked",
+    subject: "backup heartbeat",
+    message: "backup heartbeat: not checked",
     details: [backup.reason],
-    skipped: true,
+    fix: "",
+    couldNotCheck: true,
   };
 }
 
@@ -552,13 +569,7 @@ function backupFinding(backup: BackupHeartbeat): Finding {
 
 export type DbStatusReport = CheckReport<DbStatusSnapshot, DbStatusThresholds>;
 
-export function renderDbStatus(report: DbStatusReport): string {
-  return [
-    `Database status: ${report.target}  (checked ${report.snapshot.server.checkedAt})`,
-    ...renderFindings(report.findings),
-    ...(hasProblem(report.findings)
-      ? ['(run the fixes in a Postgres shell: psql "$DATABASE_URL")']
-      : []),
-    renderVerdict(report.findings),
-  ].join("\n");
+/** The lines above the findings: where it looked and when. */
+export function renderDbStatusHeader(report: DbStatusReport): string[] {
+  return [`Database status: ${report.target}  (checked ${report.snapshot.server.checkedAt})`];
 }

@@ -14,13 +14,16 @@
  */
 import { respondWithinText } from "../alerts/plan";
 import {
-  alertsSchema,
-  CONFIG_NAMESPACE,
   DEFAULT_ESCALATION,
   escalationTable,
+  type AlertsConfig,
   type Severity,
 } from "../config/index";
+import type { Finding } from "../lib/findings";
 import { redactSecrets } from "../lib/redact";
+import { backoffMs, sleep as wait, type BackoffOptions } from "../lib/retry";
+import { latencyBudgetFindings, latencyStats, renderLatency, type LatencyStats } from "./latency";
+import { certificateFindings, type CertificateInfo } from "./tls-certificate";
 
 export type HealthState = "up" | "degraded" | "down";
 
@@ -270,40 +273,57 @@ async function readBounded(response: Response): Promise<string> {
 export interface HealthCheckOptions extends HealthThresholds {
   /** Requests at most (stops early at the first clean "up"). */
   attempts: number;
+  /**
+   * Requests at least, for latency statistics: probing goes on past a clean
+   * "up" until this many were made. Default 1.
+   */
+  samples?: number;
   /** Per-request timeout in ms. */
   timeoutMs: number;
-  /** Wait before retry n (1-based); defaults to 250 ms doubling, at most 2 s. */
-  backoffMs?: (retry: number) => number;
+  /** Wait before each retry; defaults to HEALTH_BACKOFF. */
+  backoff?: BackoffOptions;
   fetch?: FetchLike;
   sleep?: (ms: number) => Promise<void>;
 }
 
-export function defaultBackoffMs(retry: number): number {
-  return Math.min(2_000, 250 * 2 ** (retry - 1));
-}
+/** 250 ms doubling, at most 2 s: three attempts take under a second when the app is down. */
+export const HEALTH_BACKOFF: BackoffOptions = { baseMs: 250, maxMs: 2_000 };
 
 export interface HealthResult {
   state: HealthState;
   reason: string;
   attempts: AttemptReport[];
+  /** Over the attempts that got a response; absent when none did. */
+  latency?: LatencyStats;
 }
 
-/** Probe until a clean "up" or the attempts run out, then classify the run. */
+/**
+ * Probe until a clean "up" (after at least `samples` requests) or the
+ * attempts run out, then classify the run. Only a failure is followed by a
+ * backoff: samples after a clean answer go out at once.
+ */
 export async function checkHealth(
   target: HealthTarget,
   options: HealthCheckOptions,
 ): Promise<HealthResult> {
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const backoff = options.backoffMs ?? defaultBackoffMs;
+  const sleep = options.sleep ?? wait;
+  const samples = options.samples ?? 1;
   const attempts: AttemptReport[] = [];
-  for (let attempt = 1; attempt <= options.attempts; attempt++) {
-    if (attempt > 1) await sleep(backoff(attempt - 1));
+  let failures = 0;
+  for (let attempt = 1; attempt <= Math.max(options.attempts, samples); attempt++) {
+    const previous = attempts[attempts.length - 1];
+    if (previous && previous.state !== "up")
+      await sleep(backoffMs(failures, options.backoff ?? HEALTH_BACKOFF));
     const probe = await probeOnce(target, options.timeoutMs, options.fetch);
     const { state, reason } = classifyAttempt(probe, options);
     attempts.push({ attempt, ...probe, latencyMs: Math.round(probe.latencyMs), state, reason });
-    if (state === "up") break;
+    if (state !== "up") failures++;
+    if (state === "up" && attempt >= samples) break;
   }
-  return { attempts, ...classifyOverall(attempts) };
+  const latency = latencyStats(
+    attempts.filter((a) => a.statusCode !== undefined).map((a) => a.latencyMs),
+  );
+  return { attempts, ...classifyOverall(attempts), ...(latency ? { latency } : {}) };
 }
 
 // ---------------------------------------------------------------------------
@@ -324,8 +344,20 @@ export interface HealthReport extends HealthResult {
   url: string;
   /** Where the URL came from (`--url`, the stack file, the local services). */
   urlSource: string;
-  thresholds: { slowMs: number; timeoutMs: number; attempts: number };
+  thresholds: {
+    slowMs: number;
+    timeoutMs: number;
+    attempts: number;
+    samples?: number;
+    /** p95 must stay within this, when a budget applies. */
+    latencyBudgetMs?: number;
+    latencyBudgetSource?: string;
+    /** A certificate expiring sooner than this many days is a problem. */
+    certificateWarnDays?: number;
+  };
   paging: HealthPaging;
+  /** https only: the certificate the endpoint serves, or why it could not be read. */
+  certificate?: CertificateInfo | { error: string };
 }
 
 /** Where to look first, from what the last attempt saw. */
@@ -336,25 +368,69 @@ function nextStep(last: AttemptReport | undefined): string {
   return `Next: the app answers HTTP ${last.statusCode}${body} — check its logs and its database (npm run db:status).`;
 }
 
-/** The human summary: one line per attempt, the verdict, and who is paged when it is down. */
-export function renderHealth(report: HealthReport): string {
+/** The lines above the finding: what was probed, one line per attempt, the latency and the certificate. */
+export function renderHealthHeader(report: HealthReport): string[] {
   const lines = [`Health check: ${report.url}  (${report.urlSource})`];
   for (const a of report.attempts)
     lines.push(`  attempt ${a.attempt}  ${a.state.toUpperCase().padEnd(8)}  ${a.reason}`);
-  lines.push(`Result: ${report.state.toUpperCase()} — ${report.reason}`);
-  if (report.state === "down") {
-    const p = report.paging;
+  if (report.latency && report.attempts.length > 1)
+    lines.push(`  ${renderLatency(report.latency)}`);
+  const cert = report.certificate;
+  if (cert && !("error" in cert))
     lines.push(
-      `Severity ${p.severity} (${p.source}): respond ${respondWithinText(p.respondWithinMinutes)}. ${p.meaning}`,
-      nextStep(report.attempts[report.attempts.length - 1]),
+      `  certificate ${cert.subject}: ${cert.daysLeft} days left (until ${cert.validTo.slice(0, 10)})`,
     );
-  } else if (report.state === "degraded") {
-    lines.push(
-      "Degraded, not down: the app answers, so this is not the site-down alert yet; " +
-        "look at slow queries (npm run db:performance) and the latest deployment.",
-    );
-  }
-  return lines.join("\n");
+  return lines;
+}
+
+/**
+ * The verdict, then the latency budget and the certificate when they apply.
+ * Down is critical whatever the paging severity (who is paged and how soon
+ * is in its details), degraded is medium, up is info.
+ */
+export function healthFindings(report: HealthReport): Finding[] {
+  const t = report.thresholds;
+  const budget =
+    t.latencyBudgetMs !== undefined
+      ? { ms: t.latencyBudgetMs, source: t.latencyBudgetSource ?? "--budget" }
+      : undefined;
+  return [
+    ...stateFindings(report),
+    ...latencyBudgetFindings(report.latency, budget, report.url),
+    ...(report.certificate
+      ? certificateFindings(report.certificate, t.certificateWarnDays ?? 14, report.url)
+      : []),
+  ];
+}
+
+function stateFindings(report: HealthReport): Finding[] {
+  const base = {
+    id: "health",
+    subject: report.url,
+    message: `${report.state.toUpperCase()} — ${report.reason}`,
+  };
+  if (report.state === "up") return [{ ...base, severity: "info", fix: "" }];
+  if (report.state === "degraded")
+    return [
+      {
+        ...base,
+        severity: "medium",
+        fix:
+          "degraded, not down: the app answers, so this is not the site-down alert yet; " +
+          "look at slow queries (npm run db:performance) and the latest deployment.",
+      },
+    ];
+  const p = report.paging;
+  return [
+    {
+      ...base,
+      severity: "critical",
+      details: [
+        `Severity ${p.severity} (${p.source}): respond ${respondWithinText(p.respondWithinMinutes)}. ${p.meaning}`,
+      ],
+      fix: nextStep(report.attempts[report.attempts.length - 1]),
+    },
+  ];
 }
 
 // ---------------------------------------------------------------------------
@@ -368,31 +444,18 @@ export interface StackHealthSettings {
 }
 
 /**
- * The health URL and the paging severity of a stack, from its plain
- * `runbooks:alerts` value (as readStackFile returns it). Only the alerts key
- * is validated: a problem elsewhere in the stack file must not stop an
- * on-call engineer from checking whether the site is up.
+ * The health URL and the paging severity of a stack, from its validated
+ * `alerts` settings (none: the defaults, and no URL).
  */
 export function stackHealthSettings(
-  alertsRaw: unknown,
+  alerts: Pick<AlertsConfig, "healthCheck" | "escalation"> | undefined,
   stackFile: string | undefined,
 ): StackHealthSettings {
-  if (alertsRaw === undefined || stackFile === undefined) return { paging: defaultPaging() };
-  const parsed = alertsSchema.safeParse(alertsRaw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`));
-      return `${CONFIG_NAMESPACE}:alerts${path.join("")}: ${issue.message}`;
-    });
-    throw new Error(
-      `invalid alerts settings in ${stackFile}:\n  - ${problems.join("\n  - ")}\n` +
-        `fix: edit '${CONFIG_NAMESPACE}:alerts' in ${stackFile}, or pass --url to check a URL directly`,
-    );
-  }
-  const severity = parsed.data.healthCheck.severity;
-  const row = escalationTable(parsed.data).find((r) => r.severity === severity)!;
+  if (alerts === undefined || stackFile === undefined) return { paging: defaultPaging() };
+  const severity = alerts.healthCheck.severity;
+  const row = escalationTable(alerts).find((r) => r.severity === severity)!;
   return {
-    url: parsed.data.healthCheck.url,
+    url: alerts.healthCheck.url,
     paging: {
       severity,
       respondWithinMinutes: row.respondWithinMinutes,

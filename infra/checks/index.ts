@@ -1,6 +1,5 @@
 export * from "./db-performance";
 export * from "./db-status";
-export * from "./findings";
 export * from "./health";
 export * from "./query-text";
-export * from "../postgres/session";
+export * from "./read-only-check";

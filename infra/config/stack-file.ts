@@ -7,15 +7,15 @@
  * flags or environment, never by decrypting the stack file.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { REPO_ROOT } from "../lib/paths";
 import {
   CONFIG_NAMESPACE,
   ConfigError,
-  parseStackConfig,
+  displayPath,
   stackFileFor,
+  validateStack,
   type ConfigContext,
-  type RawStackConfig,
   type StackConfig,
 } from "./index";
 
@@ -49,13 +49,24 @@ export function knownStacks(root: string = REPO_ROOT): string[] {
     .sort();
 }
 
-/** Read and validate a stack's settings. Throws `ConfigError` naming the file. */
-export function readStackConfig(options: StackFileOptions): StackFileConfig {
+/**
+ * A stack file's `config:` map as written (encrypted values stay `{secure}`
+ * objects), for tools that copy a stack's settings rather than validate them.
+ * Throws `ConfigError` for a bad stack name, a missing file or broken YAML.
+ */
+export function readStackFileValues(options: StackFileOptions): {
+  context: ConfigContext;
+  values: Record<string, unknown>;
+} {
   const root = options.root ?? REPO_ROOT;
   const { stack } = options;
   const path = options.configFile ?? join(root, stackFileFor(stack));
-  const shown = relative(root, path) || path;
-  const context: ConfigContext = { stack, stackFile: shown };
+  const shown = displayPath(path, root);
+  const context: ConfigContext = {
+    stack,
+    stackFile: shown,
+    ...(options.configFile ? { configFile: options.configFile } : {}),
+  };
   if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
     throw new ConfigError(context, [
       {
@@ -90,21 +101,35 @@ export function readStackConfig(options: StackFileOptions): StackFileConfig {
       },
     ]);
   }
-  const raw: RawStackConfig = {};
+  return { context, values: doc?.config ?? {} };
+}
+
+/** Read and validate a stack's settings. Throws `ConfigError` naming the file. */
+export function readStackConfig(options: StackFileOptions): StackFileConfig {
+  const { context, values } = readStackFileValues(options);
+  const plain: Record<string, unknown> = {};
   const secretKeys: string[] = [];
   const prefix = `${CONFIG_NAMESPACE}:`;
-  for (const [key, value] of Object.entries(doc?.config ?? {})) {
+  for (const [key, value] of Object.entries(values)) {
     if (!key.startsWith(prefix)) continue;
     const name = key.slice(prefix.length);
     if (value && typeof value === "object" && "secure" in (value as object)) {
       secretKeys.push(name);
       continue;
     }
-    (raw as Record<string, unknown>)[name] = value;
+    // The engine hands a program top-level scalars as text; read them the same way.
+    plain[name] = typeof value === "number" || typeof value === "boolean" ? String(value) : value;
   }
-  if (raw.aws === undefined) {
-    const region = doc?.config?.["aws:region"];
-    if (typeof region === "string") raw.aws = { region };
-  }
-  return { context, config: parseStackConfig(raw, context), secretKeys: secretKeys.sort() };
+  const region = values["aws:region"];
+  const { config } = validateStack(
+    {
+      plain,
+      secret: secretKeys,
+      ...(typeof region === "string" ? { awsRegion: region } : {}),
+    },
+    context,
+    // Secrets are set at deploy time (the local stack's by `npm run local`); a command never needs one.
+    { requireSecrets: false },
+  );
+  return { context, config, secretKeys: secretKeys.sort() };
 }

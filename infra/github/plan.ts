@@ -10,6 +10,7 @@ import {
   type ConfigContext,
   type GithubConfig,
 } from "../config/index";
+import { secretLookingValue } from "../config/shared";
 
 /** GitHub allows at most six required reviewers (users and teams together) per environment. */
 export const MAX_REVIEWERS = 6;
@@ -55,33 +56,8 @@ export interface GeneratedName {
   usedBy: string;
 }
 
-/**
- * Patterns of values that are credentials whatever their name: a JWT (Supabase
- * keys), a URL with a password, a private key, and well-known token prefixes.
- */
-const SECRET_VALUE_PATTERNS: { what: string; pattern: RegExp }[] = [
-  { what: "a JWT (e.g. a Supabase key)", pattern: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\./ },
-  { what: "a URL with a password", pattern: /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i },
-  { what: "a private key", pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----/ },
-  {
-    what: "a GitHub token",
-    pattern: /\b(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}|\bgithub_pat_[A-Za-z0-9_]{20,}/,
-  },
-  { what: "an AWS access key id", pattern: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/ },
-  {
-    what: "a Slack token or webhook",
-    pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}|hooks\.slack\.com\/services\//,
-  },
-  {
-    what: "a Stripe or Supabase secret key",
-    pattern: /\b(sk|rk)_(live|test)_[A-Za-z0-9]{10,}|\bsb_secret_[A-Za-z0-9_-]{10,}/,
-  },
-];
-
-/** What kind of secret a value looks like, or undefined. */
-export function secretLookingValue(value: string): string | undefined {
-  return SECRET_VALUE_PATTERNS.find((p) => p.pattern.test(value))?.what;
-}
+/** Re-exported for the callers that knew it here; config validates every plain value with it. */
+export { secretLookingValue };
 
 export function planGithub(
   github: GithubConfig,

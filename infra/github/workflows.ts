@@ -17,6 +17,7 @@
  * Pure: strings in, strings out. YAML scalars are written as JSON strings
  * (valid YAML), so no value can break the document's structure.
  */
+import { MIN_GO_VERSION, PULUMI_VERSION } from "../tools/pulumi-cli";
 
 /** A file to place in a repository. */
 export interface WorkflowFile {
@@ -195,7 +196,29 @@ jobs:
   return { path: `.github/workflows/runbooks-health-${slug}.yml`, content };
 }
 
-/** This repository's CI: type-check, lint, tests, and the RLS smoke test against staging. */
+/** The CI job's toolchain: Node for the program, Go for the tools `npm test` builds (Pulumi CLI, MinIO, actionlint). */
+const SETUP_TOOLCHAIN = `      - uses: actions/checkout@v4
+      - uses: actions/setup-node@v4
+        with:
+          node-version: "20"
+          cache: npm
+      - uses: actions/setup-go@v5
+        with:
+          go-version: ${q(`>=${MIN_GO_VERSION}`)}
+          cache: false`;
+
+const SETUP_NODE = `      - uses: actions/checkout@v4
+      - uses: actions/setup-node@v4
+        with:
+          node-version: "20"
+          cache: npm
+      - run: npm ci`;
+
+/**
+ * This repository's CI: type-check, lint, tests (actionlint included), the secret scan of the
+ * whole history (its SARIF uploaded to GitHub code scanning, so a leak shows
+ * on the pull request), and the RLS smoke test against staging.
+ */
 export function renderCiWorkflow(): WorkflowFile {
   const sameRepo =
     "github.event_name == 'push' || github.event.pull_request.head.repo.full_name == github.repository";
@@ -212,15 +235,36 @@ jobs:
     runs-on: ubuntu-latest
     timeout-minutes: 30
     steps:
+${SETUP_TOOLCHAIN}
+      - run: npm ci
+      - run: npm run type-check
+      - run: npm run lint
+      - run: npm test
+  secrets-scan:
+    runs-on: ubuntu-latest
+    timeout-minutes: 15
+    permissions:
+      contents: read
+      security-events: write
+    steps:
       - uses: actions/checkout@v4
+        with:
+          # Every commit of every branch: a shallow clone would hide old leaks.
+          fetch-depth: 0
       - uses: actions/setup-node@v4
         with:
           node-version: "20"
           cache: npm
       - run: npm ci
-      - run: npm run type-check
-      - run: npm run lint
-      - run: npm test
+      - name: Scan the working tree and the whole history for secrets
+        run: npm run secrets:scan -- --sarif secrets-scan.sarif
+      - name: Upload the findings to GitHub code scanning
+        # Also when the scan found a leak (it exits 1); forks get no security-events permission.
+        if: ${q(expr(`always() && hashFiles('secrets-scan.sarif') != '' && (${sameRepo})`))}
+        uses: github/codeql-action/upload-sarif@v3
+        with:
+          sarif_file: secrets-scan.sarif
+          category: secrets-scan
   rls-smoke:
     needs: checks
     # Forks get no secrets; the smoke test needs the staging database.
@@ -229,12 +273,7 @@ jobs:
     timeout-minutes: 15
     environment: "staging"
     steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-node@v4
-        with:
-          node-version: "20"
-          cache: npm
-      - run: npm ci
+${SETUP_NODE}
       - name: RLS smoke test against staging
         env:
           DATABASE_URL: ${q(expr("secrets.RUNBOOKS_DATABASE_URL"))}
@@ -243,58 +282,259 @@ jobs:
   return { path: ".github/workflows/ci.yml", content };
 }
 
+/** Name of the policy-review workflow; the comment workflow follows its runs by this name. */
+export const POLICY_REVIEW_WORKFLOW_NAME = "runbooks: policy review";
+/** First line of the policy:review report; the comment workflow edits the comment that starts with it. */
+export const POLICY_REVIEW_MARKER = "<!-- runbooks:policy-review -->";
+/** Artifact name prefix of each stack's policy:review report. */
+export const POLICY_REVIEW_ARTIFACT = "policy-review";
+
 /**
- * `pulumi preview` of every stack with the policy pack on each pull request,
- * so a violation is visible before merge. Same-repository pull requests only:
- * previews need provider credentials, which forks must not get.
+ * Every pull request, forks included:
+ * - \`review\`: \`npm run policy:review\` per stack, under mocks, with no
+ *   credentials and a read-only token; the reports are uploaded for the
+ *   comment workflow, and a mandatory violation fails the job.
+ * - \`preview\`: same-repository pull requests only (previews need provider
+ *   credentials, which forks must not get): \`pulumi preview --policy-pack
+ *   policies\` per stack through pulumi/actions, which posts the preview and its
+ *   violations as one comment per stack and edits it on every push. AWS is
+ *   reached through the stack's read-only preview role (OIDC), whose ARN the
+ *   stack exports.
  */
 export function renderPolicyReviewWorkflow(stacks: string[]): WorkflowFile {
+  const sameRepo = "github.event.pull_request.head.repo.full_name == github.repository";
   const content = `${header("policy-pack review of pull requests", undefined)}
-name: "runbooks: policy review"
+name: ${q(POLICY_REVIEW_WORKFLOW_NAME)}
 on:
   pull_request:
     paths:
       - "infra/**"
       - "policies/**"
       - "stacks/**"
+      - "scripts/**"
       - "Pulumi.yaml"
       - "package.json"
       - "package-lock.json"
 permissions:
   contents: read
-  id-token: write
+concurrency:
+  group: ${q(`runbooks-policy-review-${expr("github.event.pull_request.number")}`)}
+  cancel-in-progress: true
 jobs:
-  preview:
-    if: ${q(expr("github.event.pull_request.head.repo.full_name == github.repository"))}
+  review:
     runs-on: ubuntu-latest
-    timeout-minutes: 30
+    timeout-minutes: 15
     strategy:
       fail-fast: false
       matrix:
         stack: ${JSON.stringify(stacks)}
     steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-node@v4
+${SETUP_NODE}
+      - name: Policy review under mocks (no credentials)
+        id: review
+        env:
+          STACK: ${q(expr("matrix.stack"))}
+        run: |
+          set +e
+          mkdir -p "$RUNNER_TEMP/review"
+          npm run --silent policy:review -- -s "$STACK" --out "$RUNNER_TEMP/review/$STACK.md"
+          echo "code=$?" >> "$GITHUB_OUTPUT"
+      - name: Keep the report for the pull-request comment
+        if: always()
+        uses: actions/upload-artifact@v4
         with:
-          node-version: "20"
-          cache: npm
-      - run: npm ci
-      - name: Assume the read-only preview role through OIDC
+          name: ${q(`${POLICY_REVIEW_ARTIFACT}-${expr("matrix.stack")}`)}
+          path: ${q(expr("runner.temp") + "/review/")}
+          retention-days: 7
+      - name: Fail on a mandatory violation
+        if: ${q(expr("steps.review.outputs.code != '0'"))}
+        env:
+          CODE: ${q(expr("steps.review.outputs.code"))}
+        run: |
+          echo "::error::policy:review exited $CODE (1: mandatory violations, 2: could not review); see the report in the pull request"
+          exit 1
+  preview:
+    if: ${q(expr(sameRepo))}
+    runs-on: ubuntu-latest
+    timeout-minutes: 30
+    permissions:
+      contents: read
+      id-token: write
+      pull-requests: write
+    strategy:
+      fail-fast: false
+      matrix:
+        stack: ${JSON.stringify(stacks)}
+    env:
+      PULUMI_ACCESS_TOKEN: ${q(expr("secrets.PULUMI_ACCESS_TOKEN"))}
+      STACK: ${q(expr("matrix.stack"))}
+    steps:
+${SETUP_NODE}
+      - name: Install the Pulumi CLI
+        uses: pulumi/actions@v7
+        with:
+          pulumi-version: ${q(PULUMI_VERSION)}
+      - name: Read the stack's read-only preview role from its outputs
+        id: role
+        run: |
+          storage="$(pulumi stack output backupStorage --json --stack "$STACK")"
+          role="$(jq -r '.previewRoleArn // empty' <<< "$storage")"
+          region="$(jq -r '.region // empty' <<< "$storage")"
+          if [ -z "$role" ] || [ -z "$region" ]; then
+            echo "::error::stack $STACK exports no backupStorage.previewRoleArn yet: run 'pulumi up -s $STACK' once (it creates the preview role)"
+            exit 1
+          fi
+          echo "arn=$role" >> "$GITHUB_OUTPUT"
+          echo "region=$region" >> "$GITHUB_OUTPUT"
+      - name: Assume the preview role through OIDC (read-only, pull requests of this repository only)
         uses: aws-actions/configure-aws-credentials@v4
         with:
-          role-to-assume: ${q(expr("vars.RUNBOOKS_PREVIEW_ROLE_ARN"))}
-          aws-region: ${q(expr("vars.RUNBOOKS_AWS_REGION"))}
-      - name: Install the Pulumi CLI
-        uses: pulumi/actions@v6
+          role-to-assume: ${q(expr("steps.role.outputs.arn"))}
+          aws-region: ${q(expr("steps.role.outputs.region"))}
+          role-session-name: ${q(`runbooks-preview-${expr("github.event.pull_request.number")}`)}
       - name: Preview with the policy pack
+        uses: pulumi/actions@v7
+        with:
+          command: preview
+          stack-name: ${q(expr("matrix.stack"))}
+          pulumi-version: ${q(PULUMI_VERSION)}
+          policyPacks: policies
+          comment-on-pr: true
+          edit-pr-comment: true
+          github-token: ${q(expr("secrets.GITHUB_TOKEN"))}
+        env:
+          VERCEL_API_TOKEN: ${q(expr("secrets.VERCEL_API_TOKEN"))}
+          GITHUB_TOKEN: ${q(expr("secrets.RUNBOOKS_GITHUB_TOKEN"))}
+`;
+  return { path: ".github/workflows/policy-review.yml", content };
+}
+
+/**
+ * Posts the policy:review reports of a pull request as ONE comment, edited
+ * on every push. It runs after the review (\`workflow_run\`) with a token that
+ * may comment, and never checks out or runs the pull request's code: a fork's
+ * report is data here, nothing more. The pull request is found by its head
+ * commit, not by anything inside the (untrusted) artifact.
+ */
+export function renderPolicyReviewCommentWorkflow(): WorkflowFile {
+  const script = [
+    "const fs = require('fs');",
+    "const path = require('path');",
+    "const run = context.payload.workflow_run;",
+    "const owner = run.head_repository.owner.login;",
+    "const pulls = await github.paginate(github.rest.pulls.list, {",
+    "  ...context.repo, state: 'open', head: `${owner}:${run.head_branch}`,",
+    "});",
+    "const pr = pulls.find((p) => p.head.sha === run.head_sha);",
+    "if (!pr) { core.info(`no open pull request for ${run.head_sha}`); return; }",
+    "const dir = process.env.REPORTS;",
+    "const files = fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.md')).sort() : [];",
+    "const reports = files.map((f) => fs.readFileSync(path.join(dir, String(f)), 'utf8').replaceAll(process.env.MARKER, ''));",
+    "const body = [process.env.MARKER, '## Policy review', '',",
+    "  reports.length ? reports.join('\\n---\\n') : `The review produced no report (run ${run.html_url}).`].join('\\n').slice(0, 65000);",
+    "const comments = await github.paginate(github.rest.issues.listComments, { ...context.repo, issue_number: pr.number });",
+    "const mine = comments.find((c) => c.user.type === 'Bot' && c.body.startsWith(process.env.MARKER));",
+    "if (mine) await github.rest.issues.updateComment({ ...context.repo, comment_id: mine.id, body });",
+    "else await github.rest.issues.createComment({ ...context.repo, issue_number: pr.number, body });",
+  ];
+  const indent = (lines: string[], n: number) => lines.map((l) => " ".repeat(n) + l).join("\n");
+  const content = `${header("the policy-review comment on pull requests", undefined)}
+name: "runbooks: policy review comment"
+on:
+  workflow_run:
+    workflows: [${q(POLICY_REVIEW_WORKFLOW_NAME)}]
+    types: [completed]
+permissions:
+  contents: read
+jobs:
+  comment:
+    if: ${q(expr("github.event.workflow_run.event == 'pull_request'"))}
+    runs-on: ubuntu-latest
+    timeout-minutes: 5
+    permissions:
+      actions: read
+      pull-requests: write
+    steps:
+      - name: Download the reports of the review run
+        uses: actions/download-artifact@v4
+        with:
+          pattern: ${q(`${POLICY_REVIEW_ARTIFACT}-*`)}
+          path: ${q(expr("runner.temp") + "/reports")}
+          run-id: ${q(expr("github.event.workflow_run.id"))}
+          github-token: ${q(expr("secrets.GITHUB_TOKEN"))}
+      - name: Post or edit the one review comment
+        uses: actions/github-script@v7
+        env:
+          REPORTS: ${q(expr("runner.temp") + "/reports")}
+          MARKER: ${q(POLICY_REVIEW_MARKER)}
+        with:
+          script: |
+${indent(script, 12)}
+`;
+  return { path: ".github/workflows/policy-review-comment.yml", content };
+}
+
+/**
+ * Push to main: \`pulumi up\` for staging, then production. Each job runs in
+ * its GitHub environment, so production waits for that environment's
+ * required reviewers. AWS is reached through OIDC: the environment's
+ * \`RUNBOOKS_DEPLOY_ROLE_ARN\` variable names a role created once by hand (a
+ * stack cannot create the role that deploys it, and should not be able to
+ * widen it).
+ */
+export function renderDeployWorkflow(stacks: string[]): WorkflowFile {
+  const job = (stack: string, needs: string | undefined) => `  ${workflowSlug(stack)}:
+${
+  needs
+    ? `    needs: ${needs}
+`
+    : ""
+}    runs-on: ubuntu-latest
+    timeout-minutes: 60
+    environment: ${q(stack)}
+    permissions:
+      contents: read
+      id-token: write
+    steps:
+${SETUP_NODE}
+      - name: Assume the deploy role through OIDC
+        uses: aws-actions/configure-aws-credentials@v4
+        with:
+          role-to-assume: ${q(expr("vars.RUNBOOKS_DEPLOY_ROLE_ARN"))}
+          aws-region: ${q(expr("vars.RUNBOOKS_AWS_REGION"))}
+          role-session-name: ${q(`runbooks-deploy-${workflowSlug(stack)}`)}
+      - name: pulumi up ${stack} with the policy pack
+        uses: pulumi/actions@v7
+        with:
+          command: up
+          stack-name: ${q(stack)}
+          pulumi-version: ${q(PULUMI_VERSION)}
+          policyPacks: policies
         env:
           PULUMI_ACCESS_TOKEN: ${q(expr("secrets.PULUMI_ACCESS_TOKEN"))}
           VERCEL_API_TOKEN: ${q(expr("secrets.VERCEL_API_TOKEN"))}
           GITHUB_TOKEN: ${q(expr("secrets.RUNBOOKS_GITHUB_TOKEN"))}
-          STACK: ${q(expr("matrix.stack"))}
-        run: pulumi preview --stack "$STACK" --policy-pack policies --diff --non-interactive
 `;
-  return { path: ".github/workflows/policy-review.yml", content };
+  // Staging first: production deploys only what staging accepted.
+  const ordered = [...stacks].sort((a, b) =>
+    a === "production" ? 1 : b === "production" ? -1 : a < b ? -1 : 1,
+  );
+  const jobs = ordered
+    .map((s, i) => job(s, i === 0 ? undefined : workflowSlug(ordered[i - 1]!)))
+    .join("");
+  const content = `${header("deployment of every stack on push to main", undefined)}
+name: "runbooks: deploy"
+on:
+  push:
+    branches: ["main"]
+permissions:
+  contents: read
+concurrency:
+  group: "runbooks-deploy"
+  cancel-in-progress: false
+jobs:
+${jobs}`;
+  return { path: ".github/workflows/deploy.yml", content };
 }
 
 /** The workflows one stack needs in the app repository. */
@@ -310,5 +550,10 @@ export function appWorkflowFiles(input: {
 
 /** This repository's own workflows. */
 export function projectWorkflowFiles(stacks: string[]): WorkflowFile[] {
-  return [renderCiWorkflow(), renderPolicyReviewWorkflow(stacks)];
+  return [
+    renderCiWorkflow(),
+    renderPolicyReviewWorkflow(stacks),
+    renderPolicyReviewCommentWorkflow(),
+    renderDeployWorkflow(stacks),
+  ];
 }

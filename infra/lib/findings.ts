@@ -13,4 +13,10 @@ export interface Finding {
   fix: string;
   /** Extra lines (affected rows, sessions, locations). */
   details?: string[];
+  /**
+   * The check could not run (missing extension, missing privilege, a table it
+   * could not seed): its severity says how much that matters, and it is never
+   * shown or counted as a pass.
+   */
+  couldNotCheck?: true;
 }

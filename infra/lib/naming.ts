@@ -192,6 +192,11 @@ export function backupRoleName(context: NameContext): string {
   return physicalName(context, ["backup-gha"], NAME_RULES.iamRole);
 }
 
+/** The read-only role pull-request previews assume. */
+export function previewRoleName(context: NameContext): string {
+  return physicalName(context, ["preview-gha"], NAME_RULES.iamRole);
+}
+
 /**
  * The SNS topic of one severity, e.g. `runbooks-production-p0`. Topic names are
  * per region, so the us-east-1 copy for the health-check alarm has the same name.

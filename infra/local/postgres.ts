@@ -337,5 +337,3 @@ export async function createTestDatabase(
     },
   };
 }
-
-export { redactUrl } from "../lib/redact";

@@ -4,10 +4,15 @@
  * generated copy of stacks/Pulumi.local.yaml under .local/ that adds what is
  * only known at run time (service addresses, the generated database password,
  * encrypted). The committed stack file is never rewritten.
+ *
+ * The engine does not tell the program which file `--config-file` named, so
+ * every command here also gets it in the environment (`localConfigFileEnv`),
+ * and a config error names the generated file and the committed one to edit.
  */
 import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { CONFIG_FILE_ENV, CONFIG_SOURCE_ENV } from "../config/errors";
 import { ensurePulumiCli, pulumiEnv } from "../tools/pulumi-cli";
 import type { LocalServices } from "./services";
 import { LOCAL_DIR, REPO_ROOT, STATE_DIR } from "../lib/paths";
@@ -23,6 +28,11 @@ export interface PulumiRunResult {
   stderr: string;
 }
 
+/** What tells the program that `configFile` was passed with `--config-file`, generated from `sourceFile`. */
+export function localConfigFileEnv(configFile: string, sourceFile: string): Record<string, string> {
+  return { [CONFIG_FILE_ENV]: configFile, [CONFIG_SOURCE_ENV]: sourceFile };
+}
+
 export async function localPulumiEnv(): Promise<NodeJS.ProcessEnv> {
   await ensurePulumiCli({ quiet: true });
   mkdirSync(STATE_DIR, { recursive: true });
@@ -31,6 +41,10 @@ export async function localPulumiEnv(): Promise<NodeJS.ProcessEnv> {
     PULUMI_BACKEND_URL: `file://${STATE_DIR}`,
     PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? LOCAL_PASSPHRASE,
     PULUMI_SKIP_UPDATE_CHECK: "1",
+    ...localConfigFileEnv(
+      LOCAL_CONFIG_FILE,
+      join(REPO_ROOT, "stacks", `Pulumi.${LOCAL_STACK}.yaml`),
+    ),
   });
 }
 

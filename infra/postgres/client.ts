@@ -12,6 +12,8 @@
  *   the connection string before they travel on.
  */
 import type { Pool, PoolClient, QueryResult } from "pg";
+import { redactSecrets } from "../lib/redact";
+import { describeTarget } from "./connection";
 
 /** A SQLSTATE-carrying error with the context it happened in, safe to print. */
 export class PostgresError extends Error {
@@ -64,30 +66,11 @@ export function connectionKey(connectionString: string): string {
   return createHash("sha256").update(connectionString).digest("hex").slice(0, 24);
 }
 
-/** Host, port and database of a connection string, for messages. Never the user or password. */
-export function describeTarget(connectionString: string): string {
-  try {
-    const url = new URL(connectionString);
-    return `${url.hostname}${url.port ? `:${url.port}` : ""}${url.pathname || "/"}`;
-  } catch {
-    return "<database>";
-  }
-}
+export { describeTarget };
 
-/** Remove the connection string, its password and any URL credentials from a message. */
+/** Remove the connection string, its password (however malformed the string) and any credential-looking part from a message. */
 export function scrub(message: string, connectionString: string): string {
-  const secrets = [connectionString];
-  try {
-    const url = new URL(connectionString);
-    if (url.password) secrets.push(decodeURIComponent(url.password), url.password);
-  } catch {
-    // Not a URL: the whole string is still scrubbed.
-  }
-  let out = message;
-  for (const secret of secrets) {
-    if (secret.length >= 4) out = out.split(secret).join("***");
-  }
-  return out.replace(/(postgres(?:ql)?:\/\/[^:/\s]+:)[^@\s]+@/g, "$1***@");
+  return redactSecrets(message, [connectionString]);
 }
 
 function poolFor(target: PgTarget): Pool {
@@ -209,9 +192,4 @@ export async function closePools(): Promise<void> {
   const all = [...pools.values()];
   pools.clear();
   await Promise.all(all.map((p) => p.end().catch(() => undefined)));
-}
-
-/** Sleep helper for backoff (kept here so the provider has one place that waits). */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

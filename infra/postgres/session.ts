@@ -8,8 +8,7 @@
  * catalog never keeps the check waiting, and `application_name` tells the
  * operator in pg_stat_activity that it was us.
  */
-import { closePools, describeTarget, withTransaction, type Queryable } from "./client";
-import { hasProblem, type CheckReport, type Finding } from "../checks/findings";
+import { withTransaction, type Queryable } from "./client";
 
 export interface ReadOnlySessionOptions {
   connectionString: string;
@@ -42,40 +41,4 @@ export async function withReadOnlySession<T>(
     },
     { rollback: true },
   );
-}
-
-export interface ReadOnlyCheck<Snapshot, Thresholds> {
-  connectionString: string;
-  applicationName: string;
-  /** What is being read, for error messages: "read the database status". */
-  activity: string;
-  thresholds: Thresholds;
-  read: (client: Queryable) => Promise<Snapshot>;
-  assess: (snapshot: Snapshot, thresholds: Thresholds) => Finding[];
-}
-
-/**
- * The shape every read-only check command shares: read a snapshot in a
- * read-only session, assess it, and release the pool whatever happened.
- */
-export async function runReadOnlyCheck<Snapshot, Thresholds>(
-  check: ReadOnlyCheck<Snapshot, Thresholds>,
-): Promise<{ report: CheckReport<Snapshot, Thresholds>; problem: boolean }> {
-  try {
-    const snapshot = await withReadOnlySession(
-      { connectionString: check.connectionString, applicationName: check.applicationName },
-      check.activity,
-      check.read,
-    );
-    const findings = check.assess(snapshot, check.thresholds);
-    const report = {
-      target: describeTarget(check.connectionString),
-      thresholds: check.thresholds,
-      snapshot,
-      findings,
-    };
-    return { report, problem: hasProblem(findings) };
-  } finally {
-    await closePools();
-  }
 }

@@ -14,11 +14,11 @@
  *  4. run the plan, read the result and check it converged;
  *  5. COMMIT. Any error anywhere rolls the whole table back.
  */
+import { backoffMs, sleep } from "../lib/retry";
 import { readTable, tableStateSqlFor, toLiveTableState, type LiveTableState } from "./catalog";
 import {
   PostgresError,
   isRetryable,
-  sleep,
   withConnection,
   type PgTarget,
   type Queryable,
@@ -84,9 +84,8 @@ export class LockTimeoutError extends Error {
 
 const NORMALIZE_PREFIX = "__runbooks_normalize_";
 
-function backoffMs(attempt: number): number {
-  return Math.min(250 * 2 ** (attempt - 1), 5_000) + Math.floor(Math.random() * 100);
-}
+/** Lock waits: 250 ms doubling to 5 s, with jitter so parallel tables do not retry in lockstep. */
+const LOCK_BACKOFF = { baseMs: 250, maxMs: 5_000, jitterMs: 100 } as const;
 
 function target(connectionString: string): PgTarget {
   return { connectionString, applicationName: "runbooks-rls" };
@@ -129,7 +128,7 @@ export async function withLockRetries<T>(
             ` Wait for it to finish (a backup, a migration, a long query) and re-run, or raise runbooks:database.lockTimeoutSeconds / lockRetries.`,
         );
       }
-      await sleep(backoffMs(n));
+      await sleep(backoffMs(n, LOCK_BACKOFF));
     }
   }
 }

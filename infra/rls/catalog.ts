@@ -8,7 +8,8 @@
  *   which `read` (refresh) shares across all resources of a provider process.
  */
 import type { Queryable } from "../postgres/client";
-import { byCodePoint, quoteLiteral, type RlsCommand, type RlsMode } from "./model";
+import { quoteLiteral } from "../postgres/identifiers";
+import { byCodePoint, type RlsCommand, type RlsMode } from "./model";
 import { COMMAND_BY_POLCMD } from "./sql";
 
 /** A policy as Postgres has it. Expressions are pg_get_expr output. */

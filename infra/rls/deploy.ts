@@ -6,13 +6,7 @@
  * stack name). A table declared in both is an error.
  */
 import * as pulumi from "@pulumi/pulumi";
-import {
-  databaseSchema,
-  parseStackConfig,
-  stackFileFor,
-  type LoadedStackConfig,
-  type StackConfig,
-} from "../config/index";
+import { stackFileFor, type LoadedStackConfig, type StackConfig } from "../config/index";
 import { APP_RLS_TABLES } from "../local/example-app/rls";
 import {
   declareTable,
@@ -37,11 +31,13 @@ export const RLS_TABLES_IN_CODE: Record<string, TableDeclaration[]> = {
 export function rlsTablesFor(
   config: Pick<StackConfig, "rls" | "database">,
   stack: string,
+  /** The file the declarations were read from, for the error naming a clash. */
+  stackFile: string = stackFileFor(stack),
 ): TableSpec[] {
   const defaults = { appRole: config.database.appRole };
   const fromConfig = config.rls.tables.map((t) => tableFromConfig(t, defaults));
   const fromCode = (RLS_TABLES_IN_CODE[stack] ?? []).map((t) => declareTable(t, defaults));
-  return mergeDeclarations(fromConfig, fromCode, stackFileFor(stack));
+  return mergeDeclarations(fromConfig, fromCode, stackFile);
 }
 
 /** Stack outputs of the RLS area (plain values and Outputs, nothing secret). */
@@ -62,7 +58,7 @@ export interface RlsDeps {
 
 export function deployRls(config: LoadedStackConfig, deps: RlsDeps = {}): RlsOutputs | undefined {
   if (!config.features.rls) return undefined;
-  const tables = rlsTablesFor(config, config.stack);
+  const tables = rlsTablesFor(config, config.stack, config.context?.stackFile);
   if (tables.length === 0) return { tables: [], policyCount: 0 };
   const rls = new RlsPolicies(
     `${config.project}-rls`,
@@ -79,29 +75,5 @@ export function deployRls(config: LoadedStackConfig, deps: RlsDeps = {}): RlsOut
     policyCount: rls.policyCount,
     providerVersion: rlsProviderVersion(),
     drift: rls.drift,
-  };
-}
-
-/**
- * For scripts (rls:lint, rls:smoke): the declared tables and database settings
- * of a stack, from its stack file's plain keys. Without a stack, the defaults
- * of runbooks:database and no declarations.
- */
-export function rlsContextFromStackFile(
-  stack: string | undefined,
-  raw: Record<string, unknown> | undefined,
-) {
-  if (stack === undefined || raw === undefined) {
-    return {
-      database: databaseSchema.parse({}),
-      tables: [] as TableSpec[],
-      declarationsHint: "runbooks:rls.tables in your stack file",
-    };
-  }
-  const parsed = parseStackConfig(raw, { stack, stackFile: stackFileFor(stack) });
-  return {
-    database: parsed.database,
-    tables: rlsTablesFor(parsed, stack),
-    declarationsHint: `runbooks:rls.tables in ${stackFileFor(stack)} (or RLS_TABLES_IN_CODE in infra/database.ts)`,
   };
 }

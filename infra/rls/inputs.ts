@@ -7,7 +7,8 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { databaseSchema, rlsPolicySchema } from "../config";
+import { lockRetriesSchema, lockTimeoutSecondsSchema } from "../config/database";
+import { rlsPolicySchema } from "../config/rls";
 import { duplicates } from "../lib/unique";
 import { identifierProblem } from "../postgres/identifiers";
 import { analyzeExpression, describeProblem } from "./expressions";
@@ -57,8 +58,8 @@ const tableInputs = z.object({
       1,
       "must be a Postgres connection string (set the secret named by runbooks:database.urlSecretRef)",
     ),
-  lockTimeoutSeconds: databaseSchema.shape.lockTimeoutSeconds,
-  lockRetries: databaseSchema.shape.lockRetries,
+  lockTimeoutSeconds: lockTimeoutSecondsSchema.default(5),
+  lockRetries: lockRetriesSchema.default(5),
   catalogSchemas: z.array(z.string()).optional(),
   providerVersion: z.string().optional(),
 });

@@ -10,6 +10,8 @@
  * evaluates them once per statement (an InitPlan) instead of once per row.
  */
 import type { RlsTableConfig } from "../config/index";
+import { duplicates } from "../lib/unique";
+import { displayIdent, quoteLiteral } from "../postgres/identifiers";
 
 export const RLS_COMMANDS = ["ALL", "SELECT", "INSERT", "UPDATE", "DELETE"] as const;
 export type RlsCommand = (typeof RLS_COMMANDS)[number];
@@ -113,15 +115,6 @@ export function byCodePoint(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/**
- * A SQL string literal. With a backslash present it uses the E'' form, which
- * means the same whatever the server's standard_conforming_strings says.
- */
-export function quoteLiteral(value: string): string {
-  const quoted = value.replace(/'/g, "''");
-  return value.includes("\\") ? `E'${quoted.replace(/\\/g, "\\\\")}'` : `'${quoted}'`;
-}
-
 /** `(select auth.jwt()) -> 'a' ->> 'b'` for the claim path `a.b`. */
 export function jwtClaimExpression(claimPath: string): string {
   const parts = claimPath.split(".").filter((p) => p.length > 0);
@@ -133,10 +126,6 @@ export function jwtClaimExpression(claimPath: string): string {
   return `(select auth.jwt())${parts.map((p) => ` -> ${quoteLiteral(p)}`).join("")} ->> ${quoteLiteral(last)}`;
 }
 
-function quoteIdentForExpression(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
-
 /** The four per-command policies that keep each tenant to its own rows. */
 export function tenantIsolationPolicies(
   helper: TenantHelper,
@@ -144,7 +133,7 @@ export function tenantIsolationPolicies(
 ): PolicySpec[] {
   const claim = helper.claim ?? "tenant_id";
   const type = helper.columnType ?? "uuid";
-  const match = `${quoteIdentForExpression(helper.column)} = (${jwtClaimExpression(claim)})::${type}`;
+  const match = `${displayIdent(helper.column)} = (${jwtClaimExpression(claim)})::${type}`;
   return perCommandPolicies("tenant_isolation", match, helper.role ?? defaults.appRole);
 }
 
@@ -153,7 +142,7 @@ export function ownerOnlyPolicies(
   helper: OwnerHelper,
   defaults: DeclarationDefaults = DEFAULTS,
 ): PolicySpec[] {
-  const match = `${quoteIdentForExpression(helper.column)} = (select auth.uid())`;
+  const match = `${displayIdent(helper.column)} = (select auth.uid())`;
   return perCommandPolicies("owner_only", match, helper.role ?? defaults.appRole);
 }
 
@@ -210,14 +199,11 @@ export function declareTable(
   if (declaration.publicRead) policies.push(publicReadPolicy(defaults));
   for (const p of declaration.policies ?? []) policies.push(policy(p));
   const schema = declaration.schema ?? "public";
-  const names = new Set<string>();
-  for (const p of policies) {
-    if (names.has(p.name)) {
-      throw new Error(
-        `${schema}.${declaration.table}: policy '${p.name}' is declared twice (a helper already generates it; rename your policy)`,
-      );
-    }
-    names.add(p.name);
+  const twice = duplicates(policies, (p) => p.name)[0];
+  if (twice) {
+    throw new Error(
+      `${schema}.${declaration.table}: policy '${twice.key}' is declared twice (a helper already generates it; rename your policy)`,
+    );
   }
   return {
     schema,

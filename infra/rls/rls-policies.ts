@@ -3,6 +3,7 @@
  * child per table (one transaction per table; see provider.ts for why).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { duplicates } from "../lib/unique";
 import { tableKey, type TableSpec } from "./model";
 import { RlsTable } from "./rls-table";
 
@@ -55,6 +56,8 @@ export class RlsPolicies extends pulumi.ComponentResource {
         lockTimeoutSeconds: args.lockTimeoutSeconds,
         lockRetries: args.lockRetries,
         catalogSchemas,
+        tenantColumn: t.tenantColumn,
+        tenantClaim: t.tenantClaim,
       },
       { parent: this },
     );
@@ -69,12 +72,7 @@ export class RlsPolicies extends pulumi.ComponentResource {
 }
 
 function assertUniqueTables(tables: TableSpec[]): void {
-  const seen = new Set<string>();
-  for (const t of tables) {
-    if (seen.has(tableKey(t)))
-      throw new Error(
-        `RLS table ${tableKey(t)} is declared twice; each table has one set of policies`,
-      );
-    seen.add(tableKey(t));
-  }
+  const twice = duplicates(tables, tableKey)[0];
+  if (twice)
+    throw new Error(`RLS table ${twice.key} is declared twice; each table has one set of policies`);
 }

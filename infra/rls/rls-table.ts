@@ -41,6 +41,14 @@ export interface RlsTableArgs {
   lockRetries: pulumi.Input<number>;
   /** Every schema the stack declares RLS tables in (scope of the one refresh query). */
   catalogSchemas: pulumi.Input<string[]>;
+  /**
+   * The column holding the tenant id when the table is tenant-scoped, else
+   * null. Not applied by the provider (the policies carry the checks): it
+   * tells reviewers and the policy pack which tables must isolate tenants.
+   */
+  tenantColumn?: pulumi.Input<string | null>;
+  /** The JWT claim `tenantColumn` is compared with, or null. */
+  tenantClaim?: pulumi.Input<string | null>;
 }
 
 export class RlsTable extends pulumi.dynamic.Resource {

@@ -3,19 +3,11 @@
  * quoted, expressions are inserted only after `checkExpression` proved each is
  * one balanced expression, and role `public` is the keyword, not an identifier.
  */
+import { qualifiedTable, quoteIdent } from "../postgres/identifiers";
 import type { PolicySpec, RlsCommand } from "./model";
 
-/** A quoted identifier: `"tenant_isolation_select"`. */
-export function quoteIdent(name: string): string {
-  if (name.length === 0) throw new Error("an identifier cannot be empty");
-  if (name.includes("\u0000")) throw new Error("an identifier cannot contain a NUL character");
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** `"schema"."table"`. */
-export function qualifiedTable(t: { schema: string; table: string }): string {
-  return `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
-}
+// Identifiers are quoted in one place; re-exported for the RLS modules that build SQL.
+export { qualifiedTable, quoteIdent };
 
 /** A role list for `TO …`: `public` is the keyword every role belongs to. */
 export function roleList(roles: readonly string[]): string {

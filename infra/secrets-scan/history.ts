@@ -13,7 +13,7 @@
  * store: a `.gitattributes` entry (`-diff`, `binary`) can make a text file
  * look binary, and a secret must not hide behind it.
  */
-import { formatBytes } from "../checks/findings";
+import { formatBytes } from "../lib/format";
 import { BlobReader, gitLines, isBinary } from "./git";
 import { COMMIT_FORMAT, LogPatchParser, addedText, type FilePatch } from "./log-parser";
 import type { SourceEvent, SourceLimits, StatsCounter } from "./units";

@@ -1,7 +1,7 @@
 /**
  * A scan report as the project's findings, for a command to print, plus the
  * verdict it exits with. Secret findings come first; then what the scan
- * could not cover (notes) and stale allowlist entries.
+ * could not cover (notes, marked as not checked) and stale allowlist entries.
  */
 import { relative } from "node:path";
 import type { Finding } from "../lib/findings";
@@ -16,6 +16,7 @@ function noteFinding(note: ScanNote): Finding {
       subject: "git history",
       message: note.message,
       fix: "Fetch the whole history (`git fetch --unshallow`; in GitHub Actions `actions/checkout` with `fetch-depth: 0`) and run the scan again.",
+      couldNotCheck: true,
     };
   }
   const subject = note.commit ? `${note.path} @ ${note.commit.slice(0, 12)}` : (note.path ?? "");
@@ -35,6 +36,8 @@ function noteFinding(note: ScanNote): Finding {
         : note.kind === "too-large"
           ? "Check this file by hand, or raise the size limit for one run if it is text that must be scanned."
           : "Binary files are not scanned; check by hand that it is not a key store or an archive of credentials.",
+    // What was skipped was not scanned: never shown or counted as clean.
+    couldNotCheck: true,
   };
 }
 

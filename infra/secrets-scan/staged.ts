@@ -5,7 +5,7 @@
  * scanned, not only the changed lines: committing a file that holds a secret
  * is what the hook is there to stop.
  */
-import { formatBytes } from "../checks/findings";
+import { formatBytes } from "../lib/format";
 import { BlobReader, git, gitOk, isBinary } from "./git";
 import type { SourceEvent, SourceLimits, StatsCounter } from "./units";
 

@@ -5,7 +5,7 @@
  */
 import { lstat, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { formatBytes } from "../checks/findings";
+import { formatBytes } from "../lib/format";
 import { gitOk, isBinary } from "./git";
 import type { SourceEvent, SourceLimits, StatsCounter } from "./units";
 

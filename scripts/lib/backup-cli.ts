@@ -1,87 +1,138 @@
 /**
  * What the backup commands share on the command line: the location flags,
- * settings resolution (infra/backups/settings.ts), progress on stderr (a bar
- * on a TTY, plain lines otherwise, none with --json), SIGINT/SIGTERM as a
- * cancel (the dump is stopped and its upload aborted), and the output.
+ * settings resolution (infra/backups/settings.ts), the library's progress
+ * events drawn through the runner's progress (a bar on a TTY, plain lines
+ * otherwise, none with --json), SIGINT/SIGTERM as a cancel (the dump is
+ * stopped and its upload aborted), and the core's result in the runner's shape.
  */
-import type { CommandResult } from "../../infra/backups/commands";
-import { progressRenderer } from "../../infra/backups/progress";
+import type { CommandResult as CoreResult } from "../../infra/backups/commands";
+import type { ProgressCallback } from "../../infra/backups/progress";
 import { resolveBackupSettings, type BackupSettings } from "../../infra/backups/settings";
-import type { CommonFlags, ExitCode } from "./cli";
+import type { Progress } from "../../infra/lib/progress";
+import type { ArgSpecs, CommandResult } from "./command";
 
 // The SDK's notice that Node 20 support ends in 2027 is known (README, Prerequisites); it would
 // bury the command's output. The SDK is loaded lazily, after this line.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-export const LOCATION_OPTIONS = `  --stack <name>          settings of stacks/Pulumi.<name>.yaml (-s); 'local' also finds the local services
-  --database-url <url>    connection string (default: $DATABASE_URL; for -s local: the local database)
-  --bucket <name>         bucket (default: $RUNBOOKS_BACKUP_BUCKET, or the stack's existing bucket)
-  --prefix <prefix>       key prefix (default: $RUNBOOKS_BACKUP_PREFIX, or the stack's backup.prefix)
-  --endpoint <url>        custom S3 endpoint (default: $S3_ENDPOINT, or the stack's backup.endpoint)
-  --region <region>       AWS region (default: $AWS_REGION, or the stack's aws.region)`;
+export const LOCATION_ARGS = {
+  bucket: {
+    type: "string",
+    valueHint: "name",
+    description: "bucket (default: $RUNBOOKS_BACKUP_BUCKET, or the stack's existing bucket)",
+  },
+  prefix: {
+    type: "string",
+    valueHint: "prefix",
+    description: "key prefix (default: $RUNBOOKS_BACKUP_PREFIX, or the stack's backup.prefix)",
+  },
+  endpoint: {
+    type: "string",
+    valueHint: "url",
+    description: "custom S3 endpoint (default: $S3_ENDPOINT, or the stack's backup.endpoint)",
+  },
+  region: {
+    type: "string",
+    valueHint: "region",
+    description: "AWS region (default: $AWS_REGION, or the stack's aws.region)",
+  },
+} as const satisfies ArgSpecs;
 
-export const ENVIRONMENT = `Environment: AWS credentials from the standard chain (AWS_PROFILE, OIDC); S3_ACCESS_KEY_ID and
-S3_SECRET_ACCESS_KEY for a custom endpoint; RUNBOOKS_BACKUP_ENCRYPTION_KEY for client-side encryption.`;
+export const ENVIRONMENT =
+  "AWS credentials come from the standard chain (AWS_PROFILE, OIDC); S3_ACCESS_KEY_ID and\n" +
+  "S3_SECRET_ACCESS_KEY for a custom endpoint; RUNBOOKS_BACKUP_ENCRYPTION_KEY for client-side encryption.\n" +
+  "With -s local the local services' addresses and credentials are found on their own.";
 
-const str = (flags: CommonFlags, name: string) => {
-  const v = flags.options.get(name);
-  return typeof v === "string" ? v : undefined;
-};
-
-export function settingsFrom(flags: CommonFlags): BackupSettings {
-  return resolveBackupSettings({
-    stack: flags.stack,
-    databaseUrl: flags.databaseUrl,
-    bucket: str(flags, "bucket"),
-    prefix: str(flags, "prefix"),
-    endpoint: str(flags, "endpoint"),
-    region: str(flags, "region"),
-    kmsKeyId: str(flags, "kms-key-id"),
-    cloudwatchEndpoint: str(flags, "cloudwatch-endpoint"),
-  });
+export interface LocationValues {
+  bucket?: string;
+  prefix?: string;
+  endpoint?: string;
+  region?: string;
+  "kms-key-id"?: string;
+  "cloudwatch-endpoint"?: string;
 }
 
-export function option(flags: CommonFlags, name: string): string | undefined {
-  return str(flags, name);
+/** The settings of a command run: flags, then the environment, then the stack file. */
+export function settingsFrom(ctx: {
+  args: LocationValues;
+  stack?: { context: { stack: string } };
+  databaseIfGiven?: { connectionString: string };
+  env: NodeJS.ProcessEnv;
+  root: string;
+}): BackupSettings {
+  const a = ctx.args;
+  return resolveBackupSettings(
+    {
+      stack: ctx.stack?.context.stack,
+      databaseUrl: ctx.databaseIfGiven?.connectionString,
+      bucket: a.bucket,
+      prefix: a.prefix,
+      endpoint: a.endpoint,
+      region: a.region,
+      kmsKeyId: a["kms-key-id"],
+      cloudwatchEndpoint: a["cloudwatch-endpoint"],
+    },
+    ctx.env,
+    ctx.root,
+  );
 }
 
-/** Progress on stderr unless --json; a cancel signal wired to SIGINT/SIGTERM. */
-export function commandIo(flags: CommonFlags) {
-  const renderer = flags.json
-    ? undefined
-    : progressRenderer({
-        tty: Boolean(process.stderr.isTTY),
-        write: (l) => process.stderr.write(`${l}\n`),
-      });
+/**
+ * The library's events as the runner's progress: one task per phase (bytes,
+ * rate, ETA when the total is known), a lock wait as a line at once.
+ */
+export function progressCallback(progress: Progress): {
+  callback: ProgressCallback;
+  stop(): void;
+} {
+  let current: { phase: string; task: ReturnType<Progress["task"]> } | undefined;
+  const stop = () => {
+    current?.task.finish();
+    current = undefined;
+  };
+  return {
+    callback(event) {
+      if (event.note) {
+        progress.step(1, 1, event.note);
+        return;
+      }
+      if (current?.phase !== event.phase) {
+        stop();
+        current = {
+          phase: event.phase,
+          task: progress.task(event.phase, { unit: "bytes", total: event.totalBytes }),
+        };
+      }
+      current.task.update(event.bytes);
+    },
+    stop,
+  };
+}
+
+/** A cancel signal wired to SIGINT/SIGTERM for the length of the work, and the progress. */
+export async function withIo<T>(
+  progress: Progress,
+  work: (io: { onProgress: ProgressCallback; signal: AbortSignal }) => Promise<T>,
+): Promise<T> {
   const controller = new AbortController();
   const cancel = () => controller.abort();
   process.once("SIGINT", cancel);
   process.once("SIGTERM", cancel);
-  return {
-    io: { onProgress: renderer?.callback, signal: controller.signal },
-    done() {
-      renderer?.stop();
-      process.off("SIGINT", cancel);
-      process.off("SIGTERM", cancel);
-    },
-  };
+  const bar = progressCallback(progress);
+  try {
+    return await work({ onProgress: bar.callback, signal: controller.signal });
+  } finally {
+    bar.stop();
+    process.off("SIGINT", cancel);
+    process.off("SIGTERM", cancel);
+  }
 }
 
-/** Print the result (the whole result as JSON with --json) and return its exit code. */
-export function print<R>(flags: CommonFlags, result: CommandResult<R>): ExitCode {
-  if (flags.json)
-    console.log(
-      JSON.stringify(
-        {
-          ok: result.exitCode === 0,
-          exitCode: result.exitCode,
-          findings: result.findings,
-          report: result.report,
-        },
-        null,
-        2,
-      ),
-    );
-  else for (const line of result.lines) (result.exitCode === 2 ? console.error : console.log)(line);
-  return result.exitCode;
+/** The core's result for the runner: its findings decide the exit code, its lines are the text. */
+export function toResult<R>(result: CoreResult<R>): CommandResult<R> {
+  return {
+    findings: result.findings,
+    ...(result.report === undefined ? {} : { report: result.report }),
+    text: result.lines,
+  };
 }

@@ -3,6 +3,8 @@
  * validated with a message that names the flag and the accepted range.
  */
 
+import { PLAIN_IDENTIFIER } from "../../infra/postgres/identifiers";
+
 export interface NumberOptionSpec {
   /** Flag name without `--`, for the message. */
   flag: string;
@@ -39,7 +41,7 @@ export function parseIdentifierList(
     .map((s) => s.trim())
     .filter((s) => s !== "");
   if (names.length === 0) return { problem: `--${flag} needs at least one name` };
-  const bad = names.find((n) => !/^[a-z_][a-z0-9_$]{0,62}$/.test(n));
+  const bad = names.find((n) => !PLAIN_IDENTIFIER.test(n));
   if (bad !== undefined)
     return {
       problem: `--${flag}: '${bad}' is not a lower-case Postgres identifier (letters, digits, '_')`,

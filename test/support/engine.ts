@@ -48,6 +48,7 @@ import {
 } from "@pulumi/pulumi/automation";
 import { Client } from "pg";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { readStackFileValues } from "../../infra/config/stack-file";
 import { APP_SCHEMA_SQL_PATH } from "../../infra/local/example-app/rls";
 import { ensurePulumiCli, pulumiEnv } from "../../infra/tools/pulumi-cli";
 import { REPO_ROOT } from "../../infra/lib/paths";
@@ -423,9 +424,7 @@ function writeProject(workDir: string, stacksCopy: boolean): void {
 
 /** Copy the committed local stack's config into the stack file `stack init` just wrote. */
 function seedConfig(configFile: string): void {
-  const committed = parseYaml(
-    readFileSync(join(REPO_ROOT, "stacks", `Pulumi.${E2E_STACK}.yaml`), "utf8"),
-  ) as { config: Record<string, unknown> };
+  const committed = { config: readStackFileValues({ stack: E2E_STACK }).values };
   const created = (parseYaml(readFileSync(configFile, "utf8")) ?? {}) as Record<string, unknown>;
   // Keep this stack's own encryptionsalt (its passphrase differs from the committed one).
   writeFileSync(configFile, stringifyYaml({ ...created, config: committed.config }));

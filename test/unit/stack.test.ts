@@ -99,7 +99,7 @@ describe("deployStack", () => {
     await settle();
     expect(recorder.resources.filter((r) => r.type.startsWith("aws:s3/"))).toEqual([]);
     const access = JSON.parse(
-      String(unwrap(recorder.one("aws:iam/rolePolicy:RolePolicy").inputs.policy)),
+      String(unwrap(recorder.named("backup-oidc-access").inputs.policy)),
     ) as { Statement: { Resource: string }[] };
     expect(access.Statement[0]!.Resource).toBe(
       "arn:aws:s3:::acme-shared-backups/postgres/staging/*",

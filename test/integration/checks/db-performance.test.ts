@@ -8,9 +8,9 @@
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StatementStats } from "../../../infra/checks/db-performance";
-import type { Finding } from "../../../infra/checks/findings";
+import type { Finding } from "../../../infra/lib/findings";
 import { closePools } from "../../../infra/postgres/client";
-import { main, USAGE, type DbPerformanceIo } from "../../../scripts/db-performance";
+import { dbPerformance, type DbPerformanceDeps } from "../../../scripts/db-performance";
 import { createTestDatabase } from "../../../infra/local/postgres";
 import { services } from "../../support/services";
 import { runScript, sleep } from "./helpers";
@@ -28,20 +28,22 @@ async function sql(url: string, text: string, params: unknown[] = []) {
   }
 }
 
-function performance(argv: string[], io: Partial<DbPerformanceIo> = {}, url = db.url) {
-  return runScript(main, USAGE, ["--database-url", url, ...argv], io);
+function performance(argv: string[], deps: Partial<DbPerformanceDeps> = {}, url = db.url) {
+  return runScript(dbPerformance, ["--database-url", url, ...argv], { deps });
 }
 
 interface JsonReport {
   exitCode: number;
   findings: Finding[];
-  snapshot: {
-    statements: { available: boolean; byTotal: StatementStats[]; byMean: StatementStats[] };
+  report: {
+    snapshot: {
+      statements: { available: boolean; byTotal: StatementStats[]; byMean: StatementStats[] };
+    };
   };
 }
 
 function finding(report: JsonReport, check: string): Finding {
-  const found = report.findings.find((f) => f.check === check);
+  const found = report.findings.find((f) => f.id === check);
   if (!found) throw new Error(`no ${check} finding`);
   return found;
 }
@@ -66,7 +68,9 @@ describe("db:performance", () => {
     );
     expect(result.stdout).toContain("ok        unused indexes: none");
     expect(result.stdout).toMatch(/ok {8}cache hit ratio: /);
-    expect(result.stdout).toContain("Result: 0 critical, 0 warnings — all good (exit 0)");
+    expect(result.stdout).toContain(
+      "Result: ALL GOOD (exit 0) — 0 critical, 0 high, 0 medium, 0 low",
+    );
   });
 
   it("shows a table without an index that sequential scans keep reading, and the statement doing it", async () => {
@@ -99,12 +103,12 @@ describe("db:performance", () => {
     expect(json.code).toBe(1);
     const report = JSON.parse(json.stdout) as JsonReport;
     const seqScans = finding(report, "seq-scans");
-    expect(seqScans.severity).toBe("warning");
+    expect(seqScans.severity).toBe("medium");
     expect(seqScans.details).toHaveLength(1);
-    expect(seqScans.details[0]).toMatch(
+    expect(seqScans.details![0]).toMatch(
       /^public\.orders: \d+ sequential scans read [\d,]+ rows \([\d,]+ per scan\), 0 index scans; 20,000 rows, [\d.]+ [kM]B$/,
     );
-    const statement = report.snapshot.statements.byTotal.find((s) =>
+    const statement = report.report.snapshot.statements.byTotal.find((s) =>
       /select count\(\*\) from public\.orders where customer_id = \$1/.test(s.query),
     );
     expect(statement).toBeDefined();
@@ -114,7 +118,7 @@ describe("db:performance", () => {
 
     const unused = finding(report, "unused-indexes");
     expect(unused.severity).toBe("info");
-    expect(unused.details[0]).toMatch(/^public\.orders_note_idx on orders, [\d.]+ [kM]B$/);
+    expect(unused.details![0]).toMatch(/^public\.orders_note_idx on orders, [\d.]+ [kM]B$/);
 
     const text = await performance(["--top", "3"]);
     expect(text.code).toBe(1);
@@ -123,7 +127,7 @@ describe("db:performance", () => {
       /\s60\s+[\d.]+\s+60\s+[\d.-]+\s+select count\(\*\) from public\.orders where customer_id = \$1/,
     );
     expect(text.stdout).toContain(
-      "WARNING   missing indexes: 1 table read mostly by sequential scans",
+      "MEDIUM    missing indexes: 1 table read mostly by sequential scans",
     );
     expect(text.stdout).toContain("create index concurrently on public.orders (<column>);");
   });
@@ -131,9 +135,7 @@ describe("db:performance", () => {
   it("warns about an unused index once it is large enough, with how to drop it", async () => {
     const result = await performance([], { thresholds: { unusedIndexWarnBytes: 1 } });
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(
-      /WARNING {3}unused indexes: 1 never scanned, [\d.]+ [kM]B in all/,
-    );
+    expect(result.stdout).toMatch(/MEDIUM {4}unused indexes: 1 never scanned, [\d.]+ [kM]B in all/);
     expect(result.stdout).toContain('drop index concurrently "public"."orders_note_idx";');
   });
 
@@ -151,7 +153,7 @@ describe("db:performance", () => {
       const result = await performance(["--top", "100", "--json"]);
       expect(result.stdout).not.toContain(secret);
       const report = JSON.parse(result.stdout) as JsonReport;
-      const create = report.snapshot.statements.byTotal.find((s) =>
+      const create = report.report.snapshot.statements.byTotal.find((s) =>
         s.query.startsWith(`create role ${role}`),
       );
       expect(create?.query).toBe(`create role ${role} login password '…'`);
@@ -175,10 +177,10 @@ describe("db:performance", () => {
       const result = await performance([], {}, url.toString());
       expect(result.code).toBe(1);
       expect(result.stdout).toContain(
-        "WARNING   slow statements: cannot tell — this role may not read pg_stat_statements",
+        "UNKNOWN   slow statements: cannot tell — this role may not read pg_stat_statements",
       );
       expect(result.stdout).toContain("fix: grant pg_read_all_stats to <your role>;");
-      expect(result.stdout).toMatch(/WARNING {3}missing indexes: 1 table/);
+      expect(result.stdout).toMatch(/MEDIUM {4}missing indexes: 1 table/);
       expect(result.stdout + result.stderr).not.toContain(password);
     } finally {
       await sql(db.url, `grant select on pg_stat_statements to public; drop role ${role};`);
@@ -190,6 +192,10 @@ describe("db:performance", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("unknown flag --reset");
     expect((await performance(["--top", "0"])).stderr).toContain("--top must be from 1 to 100");
+    // It reads no stack settings, so a --stack would be silently ignored: it is refused instead.
+    const stack = await performance(["--stack", "nosuch"]);
+    expect(stack.code).toBe(2);
+    expect(stack.stderr).toContain("db:performance does not take --stack");
   });
 });
 
@@ -206,12 +212,13 @@ describe("db:performance without pg_stat_statements", () => {
     await bare?.drop();
   });
 
-  it("warns and says how to enable it, and still runs the other checks", async () => {
+  it("could not check (exit 2), says how to enable it, and still runs the other checks", async () => {
     const result = await performance([], {}, bare.url);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stdout).toContain(
-      "WARNING   slow statements: cannot tell — the pg_stat_statements extension is not installed in this database",
+      "UNKNOWN   slow statements: cannot tell — the pg_stat_statements extension is not installed in this database",
     );
+    expect(result.stdout).toContain("Result: COULD NOT CHECK (exit 2)");
     expect(result.stdout).toContain("fix: create extension pg_stat_statements;");
     expect(result.stdout).toContain("shared_preload_libraries = 'pg_stat_statements'");
     expect(result.stdout).toContain("On Supabase it is on by default");

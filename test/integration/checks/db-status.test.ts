@@ -4,12 +4,15 @@
  * connections against max_connections, a table the API can read without RLS,
  * and the read-only session every check runs in.
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Client } from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Finding } from "../../../infra/checks/findings";
+import type { Finding } from "../../../infra/lib/findings";
 import { withReadOnlySession } from "../../../infra/postgres/session";
 import { closePools, PostgresError, withConnection } from "../../../infra/postgres/client";
-import { main, USAGE, type DbStatusIo } from "../../../scripts/db-status";
+import { dbStatus, type DbStatusDeps } from "../../../scripts/db-status";
 import { createTestDatabase } from "../../../infra/local/postgres";
 import { services } from "../../support/services";
 import { runScript, sleep } from "./helpers";
@@ -45,8 +48,8 @@ async function waitForSession(applicationName: string, condition: string): Promi
   throw new Error(`session ${applicationName} never reached: ${condition}`);
 }
 
-function status(argv: string[], io: Partial<DbStatusIo> = {}, url = db.url) {
-  return runScript(main, USAGE, ["--database-url", url, ...argv], io);
+function status(argv: string[], deps: Partial<DbStatusDeps> = {}, url = db.url) {
+  return runScript(dbStatus, ["--database-url", url, ...argv], { deps });
 }
 
 function findingsOf(stdout: string): Finding[] {
@@ -54,7 +57,7 @@ function findingsOf(stdout: string): Finding[] {
 }
 
 function finding(stdout: string, check: string): Finding {
-  const found = findingsOf(stdout).find((f) => f.check === check);
+  const found = findingsOf(stdout).find((f) => f.id === check);
   if (!found) throw new Error(`no ${check} finding`);
   return found;
 }
@@ -91,7 +94,9 @@ describe("db:status", () => {
     );
     expect(result.stdout).toMatch(/ok {8}transaction-ID age: /);
     expect(result.stdout).toContain("skipped   backup heartbeat: not checked");
-    expect(result.stdout).toContain("Result: 0 critical, 0 warnings — all good (exit 0)");
+    expect(result.stdout).toContain(
+      "Result: ALL GOOD (exit 0) — 0 critical, 0 high, 0 medium, 0 low",
+    );
     const password = decodeURIComponent(new URL(db.url).password);
     expect(result.stdout + result.stderr).not.toContain(password);
   });
@@ -111,7 +116,7 @@ describe("db:status", () => {
       expect(brief.code).toBe(0);
       const briefLocks = finding(brief.stdout, "locks");
       expect(briefLocks.severity).toBe("info");
-      expect(briefLocks.summary).toBe(
+      expect(briefLocks.message).toBe(
         `locks: 1 session waiting briefly (under 5 s) for a lock held by pid ${holderPid}`,
       );
 
@@ -152,7 +157,7 @@ describe("db:status", () => {
     const result = await status(["--idle", "1"]);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(
-      "WARNING   idle in transaction: 1 session idle in a transaction for 1 s or more",
+      "MEDIUM    idle in transaction: 1 session idle in a transaction for 1 s or more",
     );
     expect(result.stdout).toMatch(
       new RegExp(
@@ -175,7 +180,7 @@ describe("db:status", () => {
       );
       const result = await status(["--long", "1"]);
       expect(result.code).toBe(1);
-      expect(result.stdout).toContain("WARNING   long queries: 1 running for 1 s or more");
+      expect(result.stdout).toContain("MEDIUM    long queries: 1 running for 1 s or more");
       expect(result.stdout).toMatch(
         new RegExp(
           `pid ${pid} \\(app "ops-test-sleeper".*\\) running \\d+ s, waiting on Timeout/PgSleep: select pg_sleep\\(30\\)`,
@@ -194,14 +199,14 @@ describe("db:status", () => {
     const normal = await status(["--json"]);
     const connections = finding(normal.stdout, "connections");
     expect(connections.severity).toBe("info");
-    const used = Number(/connections: (\d+) of 200 in use/.exec(connections.summary)?.[1]);
+    const used = Number(/connections: (\d+) of 200 in use/.exec(connections.message)?.[1]);
     expect(used).toBeGreaterThanOrEqual(6);
-    expect(connections.details.join("\n")).toMatch(/ops-test-crowd (\d+)/);
-    expect(Number(/ops-test-crowd (\d+)/.exec(connections.details.join("\n"))?.[1])).toBe(5);
+    expect(connections.details!.join("\n")).toMatch(/ops-test-crowd (\d+)/);
+    expect(Number(/ops-test-crowd (\d+)/.exec(connections.details!.join("\n"))?.[1])).toBe(5);
 
     const near = await status(["--json"], { thresholds: { connectionsWarnPercent: 2 } });
     expect(near.code).toBe(1);
-    expect(finding(near.stdout, "connections")).toMatchObject({ severity: "warning" });
+    expect(finding(near.stdout, "connections")).toMatchObject({ severity: "medium" });
     expect(finding(near.stdout, "connections").fix).toContain("pooler");
 
     const full = await status([], {
@@ -268,6 +273,28 @@ describe("db:status row-level security", () => {
     expect(result.stdout).toContain("npm run rls:lint");
   });
 
+  it("adds the exposed schemas of --stack, read through the stack's validated config", async () => {
+    const root = mkdtempSync(join(tmpdir(), "runbooks-dbstatus-"));
+    mkdirSync(join(root, "stacks"));
+    writeFileSync(
+      join(root, "stacks", "Pulumi.acme.yaml"),
+      [
+        "config:",
+        "  runbooks:owner: ops",
+        "  runbooks:features: { vercel: false, github: false, backupStorage: false, alerts: false }",
+        "  runbooks:database: { exposedSchemas: [work], appRole: authenticated }",
+      ].join("\n"),
+    );
+    const result = await runScript(dbStatus, ["--database-url", rlsDb.url, "-s", "acme"], { root });
+    expect(result.stdout).toContain("without RLS that the API roles can reach");
+    expect(result.stdout).toContain("in public, storage, work");
+    const nosuch = await runScript(dbStatus, ["--database-url", rlsDb.url, "-s", "nosuch"], {
+      root,
+    });
+    expect(nosuch.code).toBe(2);
+    expect(nosuch.stderr).toContain("no stack 'nosuch': stacks/Pulumi.nosuch.yaml does not exist");
+  });
+
   it("checks only the schemas given with --schemas", async () => {
     const result = await status(["--schemas", "storage"], {}, rlsDb.url);
     expect(result.code).toBe(0);
@@ -289,7 +316,7 @@ describe("db:status could not check (exit 2)", () => {
   });
 
   it("when no database is given", async () => {
-    const result = await runScript(main, USAGE, [], { env: {} });
+    const result = await runScript(dbStatus, [], { env: {} });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("no database to check: pass --database-url");
   });
@@ -299,5 +326,9 @@ describe("db:status could not check (exit 2)", () => {
       "is not a lower-case Postgres identifier",
     );
     expect((await status(["--long", "soon"])).code).toBe(2);
+    const other = await status(["--url", "https://app.example.com/health"]);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain("error: unknown flag --url");
+    expect(other.stderr).toContain("USAGE runbooks db:status [OPTIONS]");
   });
 });

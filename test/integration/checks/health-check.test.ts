@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main, USAGE, type HealthCheckIo } from "../../../scripts/health-check";
+import { healthCheck, type HealthCheckDeps } from "../../../scripts/health-check";
 import { startApp, type RunningApp } from "../../../infra/local/example-app/server";
 import { freePort } from "../../../infra/local/ports";
 import { createTestDatabase } from "../../../infra/local/postgres";
@@ -22,8 +22,8 @@ const emptyRoot = join(scratch, "empty-root");
 mkdirSync(emptyRoot);
 const servers: TestServer[] = [];
 
-function check(argv: string[], io: Partial<HealthCheckIo> = {}) {
-  return runScript(main, USAGE, argv, { root: emptyRoot, ...io });
+function check(argv: string[], io: { root?: string; deps?: Partial<HealthCheckDeps> } = {}) {
+  return runScript(healthCheck, argv, { root: emptyRoot, ...io });
 }
 
 async function server(handler: Parameters<typeof startServer>[0]): Promise<TestServer> {
@@ -50,7 +50,8 @@ describe("health:check against the stand-in app", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`Health check: ${app.url}/api/health  (--url)`);
     expect(result.stdout).toMatch(/attempt 1 {2}UP {8}HTTP 200 in \d+ ms, body status "ok"/);
-    expect(result.stdout).toContain("Result: UP");
+    expect(result.stdout).toMatch(/ok {8}UP — HTTP 200 in \d+ ms, body status "ok"/);
+    expect(result.stdout).toContain("Result: ALL GOOD (exit 0)");
     expect(result.stdout).not.toContain("attempt 2");
   });
 
@@ -63,7 +64,8 @@ describe("health:check against the stand-in app", () => {
       expect(result.code).toBe(1);
       expect(result.stdout).toMatch(/attempt 1 {2}DOWN {6}HTTP 503 in \d+ ms, body status "down"/);
       expect(result.stdout).toMatch(/attempt 2 {2}DOWN/);
-      expect(result.stdout).toContain("Result: DOWN — no 2xx in 2 attempts");
+      expect(result.stdout).toContain("CRITICAL  DOWN — no 2xx in 2 attempts");
+      expect(result.stdout).toContain("Result: PROBLEMS FOUND (exit 1)");
       expect(result.stdout).toContain("Severity P0 (default for the health alert");
       expect(result.stdout).toContain("respond immediately. Site down or data at risk");
       expect(result.stdout + result.stderr).not.toContain("wrong-password-hc77");
@@ -86,19 +88,25 @@ describe("health:check against the stand-in app", () => {
   it("prints JSON with every attempt when asked", async () => {
     const result = await check(["--url", `${app.url}/api/health`, "--json"]);
     expect(result.code).toBe(0);
-    const report = JSON.parse(result.stdout) as {
+    const envelope = JSON.parse(result.stdout) as {
+      command: string;
       ok: boolean;
       exitCode: number;
-      state: string;
-      attempts: { attempt: number; statusCode: number; bodyStatus: string; latencyMs: number }[];
-      paging: { severity: string };
+      findings: { id: string; severity: string }[];
+      report: {
+        state: string;
+        attempts: { attempt: number; statusCode: number; bodyStatus: string; latencyMs: number }[];
+        paging: { severity: string };
+      };
     };
-    expect(report).toMatchObject({
+    expect(envelope).toMatchObject({
+      command: "health:check",
       ok: true,
       exitCode: 0,
-      state: "up",
-      paging: { severity: "P0" },
+      findings: [{ id: "health", severity: "info" }],
+      report: { state: "up", paging: { severity: "P0" } },
     });
+    const report = envelope.report;
     expect(report.attempts).toHaveLength(1);
     expect(report.attempts[0]).toMatchObject({ attempt: 1, statusCode: 200, bodyStatus: "ok" });
     expect(report.attempts[0]!.latencyMs).toBeGreaterThanOrEqual(0);
@@ -112,7 +120,7 @@ describe("health:check against endpoints that misbehave", () => {
     expect(result.code).toBe(1);
     expect(result.stdout.match(/connection refused \(nothing listening\)/g)).toHaveLength(4);
     expect(result.stdout).toContain("attempt 3  DOWN");
-    expect(result.stdout).toContain("Result: DOWN — no 2xx in 3 attempts");
+    expect(result.stdout).toContain("CRITICAL  DOWN — no 2xx in 3 attempts");
   });
 
   it("is degraded when every 2xx is slower than --slow", async () => {
@@ -126,7 +134,7 @@ describe("health:check against endpoints that misbehave", () => {
       /attempt 1 {2}DEGRADED {2}HTTP 200 in \d+ ms, slower than 100 ms/,
     );
     expect(result.stdout).toMatch(/attempt 2 {2}DEGRADED/);
-    expect(result.stdout).toContain("Result: DEGRADED");
+    expect(result.stdout).toContain("MEDIUM    DEGRADED — ");
     expect(result.stdout).toContain("not the site-down alert");
     expect(slow.requests).toBe(2);
   });
@@ -137,10 +145,8 @@ describe("health:check against endpoints that misbehave", () => {
     );
     const result = await check(["--url", `${flaky.url}/health`, "--attempts", "3", "--json"]);
     expect(result.code).toBe(1);
-    const report = JSON.parse(result.stdout) as {
-      state: string;
-      reason: string;
-      attempts: unknown[];
+    const { report } = JSON.parse(result.stdout) as {
+      report: { state: string; reason: string; attempts: unknown[] };
     };
     expect(report.state).toBe("degraded");
     expect(report.reason).toBe("1 of 2 attempts failed");
@@ -210,7 +216,9 @@ describe("health:check settings from a stack file", () => {
       join(root, "stacks", "Pulumi.acme.yaml"),
       [
         "config:",
+        "  aws:region: eu-west-1",
         "  runbooks:owner: ops",
+        "  runbooks:features: { vercel: false, github: false, backupStorage: false }",
         "  runbooks:alerts:",
         "    healthCheck:",
         `      url: http://127.0.0.1:${port}/api/health`,
@@ -233,12 +241,45 @@ describe("health:check settings from a stack file", () => {
   });
 
   it("could not check (exit 2) when the stack sets no health URL", async () => {
-    writeFileSync(join(root, "stacks", "Pulumi.bare.yaml"), "config:\n  runbooks:owner: ops\n");
+    writeFileSync(
+      join(root, "stacks", "Pulumi.bare.yaml"),
+      "config:\n  runbooks:owner: ops\n  runbooks:features: { vercel: false, github: false, backupStorage: false, alerts: false }\n",
+    );
     const result = await check(["--stack", "bare"], { root });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
       "stacks/Pulumi.bare.yaml sets no runbooks:alerts.healthCheck.url; add it there, or pass --url <url>",
     );
+  });
+
+  it("could not check (exit 2) when the stack's alerts settings are invalid, naming the key and the stack file", async () => {
+    writeFileSync(
+      join(root, "stacks", "Pulumi.broken.yaml"),
+      [
+        "config:",
+        "  aws:region: eu-west-1",
+        "  runbooks:owner: ops",
+        "  runbooks:features: { vercel: false, github: false, backupStorage: false }",
+        "  runbooks:alerts:",
+        "    healthCheck: { url: http://app.example.com/health }",
+        "    routes: { P0: { emails: [oncall@acme.example] }, P1: {}, P2: {}, P3: {} }",
+      ].join("\n"),
+    );
+    const result = await check(["--stack", "broken"], { root });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /runbooks:alerts\.healthCheck\.url: must use https:\/\/[\s\S]*stacks\/Pulumi\.broken\.yaml/,
+    );
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("refuses a stack that does not exist, and a flag it does not take", async () => {
+    const nosuch = await check(["--stack", "nosuch", "--url", `${app.url}/api/health`], { root });
+    expect(nosuch.code).toBe(2);
+    expect(nosuch.stderr).toContain("no stack 'nosuch'");
+    const dbFlag = await check(["--url", `${app.url}/api/health`, "--database-url", "x"]);
+    expect(dbFlag.code).toBe(2);
+    expect(dbFlag.stderr).toContain("health:check does not take --database-url");
   });
 });
 
@@ -247,7 +288,7 @@ describe("health:check could not check (exit 2)", () => {
     const result = await check([]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("no URL to check: pass --url <url>");
-    expect(result.stderr).toContain("Usage: npm run health:check");
+    expect(result.stderr).toContain("USAGE runbooks health:check [OPTIONS]");
   });
 
   it("when the URL is malformed, without echoing it", async () => {
@@ -261,8 +302,11 @@ describe("health:check could not check (exit 2)", () => {
     const result = await check(["--url", `${app.url}/api/health`, "--attempts", "0", "--json"]);
     expect(result.code).toBe(2);
     expect(JSON.parse(result.stdout)).toEqual({
+      command: "health:check",
       ok: false,
       exitCode: 2,
+      summary: { critical: 0, high: 0, medium: 0, low: 0, info: 0, couldNotCheck: 0 },
+      findings: [],
       error: "--attempts must be from 1 to 10, got 0",
     });
   });

@@ -1,9 +1,9 @@
 /**
  * Lints against a real, deliberately broken schema — each rule fires on its
- * defect, and the correct example app raises no error. Also `npm run rls:lint`
- * end to end (exit codes, --json, no credential in output).
+ * defect, and the correct example app raises no error. The command itself
+ * (exit codes, --json, no credential in output) is tested in
+ * test/integration/scripts/rls-lint.test.ts.
  */
-import { spawnSync } from "node:child_process";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyTable } from "../../../infra/rls/apply";
@@ -13,7 +13,6 @@ import { APP_RLS_TABLES } from "../../../infra/local/example-app/rls";
 import type { Finding } from "../../../infra/lib/findings";
 import { lintRls } from "../../../infra/rls/lints/index";
 import { declareTable, type TableSpec } from "../../../infra/rls/model";
-import { REPO_ROOT } from "../../../infra/lib/paths";
 import { services } from "../../support/services";
 import { appDatabase, type TestDatabase } from "./helpers";
 
@@ -119,15 +118,23 @@ describe("lints on a broken schema", () => {
       fix: expect.stringContaining(`ALTER ROLE ${sneaky} NOBYPASSRLS`),
     });
     expect(find(findings, "disallow-unapproved-bypassrls", "role service_role")).toBeUndefined();
-    expect(find(findings, "disallow-always-true-tenant-policies", "public.projects policy open_read")).toMatchObject({
+    expect(
+      find(findings, "disallow-always-true-tenant-policies", "public.projects policy open_read"),
+    ).toMatchObject({
       severity: "high",
     });
-    expect(find(findings, "require-wrapped-auth-calls", "public.projects policy mine")).toMatchObject({
+    expect(
+      find(findings, "require-wrapped-auth-calls", "public.projects policy mine"),
+    ).toMatchObject({
       severity: "medium",
       fix: expect.stringContaining("(select auth.uid())"),
     });
     expect(
-      find(findings, "disallow-overlapping-permissive-policies", "public.projects authenticated SELECT"),
+      find(
+        findings,
+        "disallow-overlapping-permissive-policies",
+        "public.projects authenticated SELECT",
+      ),
     ).toMatchObject({
       severity: "medium",
       message: expect.stringContaining("(mine, open_read)"),
@@ -136,8 +143,12 @@ describe("lints on a broken schema", () => {
       severity: "high",
       fix: expect.stringContaining("security_invoker = true"),
     });
-    expect(find(findings, "disallow-security-definer-views", "public.safe_projects")).toBeUndefined();
-    expect(find(findings, "disallow-exposed-security-definer-functions", "public.peek()")).toMatchObject({
+    expect(
+      find(findings, "disallow-security-definer-views", "public.safe_projects"),
+    ).toBeUndefined();
+    expect(
+      find(findings, "disallow-exposed-security-definer-functions", "public.peek()"),
+    ).toMatchObject({
       severity: "medium",
     });
     // The harness installs pg_stat_statements in public; Supabase keeps it in `extensions`.
@@ -147,14 +158,20 @@ describe("lints on a broken schema", () => {
       severity: "medium",
       fix: expect.stringContaining("ALTER EXTENSION pg_stat_statements SET SCHEMA extensions"),
     });
-    expect(find(findings, "disallow-security-definer-views", "public.pg_stat_statements")).toBeUndefined();
+    expect(
+      find(findings, "disallow-security-definer-views", "public.pg_stat_statements"),
+    ).toBeUndefined();
     expect(find(findings, "require-declared-tables-exist", "public.ghost")).toMatchObject({
       severity: "high",
     });
-    expect(find(findings, "require-live-rls-to-match-declaration", "public.projects")).toMatchObject({
+    expect(
+      find(findings, "require-live-rls-to-match-declaration", "public.projects"),
+    ).toMatchObject({
       message: expect.stringContaining("declared policies missing: tenant_isolation_delete"),
     });
-    expect(find(findings, "disallow-undeclared-policies", "public.projects policy open_read")).toBeDefined();
+    expect(
+      find(findings, "disallow-undeclared-policies", "public.projects policy open_read"),
+    ).toBeDefined();
   });
 
   it("passes the example app with its declarations: no errors", async () => {
@@ -162,47 +179,5 @@ describe("lints on a broken schema", () => {
     const findings = await lint(correct, declared);
     expect(findings.filter((f) => f.severity === "high")).toEqual([]);
     expect(findings.some((f) => f.id === "require-wrapped-auth-calls")).toBe(false);
-  });
-});
-
-describe("npm run rls:lint", () => {
-  const script = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-    spawnSync(process.execPath, [require.resolve("tsx/cli"), "scripts/rls-lint.ts", ...args], {
-      cwd: REPO_ROOT,
-      encoding: "utf8",
-      env: { ...process.env, DATABASE_URL: "", ...env },
-      timeout: 60_000,
-    });
-
-  it("exits 1 with findings as JSON on the broken schema", () => {
-    const result = script(["--json"], { DATABASE_URL: broken.url });
-    expect(result.status).toBe(1);
-    const report = JSON.parse(result.stdout) as { ok: boolean; findings: Finding[] };
-    expect(report.ok).toBe(false);
-    expect(
-      report.findings.some((f) => f.id === "require-rls-on-exposed-tables" && f.subject === "public.leaky"),
-    ).toBe(true);
-  });
-
-  it("exits 0 on the correct schema", () => {
-    const result = script(["--database-url", correct.url]);
-    expect(result.stderr).toBe("");
-    expect(result.status).toBe(0);
-  });
-
-  it("exits 2 when it cannot connect, without printing the password", () => {
-    const url = new URL(correct.url);
-    url.port = "1";
-    const result = script(["--json", "--database-url", url.toString()]);
-    expect(result.status).toBe(2);
-    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, exitCode: 2 });
-    expect(result.stdout + result.stderr).not.toContain(decodeURIComponent(url.password));
-  });
-
-  it("exits 2 with the usage when no database is given", () => {
-    const result = script([]);
-    expect(result.status).toBe(2);
-    expect(result.stderr).toContain("pass --database-url");
-    expect(result.stderr).toContain("Usage: npm run rls:lint");
   });
 });

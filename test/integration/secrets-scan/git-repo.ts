@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { afterAll } from "vitest";
 
 const isolation = mkdtempSync(join(tmpdir(), "secrets-scan-gitconfig-"));
 writeFileSync(join(isolation, "gitconfig"), "");
@@ -70,4 +71,18 @@ export class TestRepo {
   dispose(): void {
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/**
+ * A factory of temporary repositories (new, or cloned from another with git
+ * clone's arguments) that are all removed when the test file ends.
+ */
+export function repoFactory(): (cloneOf?: TestRepo, ...cloneArgs: string[]) => TestRepo {
+  const repos: TestRepo[] = [];
+  afterAll(() => repos.forEach((r) => r.dispose()));
+  return (cloneOf, ...cloneArgs) => {
+    const repo = cloneOf ? TestRepo.clone(cloneOf, ...cloneArgs) : TestRepo.create();
+    repos.push(repo);
+    return repo;
+  };
 }

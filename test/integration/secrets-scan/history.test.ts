@@ -1,15 +1,9 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { scanSecrets } from "../../../infra/secrets-scan";
 import { fakeSecrets } from "../../support/fake-secrets";
-import { TestRepo } from "./git-repo";
+import { repoFactory } from "./git-repo";
 
-const repos: TestRepo[] = [];
-afterAll(() => repos.forEach((r) => r.dispose()));
-const newRepo = () => {
-  const repo = TestRepo.create();
-  repos.push(repo);
-  return repo;
-};
+const newRepo = repoFactory();
 
 describe("history scan", () => {
   it("finds a secret committed in an old commit and removed since, with commit, author date and line", async () => {
@@ -153,8 +147,7 @@ describe("history scan", () => {
     const repo = newRepo();
     repo.write("a", "1\n").commit("one");
     repo.write("a", "2\n").commit("two");
-    const clone = TestRepo.clone(repo, "--depth", "1");
-    repos.push(clone);
+    const clone = newRepo(repo, "--depth", "1");
     const report = await scanSecrets({ cwd: clone.root, sources: ["history"] });
     expect(report.notes.map((n) => n.kind)).toEqual(["shallow-history"]);
     expect(report.complete).toBe(false);

@@ -1,17 +1,11 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { HOOK_MARKER, HOOK_SCRIPT, installPreCommitHook } from "../../../infra/secrets-scan";
-import { TestRepo } from "./git-repo";
+import { repoFactory } from "./git-repo";
 
-const repos: TestRepo[] = [];
-afterAll(() => repos.forEach((r) => r.dispose()));
-const newRepo = () => {
-  const repo = TestRepo.create();
-  repos.push(repo);
-  return repo;
-};
+const newRepo = repoFactory();
 
 describe("installPreCommitHook", () => {
   it("writes an executable hook that runs the staged scan, and is idempotent", async () => {

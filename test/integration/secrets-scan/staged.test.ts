@@ -1,15 +1,9 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { scanSecrets } from "../../../infra/secrets-scan";
 import { fakeSecrets } from "../../support/fake-secrets";
-import { TestRepo } from "./git-repo";
+import { repoFactory } from "./git-repo";
 
-const repos: TestRepo[] = [];
-afterAll(() => repos.forEach((r) => r.dispose()));
-const newRepo = () => {
-  const repo = TestRepo.create();
-  repos.push(repo);
-  return repo;
-};
+const newRepo = repoFactory();
 
 describe("staged scan", () => {
   it("finds a secret in a staged, uncommitted file, reading the index and not the working copy", async () => {

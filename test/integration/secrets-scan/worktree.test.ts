@@ -1,18 +1,12 @@
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { scanSecrets } from "../../../infra/secrets-scan";
 import { fakeSecrets } from "../../support/fake-secrets";
-import { TestRepo } from "./git-repo";
+import { repoFactory } from "./git-repo";
 
-const repos: TestRepo[] = [];
-afterAll(() => repos.forEach((r) => r.dispose()));
-const newRepo = () => {
-  const repo = TestRepo.create();
-  repos.push(repo);
-  return repo;
-};
+const newRepo = repoFactory();
 
 describe("working tree scan", () => {
   it("finds secrets in tracked files and in untracked files that are not ignored, but not in ignored ones", async () => {

@@ -3,26 +3,18 @@
  * a distinctive fake value for every secret it requires, marked secret the
  * way `pulumi config set --secret` would.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
 import {
   CONFIG_NAMESPACE,
   parseStackConfig,
   requiredSecrets,
-  stackFileFor,
   type RawStackConfig,
 } from "../../../infra/config/index";
-
-const ROOT = join(__dirname, "..", "..", "..");
+import { readStackFileValues } from "../../../infra/config/stack-file";
 
 /** The `config:` map of a stack file. */
 export function stackFileConfig(stack: string): Record<string, unknown> {
-  const doc = parse(readFileSync(join(ROOT, stackFileFor(stack)), "utf8")) as {
-    config?: Record<string, unknown>;
-  };
-  return doc.config ?? {};
+  return readStackFileValues({ stack }).values;
 }
 
 /** The raw `runbooks:` keys of a stack file, as `parseStackConfig` takes them. */
@@ -59,7 +51,7 @@ export function setStackConfig(
 ): StackConfigSet {
   const fileConfig = stackFileConfig(stack);
   change?.(fileConfig);
-  const parsed = parseStackConfig(rawStackConfig(stack), { stack, stackFile: stackFileFor(stack) });
+  const parsed = parseStackConfig(rawStackConfig(stack), readStackFileValues({ stack }).context);
   const secrets: Record<string, string> = {};
   for (const r of requiredSecrets(parsed)) secrets[r.key] = fakeSecretValue(r.key);
 

@@ -248,6 +248,17 @@ describe("alarm routing", () => {
 });
 
 describe("budgets and Slack", () => {
+  it("creates AWS Budgets for aws budgets only: a vercel budget is cost:guard's to watch", () => {
+    const p = plan((raw) => {
+      (raw.budgets as unknown[]).push({
+        name: "vercel-team",
+        provider: "vercel",
+        monthlyLimitUsd: 50,
+      });
+    });
+    expect(p.budgets.map((b) => b.configName)).toEqual(["monthly"]);
+  });
+
   it("sets a monthly cost budget notifying the budget severity at each actual and forecast threshold", async () => {
     await deploy(plan());
     const budget = recorder.one("aws:budgets/budget:Budget");

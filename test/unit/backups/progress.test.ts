@@ -1,17 +1,23 @@
-/** Progress without a TTY: a line per phase change and at most one per interval, with rate and ETA. */
+/**
+ * The library's progress events through the runner's progress without a TTY:
+ * one task per phase, lines throttled to the interval, a lock wait at once.
+ */
 import { describe, expect, it } from "vitest";
-import { formatBytes, progressRenderer } from "../../../infra/backups/progress";
+import { formatBytes } from "../../../infra/backups/progress";
+import { progressCallback } from "../../../scripts/lib/backup-cli";
+import { createProgress } from "../../../scripts/lib/progress";
 
-describe("plain progress lines", () => {
-  it("throttles to the interval, restarts on a new phase, and prints notes at once", () => {
+describe("backup progress as plain lines", () => {
+  it("starts a task per phase, throttles updates, and prints a lock wait at once", () => {
     let now = 0;
     const lines: string[] = [];
-    const { callback } = progressRenderer({
-      tty: false,
+    const progress = createProgress({
+      mode: "lines",
       write: (l) => lines.push(l),
-      intervalMs: 5000,
       now: () => now,
+      intervalMs: 5000,
     });
+    const { callback, stop } = progressCallback(progress);
     callback({ phase: "dump", bytes: 0 });
     now = 1000;
     callback({ phase: "dump", bytes: 10 * 1024 * 1024 });
@@ -22,13 +28,25 @@ describe("plain progress lines", () => {
     callback({ phase: "verify", bytes: 0, totalBytes: 100 * 1024 * 1024 });
     now = 11_000;
     callback({ phase: "verify", bytes: 50 * 1024 * 1024, totalBytes: 100 * 1024 * 1024 });
+    stop();
     expect(lines).toEqual([
-      "dump: 0 B (0 B/s)",
-      "dump: 50.0 MiB (10.0 MiB/s)",
-      "waiting behind a lock: pid 42",
-      "verify: 0 B of 100.0 MiB (0 B/s)",
-      "verify: 50.0 MiB of 100.0 MiB (10.0 MiB/s, ETA 5 s)",
+      "dump: started",
+      "dump: 50 MB, 10 MB/s",
+      "[1/1] waiting behind a lock: pid 42",
+      "dump: done, 50 MB in 6 s (8.3 MB/s)",
+      "verify: started (100 MB)",
+      "verify: 50 MB of 100 MB (50%), 10 MB/s, ETA 5 s",
+      "verify: done, 50 MB in 5 s (10 MB/s)",
     ]);
+  });
+
+  it("prints nothing in silent mode (--json)", () => {
+    const lines: string[] = [];
+    const progress = createProgress({ mode: "silent", write: (l) => lines.push(l), now: () => 0 });
+    const { callback, stop } = progressCallback(progress);
+    callback({ phase: "dump", bytes: 5 });
+    stop();
+    expect(lines).toEqual([]);
   });
 
   it("formats sizes", () => {

@@ -14,6 +14,7 @@ const INPUTS: BackupJobInputs = {
   region: "us-east-1",
   endpoint: "http://127.0.0.1:9000",
   schedule: "17 3 * * *",
+  retentionDays: 90,
   maxAgeHours: 26,
   jobs: 1,
   lockWaitTimeoutSeconds: 30,
@@ -53,6 +54,7 @@ describe("BackupJob diff", () => {
     ["trigger", "rls:bbbb"],
     ["prefix", "postgres/other/"],
     ["schedule", "0 1 * * *"],
+    ["retentionDays", 30],
     ["connection", "postgres://u:pw2@h/db"],
   ] as const)("sees a change of %s", async (key, value) => {
     expect((await provider.diff("id", STATE, news({ [key]: value }))).changes).toBe(true);

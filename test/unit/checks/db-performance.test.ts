@@ -5,13 +5,15 @@ import {
   DEFAULT_PERFORMANCE_THRESHOLDS,
   enableStatementsHint,
   missingIndexCandidates,
-  renderPerformance,
+  renderPerformanceHeader,
   versionAtLeast,
   type PerformanceSnapshot,
   type StatementStats,
   type TableScanStats,
 } from "../../../infra/checks/db-performance";
-import { hasProblem, type Finding } from "../../../infra/checks/findings";
+import type { Finding } from "../../../infra/lib/findings";
+import { exitCodeFor } from "../../../infra/lib/findings-render";
+import { renderHuman } from "../../../scripts/lib/runner";
 
 const t = DEFAULT_PERFORMANCE_THRESHOLDS;
 
@@ -62,7 +64,7 @@ function snapshot(overrides: Partial<PerformanceSnapshot> = {}): PerformanceSnap
 }
 
 function finding(findings: Finding[], check: string): Finding {
-  const found = findings.find((f) => f.check === check);
+  const found = findings.find((f) => f.id === check);
   if (!found) throw new Error(`no ${check} finding`);
   return found;
 }
@@ -70,14 +72,14 @@ function finding(findings: Finding[], check: string): Finding {
 describe("assessPerformance", () => {
   it("finds nothing wrong with a well-indexed, well-cached database", () => {
     const findings = assessPerformance(snapshot());
-    expect(hasProblem(findings)).toBe(false);
-    expect(findings.map((f) => f.check)).toEqual([
+    expect(exitCodeFor(findings)).toBe(0);
+    expect(findings.map((f) => f.id)).toEqual([
       "statements",
       "cache",
       "seq-scans",
       "unused-indexes",
     ]);
-    expect(finding(findings, "cache").summary).toBe(
+    expect(finding(findings, "cache").message).toBe(
       "cache hit ratio: 99.95% (999,500 hits, 500 reads)",
     );
   });
@@ -96,14 +98,14 @@ describe("assessPerformance", () => {
         },
       });
       const f = finding(assessPerformance(s), "statements");
-      expect(f.severity).toBe("warning");
+      expect(f.severity).toBe("medium");
       expect(f.details).toEqual([
         "1200.0 ms mean × 6 calls, 100 rows: select * from reports where month = $1",
       ]);
       expect(f.fix).toContain("explain (analyze, buffers)");
     });
 
-    it("warns and says how to enable pg_stat_statements when it is missing", () => {
+    it("could not check, and says how to enable pg_stat_statements, when it is missing", () => {
       const s = snapshot({
         statements: {
           available: false,
@@ -112,8 +114,9 @@ describe("assessPerformance", () => {
         },
       });
       const f = finding(assessPerformance(s), "statements");
-      expect(f.severity).toBe("warning");
-      expect(f.summary).toContain("cannot tell");
+      expect(f.severity).toBe("medium");
+      expect(f.couldNotCheck).toBe(true);
+      expect(f.message).toContain("cannot tell");
       expect(f.fix).toContain("create extension pg_stat_statements");
       expect(f.fix).toContain("shared_preload_libraries");
       expect(f.fix).toContain("Supabase");
@@ -132,7 +135,7 @@ describe("assessPerformance", () => {
         "cache",
       );
       expect(f.severity).toBe("info");
-      expect(f.summary).toContain("not enough traffic");
+      expect(f.message).toContain("not enough traffic");
     });
 
     it("warns below 99% once there is traffic", () => {
@@ -140,8 +143,8 @@ describe("assessPerformance", () => {
         assessPerformance(snapshot({ cache: { blocksHit: 98_000, blocksRead: 2_000 } })),
         "cache",
       );
-      expect(f.severity).toBe("warning");
-      expect(f.summary).toBe("cache hit ratio: 98.00% (98,000 hits, 2,000 reads), below 99%");
+      expect(f.severity).toBe("medium");
+      expect(f.message).toBe("cache hit ratio: 98.00% (98,000 hits, 2,000 reads), below 99%");
     });
 
     it("computes the ratio, and none without blocks", () => {
@@ -164,7 +167,7 @@ describe("assessPerformance", () => {
         assessPerformance(snapshot({ tables: [heavy, table("orders")] })),
         "seq-scans",
       );
-      expect(f.severity).toBe("warning");
+      expect(f.severity).toBe("medium");
       expect(f.details).toEqual([
         "public.events: 500 sequential scans read 25,000,000 rows (50,000 per scan), no index; 50,000 rows, 6.0 MB",
       ]);
@@ -200,10 +203,10 @@ describe("assessPerformance", () => {
         "unused-indexes",
       );
       expect(f.severity).toBe("info");
-      expect(f.summary).toBe(
+      expect(f.message).toBe(
         "unused indexes: 1 never scanned since 2026-01-01T00:00:00.000Z, 16 kB in all",
       );
-      expect(f.fix).toBeUndefined();
+      expect(f.fix).toBe("");
     });
 
     it("warns about a large one, with how to drop it without blocking writes", () => {
@@ -213,7 +216,7 @@ describe("assessPerformance", () => {
         ),
         "unused-indexes",
       );
-      expect(f.severity).toBe("warning");
+      expect(f.severity).toBe("medium");
       expect(f.fix).toContain('drop index concurrently "public"."Orders_Big";');
     });
   });
@@ -228,35 +231,33 @@ describe("versionAtLeast", () => {
   });
 });
 
-describe("renderPerformance", () => {
+describe("db:performance human output", () => {
+  const render = (s: ReturnType<typeof snapshot>) => {
+    const report = { target: "db:5432/app", thresholds: t, snapshot: s };
+    return renderHuman({ findings: assessPerformance(s), text: renderPerformanceHeader(report) });
+  };
+
   it("prints both statement lists, then the findings", () => {
-    const s = snapshot();
-    const text = renderPerformance({
-      target: "db:5432/app",
-      thresholds: t,
-      snapshot: s,
-      findings: assessPerformance(s),
-    });
+    const text = render(snapshot());
     expect(text).toContain("Top 1 statements by total time:");
     expect(text).toContain("Top 1 statements by mean time:");
     expect(text).toMatch(/total ms\s+calls\s+mean ms\s+rows\s+hit %\s+query/);
     expect(text).toMatch(
       /500\.0\s+100\s+5\.00\s+100\s+99\.0\s+select \* from orders where id = \$1/,
     );
-    expect(text.split("\n").at(-1)).toBe("Result: 0 critical, 0 warnings — all good (exit 0)");
+    expect(text.split("\n").at(-1)).toBe(
+      "Result: ALL GOOD (exit 0) — 0 critical, 0 high, 0 medium, 0 low, 4 info",
+    );
   });
 
-  it("leaves the lists out when pg_stat_statements is unavailable", () => {
-    const s = snapshot({
-      statements: { available: false, reason: "not-loaded", detail: "not loaded" },
-    });
-    const text = renderPerformance({
-      target: "db:5432/app",
-      thresholds: t,
-      snapshot: s,
-      findings: assessPerformance(s),
-    });
+  it("leaves the lists out when pg_stat_statements is unavailable, and says it could not check", () => {
+    const text = render(
+      snapshot({ statements: { available: false, reason: "not-loaded", detail: "not loaded" } }),
+    );
     expect(text).not.toContain("statements by total time");
-    expect(text).toContain("WARNING   slow statements: cannot tell — not loaded");
+    expect(text).toContain("UNKNOWN   slow statements: cannot tell — not loaded");
+    expect(text.split("\n").at(-1)).toBe(
+      "Result: COULD NOT CHECK (exit 2) — 0 critical, 0 high, 0 medium, 0 low, 3 info, 1 not checked",
+    );
   });
 });

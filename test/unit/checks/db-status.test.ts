@@ -2,11 +2,13 @@ import { describe, expect, it } from "vitest";
 import {
   assessDbStatus,
   DEFAULT_DB_STATUS_THRESHOLDS,
-  renderDbStatus,
+  renderDbStatusHeader,
   type DbStatusSnapshot,
   type SessionInfo,
 } from "../../../infra/checks/db-status";
-import { hasProblem, type Finding } from "../../../infra/checks/findings";
+import type { Finding } from "../../../infra/lib/findings";
+import { exitCodeFor } from "../../../infra/lib/findings-render";
+import { renderHuman } from "../../../scripts/lib/runner";
 
 function session(pid: number, overrides: Partial<SessionInfo> = {}): SessionInfo {
   return {
@@ -57,7 +59,7 @@ function snapshot(overrides: Partial<DbStatusSnapshot> = {}): DbStatusSnapshot {
 }
 
 function finding(findings: Finding[], check: string): Finding {
-  const found = findings.find((f) => f.check === check);
+  const found = findings.find((f) => f.id === check);
   if (!found) throw new Error(`no ${check} finding`);
   return found;
 }
@@ -67,8 +69,8 @@ const t = DEFAULT_DB_STATUS_THRESHOLDS;
 describe("assessDbStatus", () => {
   it("finds nothing wrong with a quiet, healthy database", () => {
     const findings = assessDbStatus(snapshot());
-    expect(hasProblem(findings)).toBe(false);
-    expect(findings.map((f) => f.check)).toEqual([
+    expect(exitCodeFor(findings)).toBe(0);
+    expect(findings.map((f) => f.id)).toEqual([
       "server",
       "connections",
       "locks",
@@ -78,11 +80,11 @@ describe("assessDbStatus", () => {
       "rls",
       "backup",
     ]);
-    expect(finding(findings, "server").summary).toBe(
+    expect(finding(findings, "server").message).toBe(
       "server: PostgreSQL 15.8, up 3 d, database app is 50 MB",
     );
-    expect(finding(findings, "connections").summary).toBe("connections: 10 of 100 in use (10%)");
-    expect(finding(findings, "backup")).toMatchObject({ severity: "info", skipped: true });
+    expect(finding(findings, "connections").message).toBe("connections: 10 of 100 in use (10%)");
+    expect(finding(findings, "backup")).toMatchObject({ severity: "info", couldNotCheck: true });
   });
 
   describe("connections", () => {
@@ -90,14 +92,14 @@ describe("assessDbStatus", () => {
 
     it("warns from the warning percentage and is critical from the critical one", () => {
       expect(finding(assessDbStatus(used(79)), "connections").severity).toBe("info");
-      expect(finding(assessDbStatus(used(80)), "connections").severity).toBe("warning");
+      expect(finding(assessDbStatus(used(80)), "connections").severity).toBe("medium");
       expect(finding(assessDbStatus(used(95)), "connections").severity).toBe("critical");
     });
 
     it("follows the thresholds it is given", () => {
       const findings = assessDbStatus(used(10), { ...t, connectionsWarnPercent: 5 });
       const c = finding(findings, "connections");
-      expect(c.severity).toBe("warning");
+      expect(c.severity).toBe("medium");
       expect(c.fix).toContain("pooler");
       expect(c.details).toContain(
         "non-superusers are refused at 97 (superuser_reserved_connections = 3)",
@@ -125,12 +127,12 @@ describe("assessDbStatus", () => {
     it("is critical when a session is blocked past the threshold, naming the blocker", () => {
       const f = finding(assessDbStatus(snapshot({ sessions: [blocker, waiter(12)] })), "locks");
       expect(f.severity).toBe("critical");
-      expect(f.summary).toBe("locks: 1 session blocked for 5 s or more, by pid 100");
-      expect(f.details[0]).toBe(
+      expect(f.message).toBe("locks: 1 session blocked for 5 s or more, by pid 100");
+      expect(f.details![0]).toBe(
         `pid 200 (app "web", user app_user, from 10.0.0.5) waiting 12 s for a lock, blocked by pid 100: update orders set note = '…'`,
       );
-      expect(f.details[1]).toContain("blocker pid 100");
-      expect(f.details[1]).toContain("idle in transaction for 40 s, transaction open 42 s");
+      expect(f.details![1]).toContain("blocker pid 100");
+      expect(f.details![1]).toContain("idle in transaction for 40 s, transaction open 42 s");
       expect(f.fix).toContain("pg_cancel_backend(100)");
       expect(f.fix).toContain("pg_terminate_backend(100)");
     });
@@ -139,19 +141,19 @@ describe("assessDbStatus", () => {
       const middle = session(150, { waitEventType: "Lock", lockWaitSeconds: 30, blockedBy: [100] });
       const tail = session(200, { waitEventType: "Lock", lockWaitSeconds: 20, blockedBy: [150] });
       const f = finding(assessDbStatus(snapshot({ sessions: [blocker, middle, tail] })), "locks");
-      expect(f.summary).toBe("locks: 2 sessions blocked for 5 s or more, by pid 100");
+      expect(f.message).toBe("locks: 2 sessions blocked for 5 s or more, by pid 100");
     });
 
     it("is info for a short wait, which busy databases have all the time", () => {
       const f = finding(assessDbStatus(snapshot({ sessions: [blocker, waiter(1)] })), "locks");
       expect(f.severity).toBe("info");
-      expect(f.summary).toContain("waiting briefly (under 5 s)");
+      expect(f.message).toContain("waiting briefly (under 5 s)");
     });
 
     it("says when the blocker is not a client session it can see", () => {
       const f = finding(assessDbStatus(snapshot({ sessions: [waiter(30)] })), "locks");
       expect(f.severity).toBe("critical");
-      expect(f.details[1]).toContain("blocker pid 100 is not a client session of this database");
+      expect(f.details![1]).toContain("blocker pid 100 is not a client session of this database");
     });
 
     it("ignores sessions of other databases", () => {
@@ -175,12 +177,12 @@ describe("assessDbStatus", () => {
         assessDbStatus(snapshot({ sessions: [idle, aborted, recent] })),
         "idle-in-transaction",
       );
-      expect(f.severity).toBe("warning");
-      expect(f.summary).toBe(
+      expect(f.severity).toBe("medium");
+      expect(f.message).toBe(
         "idle in transaction: 2 sessions idle in a transaction for 60 s or more",
       );
-      expect(f.details.join("\n")).toContain("pid 300");
-      expect(f.details.join("\n")).not.toContain("pid 302");
+      expect(f.details!.join("\n")).toContain("pid 300");
+      expect(f.details!.join("\n")).not.toContain("pid 302");
       expect(f.fix).toContain("idle_in_transaction_session_timeout");
     });
   });
@@ -194,10 +196,10 @@ describe("assessDbStatus", () => {
       });
       const blocked = session(401, { querySeconds: 900, waitEventType: "Lock", blockedBy: [400] });
       const f = finding(assessDbStatus(snapshot({ sessions: [long, blocked] })), "long-queries");
-      expect(f.severity).toBe("warning");
+      expect(f.severity).toBe("medium");
       expect(f.details).toHaveLength(1);
-      expect(f.details[0]).toContain("pid 400");
-      expect(f.details[0]).toContain("running 5 min 1 s, waiting on IO/DataFileRead");
+      expect(f.details![0]).toContain("pid 400");
+      expect(f.details![0]).toContain("running 5 min 1 s, waiting on IO/DataFileRead");
       expect(f.fix).toContain("pg_cancel_backend(400)");
     });
 
@@ -206,7 +208,7 @@ describe("assessDbStatus", () => {
       expect(finding(assessDbStatus(s), "long-queries").severity).toBe("info");
       expect(
         finding(assessDbStatus(s, { ...t, longQuerySeconds: 10 }), "long-queries").severity,
-      ).toBe("warning");
+      ).toBe("medium");
     });
   });
 
@@ -222,13 +224,13 @@ describe("assessDbStatus", () => {
     it("is info below autovacuum_freeze_max_age, with the percentage", () => {
       const f = finding(assessDbStatus(aged(50_000_000)), "wraparound");
       expect(f.severity).toBe("info");
-      expect(f.summary).toContain(
+      expect(f.message).toContain(
         "app at 50,000,000 (25.0% of autovacuum_freeze_max_age 200,000,000",
       );
     });
 
     it("warns past autovacuum_freeze_max_age and is critical past the critical age", () => {
-      expect(finding(assessDbStatus(aged(250_000_000)), "wraparound").severity).toBe("warning");
+      expect(finding(assessDbStatus(aged(250_000_000)), "wraparound").severity).toBe("medium");
       const critical = finding(assessDbStatus(aged(1_200_000_000)), "wraparound");
       expect(critical.severity).toBe("critical");
       expect(critical.fix).toContain("vacuum (freeze");
@@ -250,7 +252,7 @@ describe("assessDbStatus", () => {
         "rls",
       );
       expect(f.severity).toBe("critical");
-      expect(f.summary).toContain(
+      expect(f.message).toContain(
         "1 table in public, storage without RLS that the API roles can reach",
       );
       expect(f.details).toEqual([
@@ -273,24 +275,24 @@ describe("assessDbStatus", () => {
   });
 });
 
-describe("renderDbStatus", () => {
+describe("db:status human output", () => {
   it("prints the target, problems first, and the verdict", () => {
     const s = snapshot({ connectionsByState: [{ state: "idle", count: 99 }] });
     const findings = assessDbStatus(s);
-    const text = renderDbStatus({
-      target: "db.example.com:5432/app",
-      thresholds: t,
-      snapshot: s,
+    const report = { target: "db.example.com:5432/app", thresholds: t, snapshot: s };
+    const text = renderHuman({
       findings,
+      text: renderDbStatusHeader(report),
+      notes: ['(run the fixes in a Postgres shell: psql "$DATABASE_URL")'],
     });
     const lines = text.split("\n");
     expect(lines[0]).toBe(
       "Database status: db.example.com:5432/app  (checked 2026-01-04T00:00:00.000Z)",
     );
-    expect(lines[1]).toBe("CRITICAL  connections: 99 of 100 in use (99%)");
+    expect(lines[2]).toBe("CRITICAL  connections: 99 of 100 in use (99%)");
     expect(text).toContain('psql "$DATABASE_URL"');
     expect(lines[lines.length - 1]).toBe(
-      "Result: 1 critical, 0 warnings — problems found (exit 1)",
+      "Result: PROBLEMS FOUND (exit 1) — 1 critical, 0 high, 0 medium, 0 low, 6 info, 1 not checked",
     );
   });
 });

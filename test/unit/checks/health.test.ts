@@ -3,16 +3,20 @@ import {
   bodyStatusOf,
   classifyAttempt,
   classifyOverall,
-  defaultBackoffMs,
+  HEALTH_BACKOFF,
   defaultPaging,
   describeFetchError,
   healthTarget,
-  renderHealth,
+  healthFindings,
+  renderHealthHeader,
   stackHealthSettings,
   type AttemptReport,
   type HealthReport,
   type ProbeResult,
 } from "../../../infra/checks/health";
+import { alertsSchema } from "../../../infra/config/index";
+import { backoffMs } from "../../../infra/lib/retry";
+import { renderHuman } from "../../../scripts/lib/runner";
 
 const thresholds = { slowMs: 2000 };
 
@@ -175,17 +179,20 @@ describe("describeFetchError", () => {
   });
 });
 
-describe("defaultBackoffMs", () => {
+describe("health backoff", () => {
   it("doubles from 250 ms and stops at 2 s", () => {
-    expect([1, 2, 3, 4, 5].map(defaultBackoffMs)).toEqual([250, 500, 1000, 2000, 2000]);
+    expect([1, 2, 3, 4, 5].map((n) => backoffMs(n, HEALTH_BACKOFF))).toEqual([
+      250, 500, 1000, 2000, 2000,
+    ]);
   });
 });
 
 describe("stackHealthSettings", () => {
-  const alerts = {
+  const raw = {
     healthCheck: { url: "https://app.example.com/api/health", severity: "P1" },
     routes: { P0: { emails: ["oncall@example.com"] }, P1: {}, P2: {}, P3: {} },
   };
+  const alerts = alertsSchema.parse(raw);
 
   it("takes the URL and severity from the stack, with the escalation time of that severity", () => {
     const settings = stackHealthSettings(alerts, "stacks/Pulumi.staging.yaml");
@@ -205,7 +212,10 @@ describe("stackHealthSettings", () => {
       P2: { respondWithinMinutes: 60, meaning: "later" },
       P3: { respondWithinMinutes: 600, meaning: "eventually" },
     };
-    const settings = stackHealthSettings({ ...alerts, escalation }, "stacks/Pulumi.x.yaml");
+    const settings = stackHealthSettings(
+      alertsSchema.parse({ ...raw, escalation }),
+      "stacks/Pulumi.x.yaml",
+    );
     expect(settings.paging).toMatchObject({
       severity: "P1",
       respondWithinMinutes: 30,
@@ -219,20 +229,12 @@ describe("stackHealthSettings", () => {
     expect(settings.paging).toEqual(defaultPaging());
     expect(settings.paging).toMatchObject({ severity: "P0", respondWithinMinutes: 0 });
   });
-
-  it("names the key and the stack file when the alerts settings are invalid", () => {
-    expect(() =>
-      stackHealthSettings(
-        { ...alerts, healthCheck: { url: "http://app.example.com/health" } },
-        "stacks/Pulumi.staging.yaml",
-      ),
-    ).toThrow(
-      /runbooks:alerts\.healthCheck\.url: must use https:\/\/[\s\S]*stacks\/Pulumi\.staging\.yaml/,
-    );
-  });
 });
 
-describe("renderHealth", () => {
+describe("health:check human output", () => {
+  const renderHealth = (report: HealthReport) =>
+    renderHuman({ findings: healthFindings(report), text: renderHealthHeader(report) });
+
   const base: HealthReport = {
     url: "https://***:***@app.example.com/api/health",
     urlSource: "--url",
@@ -249,7 +251,7 @@ describe("renderHealth", () => {
   it("prints the severity and how soon to respond when down", () => {
     const text = renderHealth(base);
     expect(text).toContain("attempt 1  DOWN      HTTP 503 in 12 ms");
-    expect(text).toContain("Result: DOWN");
+    expect(text).toContain("CRITICAL  DOWN — no 2xx in 1 attempt");
     expect(text).toContain(
       "Severity P0 (alerts.healthCheck.severity in stacks/Pulumi.production.yaml): respond immediately.",
     );
@@ -269,13 +271,14 @@ describe("renderHealth", () => {
   it("does not page when up", () => {
     const up = { ...base, state: "up" as const, reason: "HTTP 200 in 5 ms" };
     const text = renderHealth(up);
-    expect(text).toContain("Result: UP");
+    expect(text).toContain("ok        UP — HTTP 200 in 5 ms");
+    expect(text).toContain("Result: ALL GOOD (exit 0)");
     expect(text).not.toContain("Severity");
   });
 
   it("says degraded is not the site-down alert", () => {
     const text = renderHealth({ ...base, state: "degraded", reason: "1 of 2 attempts failed" });
-    expect(text).toContain("Result: DEGRADED — 1 of 2 attempts failed");
+    expect(text).toContain("MEDIUM    DEGRADED — 1 of 2 attempts failed");
     expect(text).toContain("not the site-down alert");
     expect(text).not.toContain("Severity P0");
   });

@@ -174,10 +174,18 @@ describe("the health workflow", () => {
 });
 
 describe("this repository's workflows", () => {
-  const [ci, review] = projectWorkflowFiles(CLOUD_STACKS).map(yamlOf) as [Yaml, Yaml];
+  const [ci, review, comment, deploy] = projectWorkflowFiles(CLOUD_STACKS).map(yamlOf) as [
+    Yaml,
+    Yaml,
+    Yaml,
+    Yaml,
+  ];
+  const steps = (job: Yaml) => job.steps as Yaml[];
+  const uses = (job: Yaml, action: string) =>
+    steps(job).filter((s) => String(s.uses).startsWith(`${action}@`));
 
   it("runs checks and the RLS smoke test in CI, the smoke test only with secrets available", () => {
-    expect(Object.keys(ci.jobs)).toEqual(["checks", "rls-smoke"]);
+    expect(Object.keys(ci.jobs)).toEqual(["checks", "secrets-scan", "rls-smoke"]);
     expect(scripts(ci)).toEqual(
       expect.arrayContaining([
         "npm run type-check",
@@ -189,16 +197,102 @@ describe("this repository's workflows", () => {
     expect(ci.jobs["rls-smoke"].if).toContain(
       "github.event.pull_request.head.repo.full_name == github.repository",
     );
+    // npm test builds the Pulumi CLI, MinIO and actionlint from Go modules.
+    expect(uses(ci.jobs.checks, "actions/setup-go")[0]!.with["go-version"]).toMatch(/^>=1\.25/);
   });
 
-  it("previews every cloud stack with the policy pack on pull requests", () => {
-    expect(CLOUD_STACKS).toEqual(["production", "staging"]);
-    expect(review.jobs.preview.strategy.matrix.stack).toEqual(CLOUD_STACKS);
-    expect(review.permissions).toEqual({ contents: "read", "id-token": "write" });
-    expect(scripts(review)).toEqual([
+  it("scans the whole history for secrets and uploads the SARIF to code scanning, even after a leak", () => {
+    const job = ci.jobs["secrets-scan"];
+    expect(job.permissions).toEqual({ contents: "read", "security-events": "write" });
+    expect(job.steps[0]).toEqual({ uses: "actions/checkout@v4", with: { "fetch-depth": 0 } });
+    expect(scripts({ jobs: { job } })).toEqual([
       "npm ci",
-      'pulumi preview --stack "$STACK" --policy-pack policies --diff --non-interactive',
+      "npm run secrets:scan -- --sarif secrets-scan.sarif",
     ]);
+    const upload = (job.steps as Yaml[]).find(
+      (s) => s.uses === "github/codeql-action/upload-sarif@v3",
+    )!;
+    expect(upload.with).toEqual({ sarif_file: "secrets-scan.sarif", category: "secrets-scan" });
+    expect(upload.if).toMatch(
+      /^\$\{\{ always\(\) && hashFiles\('secrets-scan\.sarif'\) != '' && \(/,
+    );
+    expect(upload.if).toContain(
+      "github.event.pull_request.head.repo.full_name == github.repository",
+    );
+  });
+
+  it("reviews every cloud stack under mocks on every pull request, forks included, without secrets", () => {
+    expect(CLOUD_STACKS).toEqual(["production", "staging"]);
+    const job = review.jobs.review as Yaml;
+    expect(job.strategy.matrix.stack).toEqual(CLOUD_STACKS);
+    expect(job.if).toBeUndefined();
+    expect(review.permissions).toEqual({ contents: "read" });
+    expect(job.permissions).toBeUndefined();
+    expect(JSON.stringify(job)).not.toMatch(/secrets\.|id-token/);
+    const run = steps(job).find((s) => s.id === "review")!.run as string;
+    expect(run).toContain(
+      'npm run --silent policy:review -- -s "$STACK" --out "$RUNNER_TEMP/review/$STACK.md"',
+    );
+    expect(uses(job, "actions/upload-artifact")[0]!.if).toBe("always()");
+    expect(steps(job).at(-1)!.if).toBe("${{ steps.review.outputs.code != '0' }}");
+  });
+
+  it("previews same-repository pull requests with the policy pack, through the exported read-only role", () => {
+    const job = review.jobs.preview as Yaml;
+    expect(job.if).toBe(
+      "${{ github.event.pull_request.head.repo.full_name == github.repository }}",
+    );
+    expect(job.permissions).toEqual({
+      contents: "read",
+      "id-token": "write",
+      "pull-requests": "write",
+    });
+    const text = JSON.stringify(review);
+    expect(text).not.toContain("RUNBOOKS_PREVIEW_ROLE_ARN");
+    expect(text).not.toMatch(/aws-access-key-id|AWS_SECRET_ACCESS_KEY/);
+    const role = steps(job).find((s) => s.id === "role")!.run as string;
+    expect(role).toContain("pulumi stack output backupStorage --json");
+    expect(role).toContain(".previewRoleArn");
+    expect(uses(job, "aws-actions/configure-aws-credentials")[0]!.with["role-to-assume"]).toBe(
+      "${{ steps.role.outputs.arn }}",
+    );
+    const preview = uses(job, "pulumi/actions").find((s) => s.with.command === "preview")!;
+    expect(preview.with).toMatchObject({
+      "stack-name": "${{ matrix.stack }}",
+      policyPacks: "policies",
+      "comment-on-pr": true,
+      "edit-pr-comment": true,
+    });
+  });
+
+  it("posts the reports as one edited comment without running pull-request code", () => {
+    expect(comment.on).toEqual({
+      workflow_run: { workflows: ["runbooks: policy review"], types: ["completed"] },
+    });
+    const job = comment.jobs.comment as Yaml;
+    expect(job.permissions).toEqual({ actions: "read", "pull-requests": "write" });
+    expect(steps(job).some((s) => String(s.uses).startsWith("actions/checkout@") || s.run)).toBe(
+      false,
+    );
+    const script = uses(job, "actions/github-script")[0]!.with.script as string;
+    expect(script).toContain("updateComment");
+    expect(script).toContain("p.head.sha === run.head_sha");
+  });
+
+  it("deploys staging, then production behind its environment, on push to main", () => {
+    expect(deploy.on).toEqual({ push: { branches: ["main"] } });
+    expect(Object.keys(deploy.jobs)).toEqual(["staging", "production"]);
+    expect(deploy.jobs.production.needs).toBe("staging");
+    for (const stack of ["staging", "production"]) {
+      const job = deploy.jobs[stack] as Yaml;
+      expect(job.environment).toBe(stack);
+      expect(job.permissions).toEqual({ contents: "read", "id-token": "write" });
+      expect(uses(job, "pulumi/actions")[0]!.with).toMatchObject({
+        command: "up",
+        "stack-name": stack,
+      });
+    }
+    expect(deploy.concurrency).toEqual({ group: "runbooks-deploy", "cancel-in-progress": false });
   });
 });
 

@@ -91,6 +91,9 @@ describe("deployRls", () => {
       lockRetries: 5,
       catalogSchemas: ["public"],
       providerVersion: outputs.providerVersion,
+      // Tells the policy pack the table is tenant-scoped.
+      tenantColumn: "tenant_id",
+      tenantClaim: "tenant_id",
     });
     expect((agents.inputs.policies as PolicySpec[]).map((p) => p.name)).toEqual([
       "tenant_isolation_delete",

@@ -93,7 +93,7 @@ describe("SQL builders", () => {
 
 describe("quoteLiteral", () => {
   it("doubles quotes, and uses E'' with doubled backslashes when a backslash is present", async () => {
-    const { quoteLiteral } = await import("../../../infra/rls/model");
+    const { quoteLiteral } = await import("../../../infra/postgres/identifiers");
     expect(quoteLiteral("it's")).toBe("'it''s'");
     expect(quoteLiteral("a\\b'")).toBe("E'a\\\\b'''");
   });

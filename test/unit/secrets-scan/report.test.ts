@@ -32,6 +32,10 @@ describe("reportFindings", () => {
     ]);
   });
 
+  it("marks every note as not checked, so a skipped part never passes as clean", () => {
+    expect(reportFindings(base).map((f) => f.couldNotCheck)).toEqual([true, true, true]);
+  });
+
   it("adds stale allowlist entries only after a complete scan", () => {
     const complete = reportFindings({ ...base, notes: [], complete: true });
     expect(complete).toEqual([

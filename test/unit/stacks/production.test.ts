@@ -103,3 +103,32 @@ describe("stack 'production': specifics", () => {
     ]);
   });
 });
+
+describe("stack 'production': the pull-request preview role", () => {
+  it("trusts only pull requests of the one repository, reads and never writes, and is exported", async () => {
+    const { recorder, outputs } = graph();
+    const role = recorder.named("preview-oidc-role");
+    const trust = JSON.parse(String(unwrap(role.inputs.assumeRolePolicy))) as {
+      Statement: { Action: string; Condition: { StringEquals: Record<string, string> } }[];
+    };
+    expect(trust.Statement).toHaveLength(1);
+    expect(trust.Statement[0]!.Action).toBe("sts:AssumeRoleWithWebIdentity");
+    expect(trust.Statement[0]!.Condition.StringEquals).toEqual({
+      "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+      "token.actions.githubusercontent.com:sub": "repo:acme/acme-app:pull_request",
+    });
+    expect(role.inputs.tags).toMatchObject({ purpose: "pull-request-preview" });
+    const read = recorder.named("preview-oidc-read");
+    const doc = JSON.parse(String(read.inputs.policy)) as {
+      Statement: { Effect: string; Action: string[] }[];
+    };
+    const allowed = doc.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => s.Action);
+    expect(allowed.length).toBeGreaterThan(10);
+    for (const action of allowed) expect(action).toMatch(/^[a-z0-9]+:(Get|List|Describe|View)/);
+    expect(recorder.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")).toEqual([]);
+    expect(outputs.backupStorage?.previewOidcSubject).toBe("repo:acme/acme-app:pull_request");
+    expect(outputs.backupStorage?.region).toBe("eu-west-1");
+    const arn = await new Promise((r) => outputs.backupStorage!.previewRoleArn.apply(r));
+    expect(arn).toMatch(/^arn:aws:iam::\d{12}:role\/runbooks-production-preview-gha/);
+  });
+});
