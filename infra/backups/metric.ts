@@ -5,7 +5,7 @@
  * by runBackup, as its very last step — so a failed dump, upload, manifest or
  * verification all look the same to the alarm: no success.
  */
-import { BACKUP_METRIC } from "../alerts/plan";
+import { BACKUP_METRIC } from "../alerts/backup-metric";
 
 export interface MetricTarget {
   stack: string;
