@@ -13,7 +13,7 @@ const ARGS = {
   "dry-run": { type: "boolean", description: "print what would be deleted, delete nothing" },
   yes: {
     type: "boolean",
-    description: "delete without a terminal to confirm on (CI); --dry-run first shows what goes",
+    description: "confirm the deletion (required unless --dry-run, which shows what would go)",
   },
 } as const satisfies ArgSpecs;
 
