@@ -19,8 +19,7 @@ import {
   missingBackupReason,
   type DeploySources,
 } from "../infra/migrations/sources";
-import { readLintCatalog } from "../infra/rls/lint-catalog";
-import { lintRls } from "../infra/rls/lints/index";
+import { lintDatabase } from "../infra/rls/lint-run";
 import { defineCommand, UsageError, type ArgSpecs } from "./lib/command";
 import { runAsMain } from "./lib/main";
 import { rlsSettings } from "./lib/rls-settings";
@@ -121,12 +120,6 @@ export const dbDeploy = defineCommand<typeof ARGS, DbDeployDeps, DeployReport>({
     const lockTimeoutMs =
       args["lock-timeout"] > 0 ? args["lock-timeout"] : db.lockTimeoutSeconds * 1000;
     const command = args.command ?? db.migrateCommand;
-    const lintSettings = {
-      exposedSchemas: db.exposedSchemas,
-      appRole: db.appRole,
-      bypassRlsAllowed: db.bypassRlsAllowed,
-      declarationsHint: settings.declarationsHint,
-    };
     const backup = sources.backup;
     const { report, findings } = await deployMigrations(
       {
@@ -145,15 +138,16 @@ export const dbDeploy = defineCommand<typeof ARGS, DbDeployDeps, DeployReport>({
           withReadOnlySession(target, "read _prisma_migrations", readPrismaMigrations),
         readCoverage: () =>
           withConnection(target, "read RLS coverage", (c) => readRlsCoverage(c, db.exposedSchemas)),
-        lint: async (): Promise<Finding[]> => {
-          const catalog = await withConnection(target, "read the catalog for rls:lint", (c) =>
-            readLintCatalog(c, {
-              ...lintSettings,
-              declaredSchemas: settings.tables.map((t) => t.schema),
-            }),
-          );
-          return lintRls(catalog, settings.tables, lintSettings);
-        },
+        // The same lint as rls:lint, declared expressions normalized as Postgres stores them.
+        lint: async (): Promise<Finding[]> =>
+          (
+            await lintDatabase({
+              connectionString: database.connectionString,
+              tables: settings.tables,
+              database: db,
+              declarationsHint: settings.declarationsHint,
+            })
+          ).findings,
         runMigration: () =>
           runMigrationCommand({
             command,

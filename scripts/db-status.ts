@@ -24,7 +24,7 @@ import {
 } from "../infra/migrations/status";
 import { defineCommand, UsageError, type ArgSpecs } from "./lib/command";
 import { runAsMain } from "./lib/main";
-import { parseIdentifierList } from "./lib/options";
+import { schemasOption } from "./lib/options";
 
 const seconds = (description: string, fallback: number) =>
   ({
@@ -93,11 +93,7 @@ export const dbStatus = defineCommand<typeof ARGS, DbStatusDeps>({
   async run({ args, stack, database, deps }) {
     let { exposedSchemas } = dbStatusScope(stack);
     const { apiRoles } = dbStatusScope(stack);
-    if (args.schemas !== undefined) {
-      const parsed = parseIdentifierList(args.schemas, "schemas");
-      if ("problem" in parsed) throw new UsageError(parsed.problem);
-      exposedSchemas = parsed.value;
-    }
+    exposedSchemas = schemasOption(args.schemas) ?? exposedSchemas;
     let folder: FolderMigration[] | undefined;
     if (args.migrations !== undefined) {
       try {

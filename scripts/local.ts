@@ -8,6 +8,8 @@ import { resolveBackupSettings } from "../infra/backups/settings";
 import { Client } from "pg";
 import { runSetup } from "./setup";
 import { ensureLocalServices } from "../infra/local/services";
+import { describeRepair, repairInterruptedCheckpoints } from "../infra/local/state-repair";
+import { STATE_DIR } from "../infra/lib/paths";
 import {
   LOCAL_STACK,
   localPulumiEnv,
@@ -63,6 +65,8 @@ async function summarize(
 async function main(): Promise<void> {
   await runSetup({ quiet: true });
   const services = await ensureLocalServices(log);
+  const repaired = repairInterruptedCheckpoints(STATE_DIR);
+  if (repaired.length > 0) log(describeRepair(".state/", repaired));
   const env = await localPulumiEnv();
   await prepareLocalStack(services, env);
   log(`pulumi up --yes ${localStackArgs().join(" ")}`);

@@ -20,6 +20,8 @@ import type { AnyCommand } from "./lib/command";
 import { runCommand, type RunIo } from "./lib/runner";
 import { policyReview } from "./policy-review";
 import { restore } from "./restore";
+import { rlsDrift } from "./rls-drift";
+import { rlsImport } from "./rls-import";
 import { rlsLint } from "./rls-lint";
 import { rollback } from "./rollback";
 import { rlsSmoke } from "./rls-smoke";
@@ -34,6 +36,8 @@ export const COMMANDS: readonly AnyCommand[] = [
   dbPerformance,
   rlsLint,
   rlsSmoke,
+  rlsDrift,
+  rlsImport,
   backupStatus,
   backupList,
   backup,

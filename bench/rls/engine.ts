@@ -1,12 +1,16 @@
 /**
  * RLS through the whole engine: `pulumi up` of a stack declaring 250 tables
- * (1,000 policies) in `runbooks:rls.tables`, against `psql -f` of the same
- * statements in the same run. Then a no-op `preview --refresh` and `up`,
- * counted with pg_stat_statements.
+ * (1,000 policies) in `runbooks:rls.tables`, against two baselines measured in
+ * the same run: `psql -f` of the same statements, and the engine floor — the
+ * same CLI, runtime and kind of backend running 250 dynamic resources that do
+ * nothing (bench/rls/engine-floor/), whose ratio isolates this project's own
+ * cost (and the same floor with RlsTable-sized state, which separates what
+ * state size costs the file backend from what the provider does). Then a
+ * no-op `preview --refresh` and `up`, counted with
+ * pg_stat_statements (the no-op `up` reads the catalog once: its diff
+ * compares with the live tables).
  *
- * The engine adds its own fixed costs (starting the program under ts-node,
- * the provider process, one checkpoint per resource); bench/rls/apply.ts
- * measures the provider alone.
+ * bench/rls/apply.ts measures the provider alone.
  *
  *   npm run bench:rls:engine      (needs the CLI built by `npm run setup`)
  *
@@ -146,6 +150,18 @@ async function main() {
     )) as [{ n: number }];
     if (n !== all.length * 4) throw new Error(`expected ${all.length * 4} policies, found ${n}`);
 
+    // State per RlsTable resource (inputs and outputs as stored), for the sized floor.
+    const exported = (await stack.exportStack()).deployment as {
+      resources?: { type: string; inputs?: unknown; outputs?: unknown }[];
+    };
+    const tables = (exported.resources ?? []).filter((r) => r.type.endsWith(":RlsTable"));
+    const stateBytes = Math.round(
+      tables.reduce(
+        (n, r) => n + JSON.stringify(r.inputs).length + JSON.stringify(r.outputs).length,
+        0,
+      ) / Math.max(1, tables.length),
+    );
+
     await resetStatementStats(runnerFor(db.url));
     const previewRefresh = await time("pulumi preview --refresh (no-op)", () =>
       stack.preview({ ...quiet, refresh: true }),
@@ -155,6 +171,9 @@ async function main() {
     const upNoop = await time("pulumi up (no-op)", () => stack.up(quiet));
     const upNoopCounts = await statementCounts(db.url);
     const destroy = await time("pulumi destroy", () => stack.destroy(quiet));
+    const floor = await engineFloor(root, cli, env, "floor", 0);
+    // Outputs repeat the inputs, so half the bytes go in as inputs.
+    const sized = await engineFloor(root, cli, env, "floor-sized", Math.round(stateBytes / 2));
 
     const result = {
       benchmark: "rls-engine",
@@ -168,14 +187,31 @@ async function main() {
       },
       workload: { tables: all.length, policies: all.length * 4 },
       baseline: { name: "psql -f", seconds: psql },
-      up: { seconds: up.seconds, ratioToPsql: up.seconds / psql },
+      floor: { resources: all.length, ...floor },
+      floorSameStateSize: { resources: all.length, stateBytesPerResource: stateBytes, ...sized },
+      up: {
+        seconds: up.seconds,
+        ratioToPsql: up.seconds / psql,
+        ratioToFloor: up.seconds / floor.upSeconds,
+        ratioToSameSizeFloor: up.seconds / sized.upSeconds,
+      },
       previewRefreshNoOp: {
         seconds: previewRefresh.seconds,
         changes: previewRefresh.value.changeSummary,
         ...previewCounts,
       },
-      upNoOp: { seconds: upNoop.seconds, ...upNoopCounts },
-      destroy: { seconds: destroy.seconds },
+      upNoOp: {
+        seconds: upNoop.seconds,
+        ratioToFloor: upNoop.seconds / floor.upNoOpSeconds,
+        ratioToSameSizeFloor: upNoop.seconds / sized.upNoOpSeconds,
+        ...upNoopCounts,
+      },
+      destroy: {
+        seconds: destroy.seconds,
+        ratioToFloor: destroy.seconds / floor.destroySeconds,
+        ratioToSameSizeFloor: destroy.seconds / sized.destroySeconds,
+      },
+      goalRatioToFloor: 2,
     };
     mkdirSync(join(REPO_ROOT, "bench", "results"), { recursive: true });
     writeFileSync(
@@ -189,6 +225,60 @@ async function main() {
     rmSync(root, { recursive: true, force: true });
     await server.stop();
   }
+}
+
+/**
+ * The floor: the same CLI, language host, TypeScript runtime options and file
+ * backend (its own directory), with as many do-nothing dynamic resources.
+ */
+async function engineFloor(
+  root: string,
+  cli: Awaited<ReturnType<typeof ensurePulumiCli>>,
+  baseEnv: Record<string, string>,
+  name: string,
+  payloadBytes: number,
+): Promise<{ upSeconds: number; upNoOpSeconds: number; destroySeconds: number }> {
+  const workDir = join(root, name);
+  const backend = join(root, `${name}-state`);
+  for (const d of [workDir, backend]) mkdirSync(d, { recursive: true });
+  writeFileSync(
+    join(workDir, "Pulumi.yaml"),
+    stringifyYaml({
+      name: "floor",
+      runtime: {
+        name: "nodejs",
+        options: { typescript: true, tsconfig: join(REPO_ROOT, "tsconfig.json") },
+      },
+      main: join(REPO_ROOT, "bench", "rls", "engine-floor", "index.ts"),
+    }),
+  );
+  const env: Record<string, string> = {
+    ...baseEnv,
+    PULUMI_BACKEND_URL: `file://${backend}`,
+    BENCH_FLOOR_RESOURCES: String(tableSpecs().length),
+    BENCH_FLOOR_PAYLOAD_BYTES: String(payloadBytes),
+  };
+  const workspace = await LocalWorkspace.create({
+    workDir,
+    pulumiHome: env.PULUMI_HOME,
+    envVars: env,
+    secretsProvider: "passphrase",
+    pulumiCommand: await PulumiCommand.get({ root: dirname(cli.binDir), skipVersionCheck: true }),
+  });
+  const stack = await Stack.create(name, workspace);
+  const quiet = { color: "never" as const, suppressProgress: true, showSecrets: false };
+  const seconds = async (label: string, run: () => Promise<unknown>) => {
+    const started = process.hrtime.bigint();
+    await run();
+    const s = Number(process.hrtime.bigint() - started) / 1e9;
+    console.log(`[bench:rls:engine] ${name} ${label}: ${s.toFixed(2)} s`);
+    return s;
+  };
+  const upSeconds = await seconds("pulumi up (create)", () => stack.up(quiet));
+  const upNoOpSeconds = await seconds("pulumi up (no-op)", () => stack.up(quiet));
+  const destroySeconds = await seconds("pulumi destroy", () => stack.destroy(quiet));
+  await stack.workspace.removeStack(name).catch(() => undefined);
+  return { upSeconds, upNoOpSeconds, destroySeconds };
 }
 
 main().catch((error: Error) => {

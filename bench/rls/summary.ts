@@ -35,7 +35,20 @@ interface EngineResult {
   machine: { loadAverage: string; pulumi: string };
   workload: { tables: number; policies: number };
   baseline: { seconds: number };
-  up: { seconds: number; ratioToPsql: number };
+  floor?: { resources: number; upSeconds: number; upNoOpSeconds: number; destroySeconds: number };
+  floorSameStateSize?: {
+    stateBytesPerResource: number;
+    upSeconds: number;
+    upNoOpSeconds: number;
+    destroySeconds: number;
+  };
+  goalRatioToFloor?: number;
+  up: {
+    seconds: number;
+    ratioToPsql: number;
+    ratioToFloor?: number;
+    ratioToSameSizeFloor?: number;
+  };
   previewRefreshNoOp: {
     seconds: number;
     catalogSnapshotQueries: number;
@@ -44,11 +57,17 @@ interface EngineResult {
   };
   upNoOp: {
     seconds: number;
+    ratioToFloor?: number;
+    ratioToSameSizeFloor?: number;
     catalogSnapshotQueries: number;
     ddlStatements: number;
     totalStatements: number;
   };
-  destroy: { seconds: number };
+  destroy: { seconds: number; ratioToFloor?: number; ratioToSameSizeFloor?: number };
+}
+
+function ratio(value: number | undefined): string {
+  return value === undefined ? "" : `${value.toFixed(2)}×`;
 }
 
 function read<T>(file: string): T | undefined {
@@ -85,16 +104,19 @@ export function engineSection(r: EngineResult): string {
 
 ${r.date} · Pulumi ${r.machine.pulumi} (built from Go modules) · load average at start ${r.machine.loadAverage}
 
-| run | wall time | ratio to psql -f |
-| --- | --- | --- |
-| psql -f (baseline, same run) | ${r.baseline.seconds.toFixed(3)} s | 1.00× |
-| \`pulumi up\`, ${r.workload.tables} RlsTable resources from empty | ${r.up.seconds.toFixed(2)} s | ${r.up.ratioToPsql.toFixed(1)}× |
-| \`pulumi preview --refresh\`, nothing changed | ${r.previewRefreshNoOp.seconds.toFixed(2)} s | |
-| \`pulumi up\`, nothing changed | ${r.upNoOp.seconds.toFixed(2)} s | |
-| \`pulumi destroy\` | ${r.destroy.seconds.toFixed(2)} s | |
+Baselines, same run: \`psql -f\` of the same statements, and the **engine floor**: the same CLI, language host, runtime options and kind of backend with ${r.floor?.resources ?? r.workload.tables} dynamic resources that do nothing (bench/rls/engine-floor/). The ratio to the floor is this project's own cost (goal: at most ${r.goalRatioToFloor ?? 2}×).
 
-No-op \`preview --refresh\`: **${r.previewRefreshNoOp.catalogSnapshotQueries} catalog query, ${r.previewRefreshNoOp.ddlStatements} DDL** (${r.previewRefreshNoOp.totalStatements} statement(s) in all). No-op \`up\`: ${r.upNoOp.totalStatements} statement(s), ${r.upNoOp.ddlStatements} DDL.
-The engine's own cost (program start under ts-node, the dynamic-provider process, a state checkpoint per resource) dominates at this size; the provider's share is the section above.
+The same floor with each resource carrying ${r.floorSameStateSize?.stateBytesPerResource ?? "?"} bytes of state (what an RlsTable stores: inputs, outputs and the serialized loader) separates what state size costs the file backend, which rewrites the whole state after every step, from what the provider does.
+
+| run | wall time | ratio to psql -f | floor | ratio to the floor | same-size floor | ratio |
+| --- | --- | --- | --- | --- | --- | --- |
+| psql -f (baseline, same run) | ${r.baseline.seconds.toFixed(3)} s | 1.00× | | | | |
+| \`pulumi up\`, ${r.workload.tables} RlsTable resources from empty | ${r.up.seconds.toFixed(2)} s | ${r.up.ratioToPsql.toFixed(1)}× | ${r.floor ? `${r.floor.upSeconds.toFixed(2)} s` : ""} | **${ratio(r.up.ratioToFloor)}** | ${r.floorSameStateSize ? `${r.floorSameStateSize.upSeconds.toFixed(2)} s` : ""} | ${ratio(r.up.ratioToSameSizeFloor)} |
+| \`pulumi preview --refresh\`, nothing changed | ${r.previewRefreshNoOp.seconds.toFixed(2)} s | | | | | |
+| \`pulumi up\`, nothing changed | ${r.upNoOp.seconds.toFixed(2)} s | | ${r.floor ? `${r.floor.upNoOpSeconds.toFixed(2)} s` : ""} | ${ratio(r.upNoOp.ratioToFloor)} | ${r.floorSameStateSize ? `${r.floorSameStateSize.upNoOpSeconds.toFixed(2)} s` : ""} | ${ratio(r.upNoOp.ratioToSameSizeFloor)} |
+| \`pulumi destroy\` | ${r.destroy.seconds.toFixed(2)} s | | ${r.floor ? `${r.floor.destroySeconds.toFixed(2)} s` : ""} | ${ratio(r.destroy.ratioToFloor)} | ${r.floorSameStateSize ? `${r.floorSameStateSize.destroySeconds.toFixed(2)} s` : ""} | ${ratio(r.destroy.ratioToSameSizeFloor)} |
+
+No-op \`preview --refresh\`: **${r.previewRefreshNoOp.catalogSnapshotQueries} catalog query, ${r.previewRefreshNoOp.ddlStatements} DDL** (${r.previewRefreshNoOp.totalStatements} statement(s) in all). No-op \`up\` (its diff compares every table with the live catalog): **${r.upNoOp.catalogSnapshotQueries} catalog query, ${r.upNoOp.ddlStatements} DDL** (${r.upNoOp.totalStatements} statement(s) in all).
 
 Before infra/postgres/provider-stub.ts, the provider was serialized by value (~75 KB in every resource's state, and the file backend rewrites the whole state after each step): on this machine the same \`pulumi up\` took 144 s and \`pulumi destroy\` 128 s; at 100 tables, 27 s with checkpoints against 6 s with \`PULUMI_SKIP_CHECKPOINTS=true\` — quadratic in the number of tables.
 `;

@@ -11,6 +11,18 @@ import { identifier } from "./shared";
 
 export const rlsCommandSchema = z.enum(["ALL", "SELECT", "INSERT", "UPDATE", "DELETE"]);
 
+/** Table privileges a declaration can give a role (Postgres 15's full set). */
+export const TABLE_PRIVILEGES = [
+  "SELECT",
+  "INSERT",
+  "UPDATE",
+  "DELETE",
+  "TRUNCATE",
+  "REFERENCES",
+  "TRIGGER",
+] as const;
+export const rlsPrivilegeSchema = z.enum(TABLE_PRIVILEGES);
+
 /** A policy's fields without the cross-field rules, for schemas that extend or pick from it. */
 export const rlsPolicyObject = z
   .object({
@@ -77,6 +89,13 @@ export const rlsTableObject = z
     publicRead: z.boolean().default(false),
     /** Explicit policies, in addition to the helpers. */
     policies: z.array(rlsPolicySchema).default([]),
+    /**
+     * Table privileges per API role (`anon`, `authenticated`, the app role, `public`),
+     * overriding the default: SELECT, INSERT, UPDATE, DELETE for the roles the
+     * policies name, nothing for the others, and never TRUNCATE, REFERENCES or
+     * TRIGGER (RLS does not govern them).
+     */
+    privileges: z.record(identifier, z.array(rlsPrivilegeSchema)).optional(),
   })
   .strict();
 

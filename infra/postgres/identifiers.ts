@@ -18,11 +18,24 @@ export const PLAIN_IDENTIFIER_RULE =
 /** Postgres truncates longer names silently, which would make a diff never converge. */
 export const MAX_IDENTIFIER_BYTES = 63;
 
+/** The name Postgres stores for `name`: at most 63 bytes, cut at a character boundary. */
+export function truncatedIdentifier(name: string): string {
+  let out = "";
+  for (const ch of name) {
+    if (Buffer.byteLength(out + ch, "utf8") > MAX_IDENTIFIER_BYTES) break;
+    out += ch;
+  }
+  return out;
+}
+
 /** Is `name` a valid unquoted-or-quoted identifier we accept (≤ 63 bytes, printable)? */
 export function identifierProblem(name: string): string | undefined {
   if (name.length === 0) return "is empty";
   if (Buffer.byteLength(name, "utf8") > MAX_IDENTIFIER_BYTES)
-    return "is longer than 63 bytes (Postgres would truncate it and the next diff would never converge)";
+    return (
+      `is longer than 63 bytes: Postgres would store it as '${truncatedIdentifier(name)}', ` +
+      "and the next diff would never converge; use a name of at most 63 bytes"
+    );
   if ([...name].some((ch) => ch.charCodeAt(0) < 0x20)) return "contains a control character";
   return undefined;
 }

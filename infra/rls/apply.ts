@@ -4,8 +4,9 @@
  *
  * Inside the transaction:
  *  1. read the table's live state (no lock yet); if the plan is empty —
- *     expressions unchanged since the last apply and nothing drifted — commit
- *     without ever locking the table;
+ *     expressions unchanged since the last apply (or, on a create, written
+ *     exactly as Postgres prints them, as `rls:import` writes them) and
+ *     nothing drifted — commit without ever locking the table;
  *  2. otherwise LOCK TABLE (ACCESS EXCLUSIVE, which every policy DDL takes
  *     anyway) so the state cannot move under us, read again;
  *  3. normalize the declared expressions that must be compared with live ones
@@ -15,7 +16,15 @@
  *  5. COMMIT. Any error anywhere rolls the whole table back.
  */
 import { backoffMs, sleep } from "../lib/retry";
-import { readTable, tableStateSqlFor, toLiveTableState, type LiveTableState } from "./catalog";
+import {
+  readTable,
+  tableStateSqlFor,
+  toLiveTableState,
+  type LiveTableState,
+  type TableStateRow,
+} from "./catalog";
+import { missingTableMessage } from "./catalog-check";
+import { describeLockHolders } from "./lock-holders";
 import {
   PostgresError,
   isRetryable,
@@ -66,9 +75,7 @@ export interface ApplyResult {
 /** The table is not there: migrations create tables, this provider does not. */
 export class TableMissingError extends Error {
   constructor(t: { schema: string; table: string }) {
-    const message =
-      `table ${t.schema}.${t.table} does not exist. Tables are created by the app's migrations, not by this provider: ` +
-      `run the migration first, or remove the table from runbooks:rls.tables / the TypeScript declarations.`;
+    const message = missingTableMessage(t);
     super(message);
     this.name = "TableMissingError";
   }
@@ -85,7 +92,7 @@ export class LockTimeoutError extends Error {
 const NORMALIZE_PREFIX = "__runbooks_normalize_";
 
 /** Lock waits: 250 ms doubling to 5 s, with jitter so parallel tables do not retry in lockstep. */
-const LOCK_BACKOFF = { baseMs: 250, maxMs: 5_000, jitterMs: 100 } as const;
+export const LOCK_BACKOFF = { baseMs: 250, maxMs: 5_000, jitterMs: 100 } as const;
 
 function target(connectionString: string): PgTarget {
   return { connectionString, applicationName: "runbooks-rls" };
@@ -120,7 +127,7 @@ export async function withLockRetries<T>(
     } catch (error) {
       if (!isRetryable(error)) throw error;
       if (n >= maxAttempts) {
-        const blockers = await describeLockHolders(connectionString, t).catch(() => "");
+        const blockers = await describeLockHolders(connectionString, { table: t }).catch(() => "");
         throw new LockTimeoutError(
           `${context}: could not get a lock on ${t.schema}.${t.table} within ${options.lockTimeoutSeconds} s ` +
             `in ${maxAttempts} attempt(s); nothing was changed (the transaction rolled back).` +
@@ -162,8 +169,6 @@ function resultsOf(result: unknown): MultiResult {
   return (Array.isArray(result) ? result : [result]) as MultiResult;
 }
 
-type TableStateRow = Parameters<typeof toLiveTableState>[0];
-
 /**
  * LOCK TABLE and read its state in one round trip. Every policy DDL takes
  * ACCESS EXCLUSIVE anyway; taking it first means the state we plan from
@@ -175,7 +180,7 @@ async function lockAndRead(
 ): Promise<LiveTableState> {
   try {
     const results = resultsOf(await client.query(`${lockTableSql(t)};\n${tableStateSqlFor(t)}`));
-    return toLiveTableState(results[results.length - 1]!.rows[0] as TableStateRow);
+    return toLiveTableState(results[results.length - 1]!.rows[0] as TableStateRow | undefined);
   } catch (error) {
     if (error instanceof PostgresError && error.code === "42P01") throw new TableMissingError(t);
     throw error;
@@ -196,7 +201,7 @@ async function runPlan(
   const separator = ";\n";
   try {
     const results = resultsOf(await client.query(texts.join(separator)));
-    return toLiveTableState(results[results.length - 1]!.rows[0] as TableStateRow);
+    return toLiveTableState(results[results.length - 1]!.rows[0] as TableStateRow | undefined);
   } catch (error) {
     if (!(error instanceof PostgresError)) throw error;
     const failing =
@@ -279,33 +284,6 @@ export function statementAt(
     start += text.length + separator.length;
   }
   return undefined;
-}
-
-/** Who holds locks on the table right now, without their query text (it may hold literals). */
-async function describeLockHolders(
-  connectionString: string,
-  t: { schema: string; table: string },
-): Promise<string> {
-  return withConnection(
-    target(connectionString),
-    `find who locks ${t.schema}.${t.table}`,
-    async (client) => {
-      const { rows } = await client.query(
-        `select a.pid, l.mode, coalesce(a.state, '') as state, coalesce(a.application_name, '') as app,
-              coalesce(extract(epoch from now() - coalesce(a.xact_start, a.query_start))::int, 0) as seconds
-       from pg_locks l join pg_stat_activity a on a.pid = l.pid
-       where l.relation = to_regclass($1) and l.granted and l.pid <> pg_backend_pid()
-       order by seconds desc limit 5`,
-        [qualifiedTable(t)],
-      );
-      return (rows as { pid: number; mode: string; state: string; app: string; seconds: number }[])
-        .map(
-          (r) =>
-            `pid ${r.pid} (${r.mode}, ${r.state || "active"} for ${r.seconds} s${r.app ? `, application '${r.app}'` : ""}; stop it with select pg_terminate_backend(${r.pid}) if it is stuck)`,
-        )
-        .join("; ");
-    },
-  );
 }
 
 function sameText(a: PolicySpec, b: PolicySpec): boolean {
@@ -435,6 +413,11 @@ export function convergenceProblems(desired: DesiredTable, after: LiveTableState
   for (const l of after.policies)
     if (!desired.policies.some((d) => d.name === l.name))
       problems.push(`undeclared policy ${l.name} is still there`);
+  for (const [role, want] of Object.entries(desired.privileges ?? {})) {
+    const have = after.privileges?.[role] ?? [];
+    if (want.join() !== [...have].join())
+      problems.push(`${role} holds [${have.join(", ")}], declared [${want.join(", ")}]`);
+  }
   return problems;
 }
 
@@ -453,14 +436,13 @@ export async function applyTable(
     options,
     async (client) => {
       let policies = knownNormalizations(desired.policies, previous);
-      if (previous) {
-        // An update usually changes nothing (new provider code, a rotated password):
-        // find out without taking the lock, so a running backup does not stall it.
-        const unlocked = await readTable(client, desired);
-        if (!unlocked.exists) throw new TableMissingError(desired);
-        if (planTable({ ...desired, policies }, unlocked).length === 0) {
-          return { live: unlocked, steps: [] as Step[], statements: [] as string[] };
-        }
+      // An update usually changes nothing (new provider code, a rotated password), and
+      // a create of an imported declaration finds it already true: find out without
+      // taking the lock, so a running backup does not stall it and nothing is DDL.
+      const unlocked = await readTable(client, desired);
+      if (!unlocked.exists) throw new TableMissingError(desired);
+      if (planTable({ ...desired, policies }, unlocked).length === 0) {
+        return { live: unlocked, steps: [] as Step[], statements: [] as string[] };
       }
       const live = await lockAndRead(client, desired);
       if (!live.exists) throw new TableMissingError(desired);

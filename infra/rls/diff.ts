@@ -9,10 +9,19 @@
  *   removing a USING or WITH CHECK clause also needs drop and create;
  * - a new name for an otherwise identical policy is `ALTER POLICY … RENAME`;
  * - a live policy nobody declared is dropped: permissive policies OR
- *   together, so an undeclared one can only widen access.
+ *   together, so an undeclared one can only widen access;
+ * - table privileges of the declared grantees are granted and revoked to
+ *   match, last, in the same transaction (privileges.ts).
  */
 import type { LivePolicy, LiveTableState } from "./catalog";
 import type { PolicySpec } from "./model";
+import {
+  describePrivilegeDrift,
+  planPrivileges,
+  privilegeChangeSql,
+  type Privilege,
+  type PrivilegeMap,
+} from "./privileges";
 import {
   alterPolicySql,
   createPolicySql,
@@ -39,6 +48,8 @@ export interface DesiredTable {
   enabled: boolean;
   force: boolean;
   policies: DesiredPolicy[];
+  /** Declared grants by grantee; absent: privileges are not managed. */
+  privileges?: PrivilegeMap;
 }
 
 export type Step =
@@ -48,7 +59,8 @@ export type Step =
   | { kind: "alter"; name: string; roles?: string[]; using?: string; withCheck?: string }
   | { kind: "create"; policy: PolicySpec }
   | { kind: "rowSecurity"; enabled: boolean }
-  | { kind: "forceRowSecurity"; force: boolean };
+  | { kind: "forceRowSecurity"; force: boolean }
+  | { kind: "grant" | "revoke"; role: string; privileges: Privilege[] };
 
 function sameRoles(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && [...a].sort().every((r, i) => r === [...b].sort()[i]);
@@ -148,7 +160,10 @@ export function planTable(desired: DesiredTable, live: LiveTableState): Step[] {
   if (!live.enabled && desired.enabled) flags.push({ kind: "rowSecurity", enabled: true });
   if (live.enabled && !desired.enabled) flags.push({ kind: "rowSecurity", enabled: false });
   if (live.force !== desired.force) flags.push({ kind: "forceRowSecurity", force: desired.force });
-  return [...drops, ...renames, ...replaces, ...alters, ...creates, ...flags];
+  const grants: Step[] = desired.privileges
+    ? planPrivileges(desired.privileges, live.privileges ?? {})
+    : [];
+  return [...drops, ...renames, ...replaces, ...alters, ...creates, ...flags, ...grants];
 }
 
 function stripNormalized(d: DesiredPolicy): PolicySpec {
@@ -194,6 +209,10 @@ export function stepsToStatements(
       case "forceRowSecurity":
         add(forceRowSecuritySql(t, step.force));
         break;
+      case "grant":
+      case "revoke":
+        add(privilegeChangeSql(t, step));
+        break;
     }
   }
   return out;
@@ -221,14 +240,24 @@ export function describeStep(step: Step): string {
       return `${step.enabled ? "enable" : "disable"} row level security`;
     case "forceRowSecurity":
       return `${step.force ? "force" : "no force"} row level security`;
+    case "grant":
+      return `grant ${step.privileges.join(", ")} to ${step.role}`;
+    case "revoke":
+      return `revoke ${step.privileges.join(", ")} from ${step.role}`;
   }
 }
 
 /**
  * Differences between what the last apply left (`expected`) and what is live
  * now, one sentence each. Empty when nobody changed the table by hand.
+ * Privileges are compared for the `grantees` the declaration manages, and only
+ * when `expected` recorded them (state from before privileges were managed did not).
  */
-export function describeDrift(expected: LiveTableState, live: LiveTableState): string[] {
+export function describeDrift(
+  expected: LiveTableState,
+  live: LiveTableState,
+  grantees: readonly string[] = [],
+): string[] {
   const out: string[] = [];
   if (!live.exists) return expected.exists ? ["the table no longer exists"] : [];
   if (expected.enabled && !live.enabled) out.push("row level security was DISABLED out of band");
@@ -264,6 +293,8 @@ export function describeDrift(expected: LiveTableState, live: LiveTableState): s
         `policy ${l.name} was added out of band (${l.mode} ${l.command} to ${l.roles.join(", ")})`,
       );
   }
+  if (expected.privileges)
+    out.push(...describePrivilegeDrift(expected.privileges, live.privileges ?? {}, grantees));
   return out;
 }
 
@@ -279,16 +310,30 @@ function declaredShape(p: PolicySpec): string {
   ]);
 }
 
-/** Do two declared tables differ in anything that needs an apply? */
-export function declaredChanges(
-  olds: { enabled: boolean; force: boolean; policies: PolicySpec[] },
-  news: { enabled: boolean; force: boolean; policies: PolicySpec[] },
-): string[] {
+interface Declared {
+  enabled: boolean;
+  force: boolean;
+  policies: PolicySpec[];
+  privileges?: PrivilegeMap;
+}
+
+/**
+ * Do two declared tables differ in anything that needs an apply? Privileges
+ * count only when both sides declare them: state from before they were
+ * managed has none, and there the live comparison decides.
+ */
+export function declaredChanges(olds: Declared, news: Declared): string[] {
   const out: string[] = [];
   if (olds.enabled !== news.enabled) out.push("enabled");
   if (olds.force !== news.force) out.push("force");
   const a = olds.policies.map(declaredShape).sort();
   const b = news.policies.map(declaredShape).sort();
   if (a.length !== b.length || a.some((v, i) => v !== b[i])) out.push("policies");
+  if (
+    olds.privileges &&
+    news.privileges &&
+    JSON.stringify(olds.privileges) !== JSON.stringify(news.privileges)
+  )
+    out.push("privileges");
   return out;
 }

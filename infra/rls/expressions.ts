@@ -6,16 +6,26 @@
  *   parse as the WHERE clause of `SELECT 1 WHERE (…)`, keep its parentheses
  *   balanced on its own and contain no `;`. Anything else could close the
  *   `USING (` we put it in and smuggle in another clause or statement.
- * - `findUnwrappedAuthCalls` finds `auth.uid()` / `auth.jwt()` / `auth.role()`
- *   calls that Postgres would evaluate per row; `wrapAuthCalls` rewrites them
- *   as `(select auth.uid())`, which Postgres evaluates once per statement.
+ * - `findUnwrappedAuthCalls` finds `auth.uid()` / `auth.jwt()` / `auth.role()` /
+ *   `auth.email()` and `current_setting(…)` calls that Postgres would evaluate
+ *   per row; `wrapAuthCalls` rewrites them as `(select auth.uid())`, which
+ *   Postgres evaluates once per statement.
+ * - `facts` (expression-facts.ts): columns named, always true, reads
+ *   user_metadata, true when a session value is NULL.
  *
  * The parser is required and initialised lazily (it is WASM), once per process.
  */
+import {
+  NO_FACTS,
+  expressionFacts,
+  sessionFunctionName,
+  type ExpressionFacts,
+} from "./expression-facts";
 
 const PREFIX = "SELECT 1 WHERE (";
-const SUFFIX = ")";
-const AUTH_FUNCTIONS: ReadonlySet<string> = new Set(["uid", "jwt", "role"]);
+// A newline before the closing parenthesis: an expression copied from a
+// migration may end in a `--` comment, which would otherwise swallow it.
+const SUFFIX = "\n)";
 
 type Parser = import("@supabase/pg-parser").PgParser<17>;
 
@@ -53,6 +63,8 @@ export interface ExpressionAnalysis {
   unwrapped: UnwrappedAuthCall[];
   /** The expression with those calls wrapped as `(select …)`, or unchanged. */
   wrapped: string;
+  /** What the expression means (empty facts when it does not parse). */
+  facts: ExpressionFacts;
 }
 
 const MAX_CACHED = 5_000;
@@ -77,6 +89,7 @@ async function analyzeUncached(expression: string, rewrite: boolean): Promise<Ex
     problem,
     unwrapped: [],
     wrapped: expression,
+    facts: NO_FACTS,
   });
   if (expression.trim().length === 0)
     return unchanged({ message: "the expression is empty", offset: 0 });
@@ -114,6 +127,10 @@ async function analyzeUncached(expression: string, rewrite: boolean): Promise<Ex
   if ((parsed.tree.stmts ?? []).length !== 1)
     return unchanged({ message: "the expression must be a single SQL expression", offset: 0 });
 
+  const facts = expressionFacts(
+    (parsed.tree.stmts?.[0]?.stmt as { SelectStmt?: { whereClause?: unknown } } | undefined)
+      ?.SelectStmt?.whereClause,
+  );
   // PREFIX is ASCII, so a location in the wrapped text minus its length is a byte offset in the expression.
   const calls = collectAuthCalls(parsed.tree)
     .filter((c) => !c.wrapped)
@@ -122,15 +139,23 @@ async function analyzeUncached(expression: string, rewrite: boolean): Promise<Ex
     call: c.name,
     offset: byteToCharOffset(expression, c.byte),
   }));
-  if (calls.length === 0 || !rewrite) return { unwrapped, wrapped: expression };
+  if (calls.length === 0 || !rewrite) return { unwrapped, wrapped: expression, facts };
 
+  const tokens = scanned.tokens.filter((t) => t.kind !== "SQL_COMMENT" && t.kind !== "C_COMMENT");
   const spans: { start: number; end: number }[] = [];
   for (const call of calls) {
-    // The call is `auth . name ( )`: five tokens from its location, ending at `)`.
-    const first = scanned.tokens.findIndex((t) => t.start === call.byte);
-    const close = scanned.tokens[first + 4];
-    if (first < 0 || close === undefined || close.text !== ")")
-      return { unwrapped, wrapped: expression };
+    // From the call's first token to the `)` that closes its argument list.
+    const first = tokens.findIndex((t) => t.start === call.byte);
+    let depth = 0;
+    let close: (typeof tokens)[number] | undefined;
+    for (const token of first < 0 ? [] : tokens.slice(first)) {
+      if (token.text === "(") depth++;
+      if (token.text === ")" && --depth === 0) {
+        close = token;
+        break;
+      }
+    }
+    if (close === undefined) return { unwrapped, wrapped: expression, facts };
     spans.push({ start: call.byte, end: close.end });
   }
   let out = Buffer.from(expression, "utf8");
@@ -148,6 +173,7 @@ async function analyzeUncached(expression: string, rewrite: boolean): Promise<Ex
   return {
     unwrapped,
     wrapped: again.problem === undefined && again.unwrapped.length === 0 ? rewritten : expression,
+    facts,
   };
 }
 
@@ -156,9 +182,9 @@ export async function checkExpression(expression: string): Promise<ExpressionPro
   return (await analyzeExpression(expression)).problem;
 }
 
-/** A call of an `auth` helper that Postgres evaluates for every row. */
+/** A call of a session function that Postgres evaluates for every row. */
 export interface UnwrappedAuthCall {
-  /** `auth.uid()`, `auth.jwt()` or `auth.role()`. */
+  /** `auth.uid()`, `auth.jwt()`, `auth.role()`, `auth.email()` or `current_setting()`. */
   call: string;
   /** 0-based character offset in the expression. */
   offset: number;
@@ -215,25 +241,15 @@ function collectAuthCalls(tree: unknown): { name: string; location: number; wrap
         continue;
       }
       if (key === "FuncCall") {
-        const call = fields as {
-          funcname?: { String?: { sval?: string } }[];
-          location?: number;
-          args?: unknown[];
-        };
-        const names = (call.funcname ?? []).map((n) => n.String?.sval ?? "");
-        if (
-          names.length === 2 &&
-          names[0] === "auth" &&
-          AUTH_FUNCTIONS.has(names[1]!) &&
-          (call.args ?? []).length === 0
-        ) {
+        const name = sessionFunctionName(fields);
+        if (name) {
           const nearest = ctx.selects[ctx.selects.length - 1];
           const wrapped =
             nearest !== undefined &&
             nearest.frame.inSubLink &&
             !nearest.frame.hasFrom &&
             nearest.inTargets;
-          found.push({ name: `auth.${names[1]}()`, location: call.location ?? 0, wrapped });
+          found.push({ name, location: (fields.location as number | undefined) ?? 0, wrapped });
         }
       }
       for (const [field, child] of Object.entries(fields))
@@ -264,13 +280,4 @@ export async function wrapAuthCalls(expression: string): Promise<string> {
   const analysis = await analyzeExpression(expression);
   assertParses(expression, analysis);
   return analysis.wrapped;
-}
-
-/** Is `name` a valid unquoted-or-quoted Postgres identifier we accept (≤ 63 bytes, printable)? */
-export function identifierProblem(name: string): string | undefined {
-  if (name.length === 0) return "is empty";
-  if (Buffer.byteLength(name, "utf8") > 63)
-    return "is longer than 63 bytes (Postgres would truncate it and the next diff would never converge)";
-  if ([...name].some((ch) => ch.charCodeAt(0) < 0x20)) return "contains a control character";
-  return undefined;
 }

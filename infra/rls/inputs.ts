@@ -8,11 +8,12 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { lockRetriesSchema, lockTimeoutSecondsSchema } from "../config/database";
-import { rlsPolicySchema } from "../config/rls";
+import { rlsPolicySchema, rlsTableObject } from "../config/rls";
 import { duplicates } from "../lib/unique";
 import { identifierProblem } from "../postgres/identifiers";
 import { analyzeExpression, describeProblem } from "./expressions";
 import { byCodePoint, type PolicySpec } from "./model";
+import { canonicalPrivileges, type PrivilegeMap } from "./privileges";
 import { allowedClauses } from "./sql";
 
 /** Inputs of one RLS table resource, as the engine passes them (secrets already unwrapped). */
@@ -28,6 +29,11 @@ export interface RlsTableInputs {
   lockRetries: number;
   /** Every schema the stack declares tables in: the scope of the shared refresh snapshot. */
   catalogSchemas: string[];
+  /**
+   * Table privileges by grantee (privileges.ts), complete for the grantees it
+   * manages. Absent in state written before privileges were managed.
+   */
+  privileges?: PrivilegeMap;
   /**
    * Hash of the code that applied this state (its import graph). Recorded,
    * not acted on: see `diff` in provider.ts for why a new version alone is
@@ -61,6 +67,7 @@ const tableInputs = z.object({
   lockTimeoutSeconds: lockTimeoutSecondsSchema.default(5),
   lockRetries: lockRetriesSchema.default(5),
   catalogSchemas: z.array(z.string()).optional(),
+  privileges: rlsTableObject.shape.privileges,
   providerVersion: z.string().optional(),
 });
 
@@ -189,5 +196,6 @@ export async function checkRlsTableInputs(
     policies,
     catalogSchemas,
   } as RlsTableInputs;
+  if (top.privileges) inputs.privileges = canonicalPrivileges(top.privileges);
   return { inputs, failures };
 }

@@ -10,6 +10,7 @@
  * evaluates them once per statement (an InitPlan) instead of once per row.
  */
 import type { RlsTableConfig } from "../config/index";
+import { declaredPrivileges, type Privilege, type PrivilegeMap } from "./privileges";
 import { duplicates } from "../lib/unique";
 import { displayIdent, quoteLiteral } from "../postgres/identifiers";
 
@@ -51,6 +52,11 @@ export interface TableSpec {
   ownerColumn: string | null;
   /** Anyone, including `anon`, may read every row. */
   publicRead: boolean;
+  /**
+   * Table privileges of each API role and PUBLIC, complete (see privileges.ts):
+   * what the provider grants and revokes in the same transaction as the policies.
+   */
+  privileges: PrivilegeMap;
 }
 
 /** A policy as a person writes it; omitted fields take the documented defaults. */
@@ -101,6 +107,12 @@ export interface TableDeclaration {
   publicRead?: boolean;
   /** Policies in addition to the helpers'. */
   policies?: PolicyDeclaration[];
+  /**
+   * Table privileges per role, overriding the default: SELECT, INSERT, UPDATE,
+   * DELETE for the API roles the policies reach, nothing for the others, and
+   * never TRUNCATE, REFERENCES or TRIGGER.
+   */
+  privileges?: Partial<Record<string, Privilege[]>>;
 }
 
 export interface DeclarationDefaults {
@@ -205,12 +217,22 @@ export function declareTable(
       `${schema}.${declaration.table}: policy '${twice.key}' is declared twice (a helper already generates it; rename your policy)`,
     );
   }
+  const overrides = Object.fromEntries(
+    Object.entries(declaration.privileges ?? {}).filter(
+      (e): e is [string, Privilege[]] => e[1] !== undefined,
+    ),
+  );
   return {
     schema,
     table: declaration.table,
     enabled: declaration.enabled ?? true,
     force: declaration.force ?? true,
     policies: policies.sort((a, b) => byCodePoint(a.name, b.name)),
+    privileges: declaredPrivileges(
+      policies.flatMap((p) => p.roles),
+      defaults.appRole,
+      overrides,
+    ),
     tenantColumn: declaration.tenant?.column ?? null,
     tenantClaim: declaration.tenant ? (declaration.tenant.claim ?? "tenant_id") : null,
     ownerColumn: declaration.owner?.column ?? null,
@@ -242,6 +264,7 @@ export function tableFromConfig(
         using: p.using,
         withCheck: p.withCheck,
       })),
+      privileges: config.privileges,
     },
     defaults,
   );

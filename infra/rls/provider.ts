@@ -1,6 +1,6 @@
 /**
  * The dynamic provider behind `RlsTable`: one resource per table, holding
- * every policy of that table.
+ * every policy and the API roles' privileges of that table.
  *
  * Why per table: Postgres takes an ACCESS EXCLUSIVE lock on the table for any
  * policy DDL, so the table is the natural unit of a transaction — all of its
@@ -8,9 +8,18 @@
  * Per-policy resources would need a transaction spanning resources, which the
  * engine cannot give; per-schema resources would lock every table at once.
  *
- * The shell is thin: `check` is inputs.ts (the config's zod schemas), the
- * plan is diff.ts, the transaction is apply.ts, and refresh reads one catalog
- * snapshot shared by every resource of the process (snapshot-cache.ts).
+ * Why `diff` reads the database: the declaration is compared with the LIVE
+ * table, not with what the last apply recorded, so `pulumi up` (no refresh)
+ * drops a policy added by hand, restores an edited one, and converges after
+ * an `up` that was killed between a commit and its checkpoint. All of check,
+ * diff and refresh share one catalog snapshot per command (snapshot-cache.ts):
+ * a no-op `up` costs one catalog query and no DDL. What diff finds is printed
+ * (the engine shows a dynamic provider's output as diagnostics), one line per
+ * table, so preview and up say why a table changes without `--diff`.
+ *
+ * The shell is thin: `check` is inputs.ts (the config's zod schemas) plus
+ * catalog-check.ts against the snapshot, the plan is diff.ts, the transaction
+ * is apply.ts.
  *
  * Credentials: the connection string is a (secret) input, stored encrypted in
  * state and declared in `additionalSecretOutputs`; nothing here reads it at
@@ -19,9 +28,12 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { applyTable, dropManagedPolicies, type PreviousApply } from "./apply";
 import { MISSING_TABLE, type LiveTableState } from "./catalog";
-import { declaredChanges, describeDrift } from "./diff";
-import { checkRlsTableInputs, type RlsTableInputs } from "./inputs";
-import { invalidateSnapshots, sharedSnapshot } from "./snapshot-cache";
+import { catalogFailures } from "./catalog-check";
+import { decideDiff, type DiffDecision } from "./decide";
+import { describeDrift } from "./diff";
+import { UNKNOWN, checkRlsTableInputs, type RlsTableInputs } from "./inputs";
+import { tableKey } from "./model";
+import { recordApplied, sharedSnapshot } from "./snapshot-cache";
 import type { IdentifiedProvider } from "../lib/dynamic/types";
 
 export type { RlsTableInputs } from "./inputs";
@@ -41,9 +53,14 @@ export interface RlsTableOutputs extends RlsTableInputs {
 export interface RlsProviderOptions {
   /** Scope of the shared catalog snapshot; one per simulated pulumi command in tests. */
   cacheScope?: string;
-  /** How long a refresh snapshot may be reused, in ms. */
+  /** How long a snapshot may be reused, in ms. */
   snapshotMaxAgeMs?: number;
+  /** Where diff and read say what they found; the engine shows the provider's stdout. */
+  report?: (line: string) => void;
 }
+
+/** What diff decided, and why: the reasons are what preview and up print. */
+export type RlsDiffResult = DiffDecision & { deleteBeforeReplace: boolean };
 
 function lockOptions(p: RlsTableInputs) {
   return { lockTimeoutSeconds: p.lockTimeoutSeconds, lockRetries: p.lockRetries };
@@ -53,73 +70,89 @@ function outputs(inputs: RlsTableInputs, live: LiveTableState): RlsTableOutputs 
   return { ...inputs, expected: live, live, drift: [] };
 }
 
+function known(value: unknown): value is string {
+  return typeof value === "string" && value !== UNKNOWN && value.length > 0;
+}
+
+function grantees(p: Pick<RlsTableInputs, "privileges">): string[] {
+  return Object.keys(p.privileges ?? {});
+}
+
 export type RlsTableProvider = IdentifiedProvider<RlsTableInputs, RlsTableOutputs> &
   Required<
     Pick<
       pulumi.dynamic.ResourceProvider<RlsTableInputs, RlsTableOutputs>,
-      "check" | "diff" | "read" | "update" | "delete"
+      "check" | "read" | "update" | "delete"
     >
-  >;
+  > & {
+    diff(id: string, olds: RlsTableOutputs, news: RlsTableInputs): Promise<RlsDiffResult>;
+  };
 
 /** A fresh provider. The program uses one; tests make one per simulated pulumi command. */
 export function createRlsTableProvider(options: RlsProviderOptions = {}): RlsTableProvider {
   const scope = options.cacheScope ?? "rls";
   const maxAgeMs = options.snapshotMaxAgeMs ?? 60_000;
+  const report = options.report ?? ((line: string) => console.log(line));
+  const snapshot = (p: RlsTableInputs) =>
+    sharedSnapshot(scope, maxAgeMs, p.connection, p.catalogSchemas ?? [p.schema], lockOptions(p));
+
   return {
     providerId: RLS_TABLE_PROVIDER_ID,
 
     async check(_olds, news) {
-      return checkRlsTableInputs(news as unknown as Record<string, unknown>);
+      const result = await checkRlsTableInputs(news as unknown as Record<string, unknown>);
+      const { inputs } = result;
+      // Read-only and only when everything it needs is known (preview may not know the URL yet).
+      if (
+        result.failures.length > 0 ||
+        !known(inputs.connection) ||
+        !Array.isArray(inputs.policies) ||
+        !known(inputs.schema) ||
+        !known(inputs.table)
+      )
+        return result;
+      try {
+        return { inputs, failures: await catalogFailures(inputs, await snapshot(inputs)) };
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return {
+          inputs,
+          failures: [{ property: "connection", reason: `could not check the table: ${message}` }],
+        };
+      }
     },
 
-    async diff(_id, olds, news) {
-      const replaces: string[] = [];
-      if (olds.schema !== news.schema) replaces.push("schema");
-      if (olds.table !== news.table) replaces.push("table");
-      const changed = [
-        // A new providerVersion alone is not a change: the diff compares the
-        // declaration, so code that would write different SQL shows up here,
-        // and an update of every table at each release would only take locks.
-        // The new version still reaches state (a no-change step keeps new inputs).
-        ...declaredChanges(olds, news),
-        // A new password must reach state, or a later delete would use the old one.
-        ...(olds.connection !== news.connection ? ["connection"] : []),
-        ...(describeDrift(olds.expected ?? MISSING_TABLE, olds.live ?? MISSING_TABLE).length > 0
-          ? ["live"]
-          : []),
-      ];
-      return {
-        changes: replaces.length > 0 || changed.length > 0,
-        replaces,
-        deleteBeforeReplace: false,
-      };
+    async diff(id, olds, news) {
+      const live =
+        known(news.connection) && Array.isArray(news.policies)
+          ? ((await snapshot(news)).tables.get(tableKey(news)) ?? MISSING_TABLE)
+          : undefined;
+      const decision = decideDiff(olds, news, live);
+      if (decision.changes) report(`rls ${id}: ${decision.reasons.join(". ")}`);
+      return { ...decision, deleteBeforeReplace: false };
     },
 
     async create(inputs) {
       const result = await applyTable(inputs.connection, inputs, undefined, lockOptions(inputs));
-      invalidateSnapshots(scope, inputs.connection);
-      return { id: `${inputs.schema}.${inputs.table}`, outs: outputs(inputs, result.live) };
+      await recordApplied(scope, inputs.connection, tableKey(inputs), result.live);
+      return { id: tableKey(inputs), outs: outputs(inputs, result.live) };
     },
 
     async read(id, props) {
-      if (!props)
+      if (!props || !known(props.connection))
         throw new Error(
-          `cannot import RLS table ${id}: declare it in runbooks:rls.tables and run pulumi up`,
+          `RLS table ${id} cannot be adopted with pulumi import: Pulumi's dynamic providers get no ` +
+            `provider code on import (pulumi/pulumi#16175). Adopt it instead: print its declaration with ` +
+            `npm run rls:import -- --database-url <url> --schemas <schema>, add it to runbooks:rls.tables, ` +
+            `and run pulumi up; the create finds the table already as declared and changes nothing.`,
         );
-      const snapshot = await sharedSnapshot(
-        scope,
-        maxAgeMs,
-        props.connection,
-        props.catalogSchemas ?? [props.schema],
-      );
-      const live = snapshot.get(`${props.schema}.${props.table}`) ?? MISSING_TABLE;
+      const live = (await snapshot(props)).tables.get(tableKey(props)) ?? MISSING_TABLE;
       // A dropped table takes its policies with it: the resource is gone, and
-      // the next `up` says so (TableMissingError) instead of pretending.
+      // the next `up` says so (check: the table does not exist) instead of pretending.
       if (!live.exists) return {};
-      return {
-        id,
-        props: { ...props, live, drift: describeDrift(props.expected ?? MISSING_TABLE, live) },
-      };
+      const drift = describeDrift(props.expected ?? MISSING_TABLE, live, grantees(props));
+      if (drift.length > 0) report(`rls ${id}: drift: ${drift.join("; ")}`);
+      return { id, props: { ...props, live, drift } };
     },
 
     async update(_id, olds, news) {
@@ -128,7 +161,7 @@ export function createRlsTableProvider(options: RlsProviderOptions = {}): RlsTab
         expected: olds.expected ?? MISSING_TABLE,
       };
       const result = await applyTable(news.connection, news, previous, lockOptions(news));
-      invalidateSnapshots(scope, news.connection);
+      await recordApplied(scope, news.connection, tableKey(news), result.live);
       return { outs: outputs(news, result.live) };
     },
 
@@ -138,7 +171,6 @@ export function createRlsTableProvider(options: RlsProviderOptions = {}): RlsTab
         ...(props.expected?.policies ?? []).map((p) => p.name),
       ]);
       await dropManagedPolicies(props.connection, props, [...managed], lockOptions(props));
-      invalidateSnapshots(scope, props.connection);
     },
   };
 }

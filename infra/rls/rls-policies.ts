@@ -56,6 +56,7 @@ export class RlsPolicies extends pulumi.ComponentResource {
         lockTimeoutSeconds: args.lockTimeoutSeconds,
         lockRetries: args.lockRetries,
         catalogSchemas,
+        privileges: t.privileges,
         tenantColumn: t.tenantColumn,
         tenantClaim: t.tenantClaim,
       },

@@ -1,10 +1,11 @@
 /**
- * `RlsTable`: one table's RLS (ENABLE, FORCE and every policy), managed by the
- * dynamic provider in ./provider.ts.
+ * `RlsTable`: one table's RLS (ENABLE, FORCE, every policy and the API roles'
+ * table privileges), managed by the dynamic provider in ./provider.ts.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { PolicySpec } from "./model";
 import type { LiveTableState } from "./catalog";
+import type { PrivilegeMap } from "./privileges";
 import { join } from "node:path";
 import { providerStub } from "../lib/dynamic/stub";
 import { providerVersion } from "../lib/dynamic/version";
@@ -39,8 +40,10 @@ export interface RlsTableArgs {
   lockTimeoutSeconds: pulumi.Input<number>;
   /** Further attempts after a lock timeout. */
   lockRetries: pulumi.Input<number>;
-  /** Every schema the stack declares RLS tables in (scope of the one refresh query). */
+  /** Every schema the stack declares RLS tables in (scope of the one catalog query). */
   catalogSchemas: pulumi.Input<string[]>;
+  /** Table privileges by grantee, complete for the grantees managed (see privileges.ts). */
+  privileges: pulumi.Input<PrivilegeMap>;
   /**
    * The column holding the tenant id when the table is tenant-scoped, else
    * null. Not applied by the provider (the policies carry the checks): it

@@ -9,6 +9,7 @@
  * it is reported as skipped rather than guessed at.
  */
 import type { TableSpec } from "./model";
+import { RLS_BYPASSING_PRIVILEGES, type Privilege } from "./privileges";
 
 export const SMOKE_COMMANDS = ["SELECT", "INSERT", "UPDATE", "DELETE"] as const;
 export type SmokeCommand = (typeof SMOKE_COMMANDS)[number];
@@ -22,11 +23,24 @@ export type RowOwner = "a" | "b";
 
 export type Outcome = "allowed" | "denied";
 
+/**
+ * `rls`: a command against a seeded row, as the matrix shows it.
+ * `privilege`: a privilege RLS does not govern (TRUNCATE, TRIGGER, REFERENCES), as one API role.
+ * `reference`: tenant A inserts a row whose foreign key points at tenant B's row.
+ */
+export type ProbeKind = "rls" | "privilege" | "reference";
+
 export interface Probe {
   actor: Actor;
-  command: SmokeCommand;
+  command: SmokeCommand | Privilege;
   row: RowOwner;
   expected: Outcome;
+  /** Default `rls`. */
+  kind?: ProbeKind;
+  /** privilege: the database role probed. */
+  role?: string;
+  /** reference: the foreign key used, `name → schema.table`. */
+  via?: string;
 }
 
 /** Identities of the two tenants and their users, fresh per run. */
@@ -70,6 +84,36 @@ export function probesFor(spec: TableSpec): Probe[] {
       probes.push({ actor, command, row, expected: expect(actor, row, command) });
   }
   return probes;
+}
+
+/**
+ * TRUNCATE, TRIGGER and REFERENCES must be refused to every API role: RLS
+ * does not govern them, so a grant of one is a hole whatever the policies say.
+ */
+export function privilegeProbesFor(apiRoles: readonly string[]): Probe[] {
+  return apiRoles.flatMap((role) =>
+    RLS_BYPASSING_PRIVILEGES.map((command) => ({
+      kind: "privilege" as const,
+      // The actor only sets the JWT claims; the probe runs as `role`.
+      actor: role === "anon" ? ("anon" as const) : ("tenant_a" as const),
+      role,
+      command,
+      row: "a" as const,
+      expected: "denied" as const,
+    })),
+  );
+}
+
+/** Tenant A writes a row of its own whose foreign key points at tenant B's row: must be refused. */
+export function referenceProbe(via: string): Probe {
+  return {
+    kind: "reference",
+    actor: "tenant_a",
+    command: "INSERT",
+    row: "b",
+    expected: "denied",
+    via,
+  };
 }
 
 /** Database role each actor runs as. */
@@ -219,7 +263,8 @@ export function renderMatrix(report: SmokeReport): string {
     lines.push(
       `  ${"actor".padEnd(14)}${"row".padEnd(6)}${SMOKE_COMMANDS.map((c) => c.padEnd(16)).join("")}`,
     );
-    const keys = [...new Set(t.probes.map((p) => `${p.actor}|${p.row}`))];
+    const matrix = t.probes.filter((p) => (p.kind ?? "rls") === "rls");
+    const keys = [...new Set(matrix.map((p) => `${p.actor}|${p.row}`))];
     for (const key of keys) {
       const [actor, row] = key.split("|") as [Actor, RowOwner];
       const own = (actor === "tenant_a" && row === "a") || (actor === "tenant_b" && row === "b");
@@ -230,15 +275,26 @@ export function renderMatrix(report: SmokeReport): string {
             ? "own"
             : `${row.toUpperCase()}'s`;
       const cells = SMOKE_COMMANDS.map((c) =>
-        cell(t.probes.find((p) => p.actor === actor && p.row === row && p.command === c)).padEnd(
-          16,
-        ),
+        cell(matrix.find((p) => p.actor === actor && p.row === row && p.command === c)).padEnd(16),
       );
       lines.push(`  ${ACTOR_LABEL[actor].padEnd(14)}${rowLabel.padEnd(6)}${cells.join("")}`);
     }
-    for (const m of t.probes.filter((p) => !p.ok)) {
+    const privileges = t.probes.filter((p) => p.kind === "privilege");
+    if (privileges.length > 0)
       lines.push(
-        `  ! ${ACTOR_LABEL[m.actor]} ${m.command} on ${m.row === "a" ? "A" : "B"}'s row: expected ${m.expected}, got ${m.actual} (${m.detail})`,
+        `  privileges RLS does not govern: ${privileges.map((p) => `${p.command} as ${p.role} ${cell(p)}`).join(", ")}`,
+      );
+    for (const r of t.probes.filter((p) => p.kind === "reference"))
+      lines.push(`  tenant A referencing B's row via ${r.via}: ${cell(r)}`);
+    for (const m of t.probes.filter((p) => !p.ok)) {
+      const what =
+        m.kind === "privilege"
+          ? `${m.command} as ${m.role}`
+          : m.kind === "reference"
+            ? `INSERT referencing B's row via ${m.via}`
+            : `${m.command} on ${m.row === "a" ? "A" : "B"}'s row`;
+      lines.push(
+        `  ! ${m.kind === "privilege" ? m.role : ACTOR_LABEL[m.actor]} ${what}: expected ${m.expected}, got ${m.actual} (${m.detail})`,
       );
     }
     lines.push("");

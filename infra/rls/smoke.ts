@@ -15,10 +15,13 @@
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import { PostgresError, withConnection, type Queryable } from "../postgres/client";
 import { tableKey, type TableSpec } from "./model";
+import { apiRolesFor } from "./lint-catalog";
 import {
   CannotSeedError,
   claimsFor,
+  privilegeProbesFor,
   probesFor,
+  referenceProbe,
   roleOf,
   seedValue,
   skipReason,
@@ -39,9 +42,15 @@ export interface SmokeOptions {
   appRole: string;
   /** Per-statement ceiling, so a smoke run never wedges production. */
   statementTimeoutSeconds?: number;
+  /**
+   * Roles whose TRUNCATE, TRIGGER and REFERENCES must be refused. Default:
+   * `anon`, `authenticated` and the app role.
+   */
+  apiRoles?: string[];
 }
 
 interface ForeignKey {
+  name: string;
   columns: string[];
   parentSchema: string;
   parentTable: string;
@@ -68,7 +77,8 @@ where a.attrelid = $1::regclass and a.attnum > 0 and not a.attisdropped
 order by a.attnum`;
 
 const FOREIGN_KEYS_SQL = `
-select (select array_agg(a.attname::text order by k.i) from unnest(con.conkey) with ordinality k(n, i)
+select con.conname as name,
+       (select array_agg(a.attname::text order by k.i) from unnest(con.conkey) with ordinality k(n, i)
           join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.n) as columns,
        pn.nspname as parent_schema, pc.relname as parent_table,
        (select array_agg(a.attname::text order by k.i) from unnest(con.confkey) with ordinality k(n, i)
@@ -76,7 +86,8 @@ select (select array_agg(a.attname::text order by k.i) from unnest(con.conkey) w
 from pg_constraint con
 join pg_class pc on pc.oid = con.confrelid
 join pg_namespace pn on pn.oid = pc.relnamespace
-where con.conrelid = $1::regclass and con.contype = 'f'`;
+where con.conrelid = $1::regclass and con.contype = 'f'
+order by con.conname`;
 
 const random: SeedRandom = {
   uuid: () => randomUUID(),
@@ -111,6 +122,7 @@ class Seeder {
       enumLabels: (r.enum_labels as string[] | null) ?? null,
     }));
     const foreignKeys = (await this.client.query(FOREIGN_KEYS_SQL, [regclass])).rows.map((r) => ({
+      name: r.name as string,
       columns: r.columns as string[],
       parentSchema: r.parent_schema as string,
       parentTable: r.parent_table as string,
@@ -340,6 +352,8 @@ async function runProbe(
           detail: `${result.rowCount ?? 0} row(s) deleted`,
         };
       }
+      default:
+        return { actual: "error", detail: `${probe.command} is not a row probe` };
     }
   } catch (error) {
     // 42501: insufficient_privilege — an RLS violation or a missing GRANT; both mean "denied".
@@ -360,10 +374,126 @@ function firstLine(message: string): string {
   return colon >= 0 ? line.slice(colon + 3) : line;
 }
 
+/** Does `role` hold `privilege` on the table (grants through PUBLIC and membership included)? */
+async function holds(client: Queryable, role: string, table: string, privilege: string) {
+  const { rows } = await client.query("select has_table_privilege($1, $2::regclass, $3) as ok", [
+    role,
+    table,
+    privilege,
+  ]);
+  return (rows[0] as { ok: boolean }).ok;
+}
+
+/**
+ * A privilege RLS does not govern. TRUNCATE is attempted when the catalog
+ * says it is refused (the refusal comes before any lock, so this is safe) —
+ * and never run when it is granted: it would take the table's exclusive lock
+ * and empty it for every tenant, rolled back or not.
+ */
+async function runPrivilegeProbe(
+  client: Queryable,
+  spec: TableSpec,
+  probe: Probe,
+): Promise<Pick<ProbeResult, "actual" | "detail">> {
+  const table = qualifiedTable(spec);
+  const role = probe.role!;
+  if (await holds(client, role, table, probe.command)) {
+    return {
+      actual: "allowed",
+      detail: `${role} holds ${probe.command}${probe.command === "TRUNCATE" ? " (not run: it would empty the table for every tenant)" : ""}`,
+    };
+  }
+  if (probe.command !== "TRUNCATE")
+    return { actual: "denied", detail: `${role} does not hold ${probe.command}` };
+  await client.query("SAVEPOINT smoke_probe");
+  try {
+    await client.query(`SET LOCAL ROLE ${quoteIdent(role)}`);
+    await client.query(`TRUNCATE ONLY ${table}`);
+    return { actual: "allowed", detail: "TRUNCATE ran (rolled back)" };
+  } catch (error) {
+    if (error instanceof PostgresError && error.code === "42501")
+      return { actual: "denied", detail: firstLine(error.message) };
+    return {
+      actual: "error",
+      detail: firstLine(error instanceof Error ? error.message : String(error)),
+    };
+  } finally {
+    await client.query("ROLLBACK TO SAVEPOINT smoke_probe");
+  }
+}
+
+/**
+ * Foreign keys from a tenant table to a tenant table (one whose rows carry the
+ * same tenant column), with the values that point at tenant B's row: B's row
+ * itself for a key to the same table, the parent B's seeded row refers to otherwise.
+ */
+async function crossTenantReferences(
+  seeder: Seeder,
+  spec: TableSpec,
+  shape: TableShape,
+  rowB: Record<string, string>,
+): Promise<{ via: string; values: Record<string, string> }[]> {
+  const tenant = spec.tenantColumn;
+  if (!tenant) return [];
+  const out: { via: string; values: Record<string, string> }[] = [];
+  for (const fk of shape.foreignKeys) {
+    const parent = await seeder.shape(fk.parentSchema, fk.parentTable);
+    if (!parent.columns.some((c) => c.name === tenant)) continue;
+    const self = fk.parentSchema === spec.schema && fk.parentTable === spec.table;
+    const values: Record<string, string> = {};
+    fk.columns.forEach((c, i) => {
+      if (c === tenant) return;
+      const value = self ? rowB[fk.parentColumns[i]!] : rowB[c];
+      if (value !== undefined && value !== null) values[c] = value;
+    });
+    if (Object.keys(values).length === 0) continue;
+    out.push({
+      via: `${fk.name} (${fk.columns.join(", ")}) → ${fk.parentSchema}.${fk.parentTable}`,
+      values,
+    });
+  }
+  return out;
+}
+
+/** Tenant A inserts a row of its own that points at B's row: RLS passes it, only the key can refuse. */
+async function runReferenceProbe(
+  client: Queryable,
+  spec: TableSpec,
+  shape: TableShape,
+  values: Record<string, string>,
+  ids: SmokeIdentities,
+  appRole: string,
+): Promise<Pick<ProbeResult, "actual" | "detail">> {
+  await client.query("SAVEPOINT smoke_probe");
+  try {
+    await client.query(`SET LOCAL ROLE ${quoteIdent(roleOf("tenant_a", appRole))}`);
+    await client.query("select set_config('request.jwt.claims', $1, true)", [
+      JSON.stringify(claimsFor("tenant_a", spec, ids, appRole)),
+    ]);
+    const { text, params } = insertSql(spec.schema, spec.table, shape, values, false);
+    const result = await client.query(text, params);
+    return {
+      actual: result.rowCount === 1 ? "allowed" : "denied",
+      detail: `${result.rowCount ?? 0} row(s) inserted pointing at tenant B's row`,
+    };
+  } catch (error) {
+    // 23503 foreign_key_violation: the composite key refused it; 42501: RLS or a grant did.
+    if (error instanceof PostgresError && (error.code === "23503" || error.code === "42501"))
+      return { actual: "denied", detail: firstLine(error.message) };
+    return {
+      actual: "error",
+      detail: firstLine(error instanceof Error ? error.message : String(error)),
+    };
+  } finally {
+    await client.query("ROLLBACK TO SAVEPOINT smoke_probe");
+  }
+}
+
 async function smokeTable(
   client: Queryable,
   spec: TableSpec,
   appRole: string,
+  apiRoles: string[],
   statementTimeoutSeconds: number,
 ): Promise<TableReport> {
   const table = tableKey(spec);
@@ -442,6 +572,22 @@ async function smokeTable(
       );
       probes.push({ ...probe, table, actual, detail, ok: actual === probe.expected });
     }
+    for (const probe of privilegeProbesFor(apiRoles)) {
+      const { actual, detail } = await runPrivilegeProbe(client, spec, probe);
+      probes.push({ ...probe, table, actual, detail, ok: actual === probe.expected });
+    }
+    for (const { via, values } of await crossTenantReferences(seeder, spec, shape, rows.b)) {
+      const probe = referenceProbe(via);
+      const { actual, detail } = await runReferenceProbe(
+        client,
+        spec,
+        shape,
+        { ...inserts.a, ...values },
+        ids,
+        appRole,
+      );
+      probes.push({ ...probe, table, actual, detail, ok: actual === probe.expected });
+    }
     return { table, status: "checked", probes };
   } catch (error) {
     return {
@@ -469,7 +615,13 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
           continue;
         }
         tables.push(
-          await smokeTable(client, spec, options.appRole, options.statementTimeoutSeconds ?? 15),
+          await smokeTable(
+            client,
+            spec,
+            options.appRole,
+            options.apiRoles ?? apiRolesFor(options.appRole),
+            options.statementTimeoutSeconds ?? 15,
+          ),
         );
       }
     },
@@ -514,7 +666,39 @@ export async function discoverTenantTables(
         tenantClaim: options.tenantClaim,
         ownerColumn: null,
         publicRead: false,
+        // Discovered tables are smoke-tested, never applied: no privileges to declare.
+        privileges: {},
       }));
     },
   );
+}
+
+/**
+ * Which tables `rls:smoke` checks: the stack's declared tables (only those of
+ * `schemas` when `--schemas` is given), or without a stack the RLS tables of
+ * `schemas` (default: the exposed schemas) that have the tenant column. `only`
+ * (`--table schema.table`) narrows to one; an empty result is the caller's to
+ * report.
+ */
+export async function selectSmokeTables(options: {
+  connectionString: string;
+  /** The stack's declared tables; undefined without a stack. */
+  declared?: readonly TableSpec[];
+  /** `--schemas a,b`. */
+  schemas?: readonly string[];
+  /** runbooks:database.exposedSchemas: where to discover tables without a stack. */
+  exposedSchemas: readonly string[];
+  tenantColumn?: string;
+  tenantClaim?: string;
+  only?: string;
+}): Promise<TableSpec[]> {
+  const inSchemas = (t: TableSpec) => !options.schemas || options.schemas.includes(t.schema);
+  const tables = options.declared
+    ? options.declared.filter(inSchemas)
+    : await discoverTenantTables(options.connectionString, {
+        schemas: [...(options.schemas ?? options.exposedSchemas)],
+        tenantColumn: options.tenantColumn ?? "tenant_id",
+        tenantClaim: options.tenantClaim ?? "tenant_id",
+      });
+  return options.only ? tables.filter((t) => tableKey(t) === options.only) : [...tables];
 }

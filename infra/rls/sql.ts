@@ -15,6 +15,15 @@ export function roleList(roles: readonly string[]): string {
   return roles.map((r) => (r === "public" ? "PUBLIC" : quoteIdent(r))).join(", ");
 }
 
+/**
+ * An expression inside its parentheses. One that ends in a `--` comment (as
+ * one copied from a migration may) gets a newline, or the comment would
+ * swallow the closing parenthesis.
+ */
+function clause(expression: string): string {
+  return /--[^\n]*$/.test(expression) ? `${expression}\n` : expression;
+}
+
 export function createPolicySql(t: { schema: string; table: string }, p: PolicySpec): string {
   const parts = [
     `CREATE POLICY ${quoteIdent(p.name)} ON ${qualifiedTable(t)}`,
@@ -22,8 +31,8 @@ export function createPolicySql(t: { schema: string; table: string }, p: PolicyS
     `FOR ${p.command}`,
     `TO ${roleList(p.roles)}`,
   ];
-  if (p.using !== null) parts.push(`USING (${p.using})`);
-  if (p.withCheck !== null) parts.push(`WITH CHECK (${p.withCheck})`);
+  if (p.using !== null) parts.push(`USING (${clause(p.using)})`);
+  if (p.withCheck !== null) parts.push(`WITH CHECK (${clause(p.withCheck)})`);
   return parts.join(" ");
 }
 
@@ -39,8 +48,8 @@ export function alterPolicySql(
 ): string {
   const parts = [`ALTER POLICY ${quoteIdent(name)} ON ${qualifiedTable(t)}`];
   if (change.roles) parts.push(`TO ${roleList(change.roles)}`);
-  if (change.using !== undefined) parts.push(`USING (${change.using})`);
-  if (change.withCheck !== undefined) parts.push(`WITH CHECK (${change.withCheck})`);
+  if (change.using !== undefined) parts.push(`USING (${clause(change.using)})`);
+  if (change.withCheck !== undefined) parts.push(`WITH CHECK (${clause(change.withCheck)})`);
   if (parts.length === 1) throw new Error(`ALTER POLICY ${name}: nothing to change`);
   return parts.join(" ");
 }

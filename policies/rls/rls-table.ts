@@ -8,6 +8,7 @@ import type { LivePolicy } from "../../infra/rls/catalog";
 import type { LintTable } from "../../infra/rls/lint-catalog";
 import { lintContext, type LintContext, type LintRule } from "../../infra/rls/lints/rule";
 import type { PolicySpec, TableSpec } from "../../infra/rls/model";
+import { sortPrivileges } from "../../infra/rls/privileges";
 import { asList, known, knownString } from "../lib/policy";
 
 /** The roles PostgREST lets the internet act as (Supabase); the team may add its app role. */
@@ -41,12 +42,27 @@ export function rlsTableFacts(args: ResourceValidationArgs): RlsTableFacts {
     tenantClaim: knownString(() => args.props.tenantClaim) ?? null,
     ownerColumn: null,
     publicRead: false,
+    privileges: knownPrivileges(known(() => args.props.privileges)),
   };
   return { key: `${schema}.${table}`, spec };
 }
 
+/** The declared privilege map, as far as the preview knows it (unknown grantees are left out). */
+function knownPrivileges(raw: unknown): TableSpec["privileges"] {
+  if (raw === null || typeof raw !== "object") return {};
+  const out: TableSpec["privileges"] = {};
+  for (const [grantee, list] of Object.entries(raw as Record<string, unknown>)) {
+    const named = asList(known(() => list as unknown[])).filter((p) => typeof p === "string");
+    out[grantee] = sortPrivileges(named);
+  }
+  return out;
+}
+
 /** The lint context of one declared table: its declaration is the catalog. */
-export function declaredLintContext(spec: TableSpec, apiRoles: readonly string[]): LintContext {
+export async function declaredLintContext(
+  spec: TableSpec,
+  apiRoles: readonly string[],
+): Promise<LintContext> {
   const table: LintTable = {
     schema: spec.schema,
     name: spec.table,
@@ -65,12 +81,16 @@ export function declaredLintContext(spec: TableSpec, apiRoles: readonly string[]
     })),
   };
   const extraRoles = apiRoles.filter((r) => !DEFAULT_API_ROLES.includes(r));
-  const context = lintContext({ tables: [table], roles: [], views: [], functions: [] }, [spec], {
-    exposedSchemas: [spec.schema],
-    appRole: extraRoles[0] ?? "authenticated",
-    bypassRlsAllowed: [],
-    declarationsHint: "runbooks:rls.tables (or RLS_TABLES_IN_CODE)",
-  });
+  const context = await lintContext(
+    { tables: [table], roles: [], views: [], functions: [] },
+    [spec],
+    {
+      exposedSchemas: [spec.schema],
+      appRole: extraRoles[0] ?? "authenticated",
+      bypassRlsAllowed: [],
+      declarationsHint: "runbooks:rls.tables (or RLS_TABLES_IN_CODE)",
+    },
+  );
   return { ...context, apiRoles: [...new Set([...DEFAULT_API_ROLES, ...apiRoles])] };
 }
 
@@ -80,6 +100,6 @@ export async function lintDeclared(
   spec: TableSpec,
   apiRoles: readonly string[],
 ): Promise<string[]> {
-  const hits = await rule.check(declaredLintContext(spec, apiRoles));
+  const hits = await rule.check(await declaredLintContext(spec, apiRoles));
   return hits.map((h) => `${h.message}; fix: ${h.fix}`);
 }

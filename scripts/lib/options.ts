@@ -1,9 +1,11 @@
 /**
- * Numeric flags of the operational commands (`--attempts 3`, `--long 300`),
- * validated with a message that names the flag and the accepted range.
+ * Flags several commands share beyond the runner's: numbers (`--attempts 3`,
+ * `--long 300`) and identifier lists (`--schemas a,b`), validated with a
+ * message that names the flag and what it accepts.
  */
 
 import { PLAIN_IDENTIFIER } from "../../infra/postgres/identifiers";
+import { UsageError } from "./command";
 
 export interface NumberOptionSpec {
   /** Flag name without `--`, for the message. */
@@ -47,4 +49,19 @@ export function parseIdentifierList(
       problem: `--${flag}: '${bad}' is not a lower-case Postgres identifier (letters, digits, '_')`,
     };
   return { value: [...new Set(names)] };
+}
+
+/** The `--schemas a,b` flag, for every command that takes one. */
+export const SCHEMAS_ARG = {
+  type: "string",
+  valueHint: "a,b",
+  description: "schemas to check (comma-separated)",
+} as const;
+
+/** `--schemas` parsed, or undefined when not given; a bad name is a usage error naming the flag. */
+export function schemasOption(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const parsed = parseIdentifierList(raw, "schemas");
+  if ("problem" in parsed) throw new UsageError(parsed.problem);
+  return parsed.value;
 }

@@ -84,9 +84,9 @@ describe("local stack lifecycle through the engine", () => {
     expect(live.audit_log).toEqual(before.audit_log);
     expect((await e.rlsResources()).size).toBe(MANAGED.length);
     const outputs = await e.stack.outputs();
-    expect(outputs.rls?.value).toMatchObject({
-      tables: MANAGED.map((t) => `public.${t}`),
-    });
+    // Outputs are nested by area; whether the area is on is `features.rls`.
+    expect(outputs.features?.value).toMatchObject({ rls: true });
+    expect(outputs.rls?.value).toMatchObject({ tables: MANAGED.map((t) => `public.${t}`) });
   });
 
   it("a second up reports only unchanged resources", STEP, async () => {

@@ -13,11 +13,12 @@
  * fail (see the comments at each): `stack output` takes no --config-file, and
  * `stack rm` needs --preserve-config.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { LOCAL_PASSPHRASE, LOCAL_STACK } from "../../infra/local/stack";
+import { repairInterruptedCheckpoints } from "../../infra/local/state-repair";
 import { REPO_ROOT } from "../../infra/lib/paths";
 import { LOCAL_BUCKET } from "../../infra/local/services";
 import {
@@ -161,6 +162,46 @@ describe("npm run local's commands on a fresh backend", () => {
     expect(outputs.backups?.stale).toBe(false);
     expect(readFileSync(stackFileCopy, "utf8")).toBe(committed);
   });
+
+  it("the next up removes a policy added by hand (USING (true)), and says why", STEP, async () => {
+    await p.db.sql(`create policy sneaky on public.tenants for select to anon using (true)`);
+    const up = await p.cli(["up", "--yes", "--skip-preview", ...target()], { op: "up" });
+    expectOk(up, "up");
+    expect(up.stdout).toContain(
+      "rls public.tenants: live differs from the last apply: policy sneaky was added out of band (PERMISSIVE SELECT to anon). up will drop policy sneaky (not declared)",
+    );
+    expect((await rlsState(p.db)).tenants?.policies).toEqual(["member_read"]);
+  });
+
+  it(
+    "a checkpoint interrupted by a kill (empty .attrs) fails every command; the repair npm run local runs restores it",
+    STEP,
+    async () => {
+      const attrs = join(
+        p.backendDir,
+        ".pulumi",
+        "stacks",
+        "runbooks",
+        `${LOCAL_STACK}.json.attrs`,
+      );
+      expect(existsSync(attrs)).toBe(true);
+      // What a kill between the sidecar's truncation and its write leaves behind.
+      writeFileSync(attrs, "");
+      const broken = await p.cli(["stack", "export", "-s", LOCAL_STACK], { op: "stack export" });
+      expect(broken.code).not.toBe(0);
+      expect(broken.stderr).toContain("failed to load checkpoint: EOF");
+
+      expect(repairInterruptedCheckpoints(p.backendDir)).toEqual([
+        `.pulumi/stacks/runbooks/${LOCAL_STACK}.json.attrs`,
+      ]);
+      expectOk(
+        await p.cli(["up", "--yes", "--skip-preview", "--expect-no-changes", ...target()], {
+          op: "up --expect-no-changes",
+        }),
+        "up after the repair",
+      );
+    },
+  );
 
   it(
     "local:down --purge: destroy, then stack rm --preserve-config, keeps the stack file",

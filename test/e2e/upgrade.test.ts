@@ -6,12 +6,19 @@
  * today's code, then every RLS resource's `__provider` swapped for the old
  * loader (kept verbatim as a fixture) and its version for an old one — and
  * imported back, as the backend would hold it.
+ *
+ * State from before table privileges were declared has no `privileges`, and
+ * its database still has Supabase's default grants: there the first `up`
+ * updates every table, and the test proves that is the intended convergence
+ * (each reason is a revoke of what RLS does not govern, no policy changes,
+ * then no changes) rather than noise.
  */
 import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../infra/lib/paths";
 import { RLS_TABLE_TYPE, createE2eStack, rlsState, type E2eStack } from "../support/engine";
+import { readStatementStats, resetStatementStats } from "../support/statement-stats";
 
 const STEP = { timeout: 300_000 };
 const LEGACY_LOADER = readFileSync(
@@ -74,6 +81,66 @@ describe("a stack whose state predates the layout change", () => {
     expect(up.summary.resourceChanges).toEqual({ same: 9 });
     expect(await rlsState(e.db)).toEqual(before);
   });
+
+  it(
+    "state from before privileges were declared: the first up revokes what RLS does not govern, and changes nothing else",
+    STEP,
+    async () => {
+      // What older code left: no privileges in state, Supabase's default grants in the database.
+      const exported = await e.cli(["stack", "export", "-s", e.stackName], { op: "stack export" });
+      const state = JSON.parse(exported.stdout) as {
+        deployment: { resources: Record<string, Record<string, unknown> | string>[] };
+      };
+      for (const r of state.deployment.resources.filter((r) => r.type === RLS_TABLE_TYPE))
+        for (const side of ["inputs", "outputs"] as const) {
+          const props = r[side] as Record<string, unknown> | undefined;
+          if (!props) continue;
+          delete props.privileges;
+          for (const seen of ["expected", "live"])
+            delete (props[seen] as Record<string, unknown> | undefined)?.privileges;
+        }
+      const file = join(e.root, "pre-privileges-state.json");
+      writeFileSync(file, JSON.stringify(state));
+      const imported = await e.cli(["stack", "import", "--file", file, "-s", e.stackName], {
+        op: "stack import",
+      });
+      expect(imported.code, imported.stderr).toBe(0);
+      await e.db.sql("grant all on all tables in schema public to anon, authenticated");
+
+      const preview = await e.preview();
+      expect(preview.changeSummary).toEqual({ same: 2, update: 6 });
+      // Every reason is a grant change: the convergence is the declaration's privileges, not noise.
+      // Each message shows twice: beside its resource, and under Diagnostics.
+      const reasons = [
+        ...new Set(
+          preview.stdout
+            .split("\n")
+            .map((l) => /rls public\.\w+: .*/.exec(l)?.[0])
+            .filter((l): l is string => l !== undefined),
+        ),
+      ];
+      expect(reasons).toHaveLength(6);
+      for (const line of reasons)
+        expect(line.trim()).toMatch(
+          /^rls public\.\w+: up will revoke (SELECT, INSERT, UPDATE, DELETE, )?TRUNCATE, REFERENCES, TRIGGER from \w+(; revoke [A-Z, ]+ from \w+)*$/,
+        );
+
+      const policiesBefore = await rlsState(e.db);
+      await resetStatementStats(e.db.sql);
+      const up = await e.up();
+      expect(up.summary.resourceChanges).toEqual({ same: 2, update: 6 });
+      const stats = await readStatementStats(e.db.sql, { role: e.db.ownerRole });
+      expect(stats.ddl.filter((d) => /policy|row level security/i.test(d.query))).toEqual([]);
+      expect(await rlsState(e.db)).toEqual(policiesBefore);
+      const [truncatable] = await e.db.sql<{ n: number }>(
+        `select count(*)::int as n from pg_tables t, unnest(array['anon', 'authenticated']) r
+         where t.schemaname = 'public' and has_table_privilege(r, format('public.%I', t.tablename), 'TRUNCATE')`,
+      );
+      expect(truncatable!.n).toBe(0);
+      const again = await e.preview();
+      expect(again.changeSummary).toEqual({ same: 8 });
+    },
+  );
 
   it(
     "refreshes through the old loader (which reaches today's code) and sees drift",

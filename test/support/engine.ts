@@ -18,7 +18,7 @@
  * the point is to run what `npm run local` runs. Isolation comes from the
  * per-stack backend, not from the name.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
   cpSync,
@@ -125,6 +125,11 @@ export interface E2eProject {
   timed<T>(op: string, run: () => Promise<T>): Promise<T>;
   /** Run the CLI in workDir (captured and timed); `stdin` feeds secrets without argv. */
   cli(args: string[], options?: { stdin?: string; op?: string }): Promise<CliResult>;
+  /**
+   * Start the CLI in workDir in a process group of its own (so a test can
+   * stop or kill the engine and every plugin it started) without waiting.
+   */
+  startCli(args: string[]): { child: ChildProcess; done: Promise<CliResult> };
   /** Text of every file in the backend directory (gzip-decoded), by relative path. */
   backendFiles(): Map<string, string>;
   dispose(): Promise<void>;
@@ -263,6 +268,26 @@ export async function createE2eProject(
       );
       chunks.push(result.stdout, result.stderr);
       return result;
+    },
+    startCli: (args) => {
+      const child = spawn(cli.bin, [...args, "--non-interactive"], {
+        cwd: workDir,
+        env,
+        detached: true,
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout?.on("data", (c: Buffer) => (stdout += c.toString()));
+      child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
+      child.stdin?.end();
+      const done = new Promise<CliResult>((resolve, reject) => {
+        child.on("error", reject);
+        child.on("close", (code, signal) => {
+          chunks.push(stdout, stderr);
+          resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+        });
+      });
+      return { child, done };
     },
     backendFiles: () => readTree(backendDir),
     async dispose() {

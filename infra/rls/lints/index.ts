@@ -2,10 +2,12 @@
  * RLS lints: pure rules over one catalog snapshot and the declared set, one
  * rule per file. RLS fails open in three ways — it is off, a role bypasses
  * it, or the owner is exempt because FORCE is missing — and leaks in more: a
- * policy that says `true` where a tenant check belongs, a SECURITY DEFINER
- * view or function that reads the table as its owner, an extension's objects
- * in an exposed schema. Each rule catches one of those, says how bad it is,
- * and how to fix it.
+ * policy that is always true, or true for anonymous sessions, or trusts
+ * user-editable metadata; privileges RLS does not govern (TRUNCATE); foreign
+ * keys that cross tenants; a SECURITY DEFINER view or function that reads
+ * the table as its owner, or resolves names through the caller's search_path;
+ * objects of extensions and foreign tables in an exposed schema. Each rule
+ * catches one of those, says how bad it is, and how to fix it.
  */
 import type { Finding, FindingSeverity } from "../../lib/findings";
 import type { LintCatalog } from "../lint-catalog";
@@ -24,6 +26,17 @@ import { requireLiveRlsToMatchDeclaration } from "./require-live-rls-to-match-de
 import { requirePoliciesOnRlsTables } from "./require-policies-on-rls-tables";
 import { requireRlsOnExposedTables } from "./require-rls-on-exposed-tables";
 import { requireWrappedAuthCalls } from "./require-wrapped-auth-calls";
+import { disallowAlwaysTrueWritePolicies } from "./disallow-always-true-write-policies";
+import { disallowExposedAuthUsersViews } from "./disallow-exposed-auth-users-views";
+import { disallowExposedForeignTables } from "./disallow-exposed-foreign-tables";
+import { disallowNullAuthDisjuncts } from "./disallow-null-auth-disjuncts";
+import { disallowRlsBypassingPrivileges } from "./disallow-rls-bypassing-privileges";
+import { disallowUndeclaredAlwaysTrueReadPolicies } from "./disallow-undeclared-always-true-read-policies";
+import { disallowUserMetadataInPolicies } from "./disallow-user-metadata-in-policies";
+import { requireFixedSearchPathOnFunctions } from "./require-fixed-search-path-on-functions";
+import { requireFixedSearchPathOnSecurityDefinerFunctions } from "./require-fixed-search-path-on-security-definer-functions";
+import { requireRlsWherePoliciesExist } from "./require-rls-where-policies-exist";
+import { requireTenantColumnInForeignKeys } from "./require-tenant-column-in-foreign-keys";
 import { lintContext, type LintRule, type LintSettings } from "./rule";
 
 export type { LintRule, LintSettings } from "./rule";
@@ -44,6 +57,17 @@ export const LINT_RULES: readonly LintRule[] = [
   disallowExposedMaterializedViews,
   disallowExposedSecurityDefinerFunctions,
   disallowExtensionsInExposedSchemas,
+  disallowAlwaysTrueWritePolicies,
+  disallowUndeclaredAlwaysTrueReadPolicies,
+  disallowUserMetadataInPolicies,
+  disallowNullAuthDisjuncts,
+  requireFixedSearchPathOnSecurityDefinerFunctions,
+  requireFixedSearchPathOnFunctions,
+  disallowRlsBypassingPrivileges,
+  requireTenantColumnInForeignKeys,
+  disallowExposedForeignTables,
+  requireRlsWherePoliciesExist,
+  disallowExposedAuthUsersViews,
 ];
 
 const RANK: Record<FindingSeverity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
@@ -55,7 +79,7 @@ export async function lintRls(
   settings: LintSettings,
   rules: readonly LintRule[] = LINT_RULES,
 ): Promise<Finding[]> {
-  const ctx = lintContext(catalog, declared, settings);
+  const ctx = await lintContext(catalog, declared, settings);
   const findings: Finding[] = [];
   for (const rule of rules) {
     for (const hit of await rule.check(ctx))

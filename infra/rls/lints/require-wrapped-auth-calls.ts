@@ -2,12 +2,15 @@ import { findUnwrappedAuthCalls } from "../expressions";
 import type { LintHit, LintRule } from "./rule";
 import { keyOf } from "./rule";
 
-/** `auth.uid()` outside `(select …)` is evaluated for every row scanned, not once per statement. */
+/**
+ * `auth.uid()` or `current_setting(…)` outside `(select …)` is evaluated for
+ * every row scanned, not once per statement.
+ */
 export const requireWrappedAuthCalls: LintRule = {
   id: "require-wrapped-auth-calls",
   severity: "medium",
   description:
-    "Policies call auth.uid()/auth.jwt() inside (select …), so Postgres evaluates them once.",
+    "Policies call auth.*() and current_setting() inside (select …), so Postgres evaluates them once per statement.",
   async check({ catalog }) {
     const out: LintHit[] = [];
     for (const t of catalog.tables) {

@@ -89,6 +89,9 @@ beforeAll(async () => {
     await c.query(`
       create table public.notes (id bigint generated always as identity primary key,
         tenant_id uuid not null, body text not null);
+      -- Supabase's default grants give every API role all privileges; a healthy table holds
+      -- only what RLS governs (rls:smoke fails TRUNCATE, TRIGGER and REFERENCES for any of them).
+      revoke all on public.notes from anon, authenticated;
       grant select, insert, update, delete on public.notes to authenticated;
       alter table public.notes enable row level security;
       alter table public.notes force row level security;

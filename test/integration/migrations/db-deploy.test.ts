@@ -34,6 +34,7 @@ const SQL = {
     "alter table accounts enable row level security;",
     "alter table accounts force row level security;",
     "create policy accounts_tenant on accounts using (tenant_id = ((select auth.jwt()) ->> 'tenant_id')::uuid);",
+    "revoke truncate, trigger, references on accounts from anon, authenticated;",
     "",
   ].join("\n"),
   ordersOpen: "create table orders (id bigint primary key, total numeric not null);\n",
@@ -42,6 +43,8 @@ const SQL = {
     "alter table orders enable row level security;",
     "alter table orders force row level security;",
     "create policy orders_tenant on orders using (tenant_id = ((select auth.jwt()) ->> 'tenant_id')::uuid);",
+    // Supabase's default grants include what RLS does not govern; a closed table revokes it.
+    "revoke truncate, trigger, references on orders from anon, authenticated;",
     "",
   ].join("\n"),
   note: "alter table accounts add column note text;\n",
@@ -72,6 +75,7 @@ async function appWith(next: Record<string, string>): Promise<void> {
   await c.query(PRISMA_MIGRATIONS_DDL);
   // As a Supabase project should: Prisma's own table is not readable through the API.
   await c.query("alter table _prisma_migrations enable row level security");
+  await c.query("revoke all on _prisma_migrations from anon, authenticated");
   await insertMigrationRow(c, { name: "20260101000000_init", sql: SQL.init, state: "applied" });
 }
 

@@ -218,10 +218,11 @@ describe("RLS through the engine", () => {
       }
       expect(failure).toBeDefined();
       const output = e.captured();
+      // The catalog read comes first (check, diff) and waits on the same lock: bounded the same way.
       expect(output).toContain(
-        "could not get a lock on public.audit_log within 0.3 s in 2 attempt(s); nothing was changed",
+        "read the RLS catalog: a table of public stayed locked for 0.3 s in 2 attempt(s); nothing was changed",
       );
-      expect(output).toContain(`pid ${holder.pid} (AccessExclusiveLock`);
+      expect(output).toContain(`pid ${holder.pid} (AccessExclusiveLock on public.audit_log`);
       expect(await auditorRead()).toEqual(policyBefore);
       expect((await e.rlsResources()).get("public.audit_log")?.outputs?.expected).toEqual(
         stateBefore,

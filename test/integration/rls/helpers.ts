@@ -41,9 +41,15 @@ export async function appDatabase(prefix = "rls"): Promise<TestDatabase> {
 
 let scopes = 0;
 
+/** What the providers made by `freshProvider` printed (the engine shows it as diagnostics). */
+export const printed: string[] = [];
+
 /** A provider as a fresh `pulumi` command would have it (its own catalog snapshot cache). */
 export function freshProvider() {
-  return createRlsTableProvider({ cacheScope: `test-${process.pid}-${++scopes}` });
+  return createRlsTableProvider({
+    cacheScope: `test-${process.pid}-${++scopes}`,
+    report: (line) => void printed.push(line),
+  });
 }
 
 export function inputsFor(
@@ -61,6 +67,7 @@ export function inputsFor(
     lockTimeoutSeconds: 2,
     lockRetries: 2,
     catalogSchemas: [spec.schema],
+    privileges: spec.privileges,
     providerVersion: "test-1",
     ...overrides,
   };

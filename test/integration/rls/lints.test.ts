@@ -37,7 +37,7 @@ async function lint(
 ): Promise<Finding[]> {
   const s = { ...settings, ...overrides };
   const catalog = await withConnection({ connectionString: db.url }, "lint", (client) =>
-    readLintCatalog(client, { ...s, declaredSchemas: declared.map((t) => t.schema) }),
+    readLintCatalog(client, { ...s, declared }),
   );
   return lintRls(catalog, declared, s);
 }
@@ -167,7 +167,7 @@ describe("lints on a broken schema", () => {
     expect(
       find(findings, "require-live-rls-to-match-declaration", "public.projects"),
     ).toMatchObject({
-      message: expect.stringContaining("declared policies missing: tenant_isolation_delete"),
+      message: expect.stringContaining("policy tenant_isolation_delete was dropped"),
     });
     expect(
       find(findings, "disallow-undeclared-policies", "public.projects policy open_read"),
@@ -179,5 +179,55 @@ describe("lints on a broken schema", () => {
     const findings = await lint(correct, declared);
     expect(findings.filter((f) => f.severity === "high")).toEqual([]);
     expect(findings.some((f) => f.id === "require-wrapped-auth-calls")).toBe(false);
+    // Normalized through temporary tables, every declared expression reads back as live.
+    expect(findings.filter((f) => f.id === "require-live-rls-to-match-declaration")).toEqual([]);
+  });
+
+  it("compares declared with live: an edited expression, widened roles, a new command and a grant", async () => {
+    const edited = await appDatabase("rls_lint_edited");
+    try {
+      const declared = APP_RLS_TABLES.map((t) => declareTable(t));
+      for (const t of declared) await applyTable(edited.url, t, undefined, lock);
+      await edited.sql(`
+        alter policy member_read on public.tenants using (true);
+        alter policy tenant_isolation_select on public.projects to anon, authenticated;
+        drop policy owner_only_delete on public.user_preferences;
+        create policy owner_only_delete on public.user_preferences as permissive for all to authenticated using (user_id = (select auth.uid()));
+        grant truncate on public.plans to anon;`);
+      // A backup-like reader holds every table: the lint must not need more than ACCESS SHARE.
+      const reader = new Client({ connectionString: edited.url });
+      await reader.connect();
+      await reader.query(
+        "begin; lock table public.tenants, public.projects, public.user_preferences, public.plans in access share mode",
+      );
+      let findings: Finding[];
+      try {
+        findings = (await lint(edited, declared)).filter(
+          (f) => f.id === "require-live-rls-to-match-declaration",
+        );
+      } finally {
+        await reader.query("rollback");
+        await reader.end();
+      }
+      const bySubject = Object.fromEntries(findings.map((f) => [f.subject, f.message]));
+      expect(bySubject["public.tenants"]).toMatch(
+        /policy member_read: USING changed: expected .*, live true/,
+      );
+      expect(bySubject["public.projects"]).toContain(
+        "policy tenant_isolation_select: roles changed [authenticated] → [anon, authenticated]",
+      );
+      expect(bySubject["public.user_preferences"]).toContain(
+        "policy owner_only_delete: command changed DELETE → ALL",
+      );
+      expect(bySubject["public.plans"]).toContain("TRUNCATE was granted to anon");
+      expect(Object.keys(bySubject).sort()).toEqual([
+        "public.plans",
+        "public.projects",
+        "public.tenants",
+        "public.user_preferences",
+      ]);
+    } finally {
+      await edited.drop();
+    }
   });
 });

@@ -6,8 +6,9 @@
  */
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyTable, LockTimeoutError } from "../../../infra/rls/apply";
-import { closePools } from "../../../infra/postgres/client";
+import { applyTable, LockTimeoutError, withLockRetries } from "../../../infra/rls/apply";
+import { closePools, withConnection } from "../../../infra/postgres/client";
+import { sharedSnapshot } from "../../../infra/rls/snapshot-cache";
 import { declareTable } from "../../../infra/rls/model";
 import {
   appDatabase,
@@ -50,6 +51,55 @@ async function holdLock(
 }
 
 describe("lock_timeout and retries", () => {
+  it("every attempt runs with SET LOCAL lock_timeout, and the setting ends with its transaction", async () => {
+    const seen: string[] = [];
+    await withLockRetries(
+      db.url,
+      { schema: "public", table: "agents" },
+      "probe",
+      { lockTimeoutSeconds: 0.7, lockRetries: 0 },
+      async (client) => {
+        const { rows } = await client.query("select current_setting('lock_timeout') as v");
+        seen.push(rows[0].v as string);
+      },
+    );
+    expect(seen).toEqual(["700ms"]);
+    // LOCAL: the pooled connection the attempt used is back to the server default.
+    const after = await withConnection(
+      { connectionString: db.url, applicationName: "runbooks-rls" },
+      "probe",
+      async (client) => (await client.query("show lock_timeout")).rows[0].lock_timeout as string,
+    );
+    expect(after).toBe("0");
+  });
+
+  it("a catalog read behind a migration's exclusive lock gives up in bounded time, naming the holder", async () => {
+    // pg_get_expr opens a table that has policies, so that is where a read can wait.
+    await db.sql(`create table public.migrating (id int primary key);
+      create policy p on public.migrating for select using (id > 0);`);
+    const holder = await holdLock("public.migrating", "lock table $table in access exclusive mode");
+    try {
+      const started = Date.now();
+      const error = await sharedSnapshot(`locks-${process.pid}`, 0, db.url, ["public"], {
+        lockTimeoutSeconds: 0.2,
+        lockRetries: 1,
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(LockTimeoutError);
+      expect((error as Error).message).toContain(
+        "read the RLS catalog: a table of public stayed locked for 0.2 s in 2 attempt(s); nothing was changed.",
+      );
+      expect((error as Error).message).toContain(
+        `pid ${holder.pid} (AccessExclusiveLock on public.migrating`,
+      );
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await holder.release();
+    }
+  });
+
   it("waits behind a backup-like reader, retries with backoff, and succeeds once the reader finishes", async () => {
     const spec = declareTable({ table: "projects", tenant: { column: "tenant_id" } });
     // pg_dump holds ACCESS SHARE for its whole run; policy DDL needs ACCESS EXCLUSIVE.

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyTable } from "../../../infra/rls/apply";
 import { closePools } from "../../../infra/postgres/client";
 import { declareTable, policy, type TableSpec } from "../../../infra/rls/model";
-import type { RlsTableOutputs } from "../../../infra/rls/provider";
+import { checkRlsTableInputs } from "../../../infra/rls/inputs";
+import type { RlsTableInputs, RlsTableOutputs } from "../../../infra/rls/provider";
 import {
   appDatabase,
   byName,
@@ -31,6 +32,15 @@ afterAll(async () => {
   await closePools();
   await db?.drop();
 });
+
+/** check without the catalog: inputs as the engine would pass them if the table changed after preview. */
+async function canonical(news: RlsTableInputs): Promise<RlsTableInputs> {
+  const { inputs, failures } = await checkRlsTableInputs(
+    news as unknown as Record<string, unknown>,
+  );
+  expect(failures).toEqual([]);
+  return inputs;
+}
 
 const agents: TableSpec = declareTable({ table: "agents", tenant: { column: "tenant_id" } });
 
@@ -61,10 +71,20 @@ describe("create", () => {
     );
   });
 
-  it("refuses a table that does not exist, naming the migration as the fix", async () => {
+  it("refuses a table that does not exist, naming the migration as the fix: at check (preview), and at create", async () => {
     const provider = freshProvider();
     const missing = declareTable({ table: "no_such_table", tenant: { column: "tenant_id" } });
-    await expect(createTable(provider, inputsFor(missing, db.url))).rejects.toThrow(
+    const news = inputsFor(missing, db.url);
+    const { failures } = await provider.check!({} as RlsTableInputs, news);
+    expect(failures).toEqual([
+      {
+        property: "table",
+        reason: expect.stringMatching(/no_such_table does not exist.*migrations/),
+      },
+    ]);
+    // A table dropped between preview and up: create says the same.
+    const { inputs } = await checkRlsTableInputs(news as unknown as Record<string, unknown>);
+    await expect(provider.create(inputs)).rejects.toThrow(
       /no_such_table does not exist.*migrations/,
     );
   });
@@ -258,7 +278,16 @@ describe("update", () => {
         }),
       ],
     };
-    const news = await checked(provider, inputsFor(broken, db.url), outs);
+    // Preview reports the missing column; a column dropped after preview fails in up.
+    expect((await provider.check!(outs, inputsFor(broken, db.url))).failures).toEqual([
+      {
+        property: "policies[0].using",
+        reason: expect.stringContaining(
+          "names column no_such_column, which public.atomic_me does not have",
+        ),
+      },
+    ]);
+    const news = await canonical(inputsFor(broken, db.url));
     const error = await provider.update!("public.atomic_me", outs, news).then(
       () => undefined,
       (e: Error) => e,
@@ -293,7 +322,7 @@ describe("update", () => {
         }),
       ],
     };
-    const news = await checked(provider, inputsFor(broken, db.url), outs);
+    const news = await canonical(inputsFor(broken, db.url));
     await expect(provider.update!("public.atomic_too", outs, news)).rejects.toThrow(
       /^policy p \(a trial CREATE POLICY, rolled back, to normalize its expressions\): .*column "no_such_column" does not exist/,
     );
@@ -362,6 +391,83 @@ describe("update", () => {
     expect((await provider.diff!("public.extra_me", refreshed, news)).changes).toBe(true);
     await provider.update!("public.extra_me", refreshed, news);
     expect((await livePolicies(db, "extra_me")).map((p) => p.policyname)).toEqual(["keep"]);
+  });
+});
+
+describe("privileges and migration-style expressions", () => {
+  const grantsOf = async (table: string) =>
+    Object.fromEntries(
+      (
+        await db.sql<{ role: string; privileges: string[] }>(
+          `select r as role, array(select p from unnest(array['SELECT','INSERT','UPDATE','DELETE','TRUNCATE','REFERENCES','TRIGGER']) p
+                                   where has_table_privilege(r, $1::regclass, p)) as privileges
+           from unnest(array['anon', 'authenticated']) r`,
+          [`public.${table}`],
+        )
+      ).map((r) => [r.role, r.privileges]),
+    );
+
+  it("create grants and revokes per API role in the table's transaction: TRUNCATE, TRIGGER, REFERENCES go", async () => {
+    await db.sql(`create table public.granted (id int primary key, tenant_id uuid not null)`);
+    // Supabase's default grants (the harness applies them to public).
+    expect((await grantsOf("granted")).anon).toContain("TRUNCATE");
+    const spec = declareTable({ table: "granted", tenant: { column: "tenant_id" } });
+    const { outs } = await createTable(freshProvider(), inputsFor(spec, db.url));
+    expect(await grantsOf("granted")).toEqual({
+      anon: [],
+      authenticated: ["SELECT", "INSERT", "UPDATE", "DELETE"],
+    });
+    expect(outs.expected.privileges?.authenticated).toEqual([
+      "SELECT",
+      "INSERT",
+      "UPDATE",
+      "DELETE",
+    ]);
+  });
+
+  it("a grant that fails rolls the policies back with it", async () => {
+    await db.sql(`create table public.grant_fails (id int primary key, tenant_id uuid not null)`);
+    const spec = declareTable({ table: "grant_fails", tenant: { column: "tenant_id" } });
+    const provider = freshProvider();
+    const news = inputsFor(spec, db.url, {
+      privileges: { ...spec.privileges, no_such_role: ["SELECT"] },
+    });
+    // Preview says so first…
+    expect((await provider.check!({} as RlsTableInputs, news)).failures).toEqual([
+      {
+        property: "privileges.no_such_role",
+        reason: expect.stringContaining("role 'no_such_role' does not exist"),
+      },
+    ]);
+    // …and if the role vanished after preview, the whole table rolls back.
+    await expect(provider.create(await canonical(news))).rejects.toThrow(/no_such_role/);
+    expect(await livePolicies(db, "grant_fails")).toEqual([]);
+    expect(await rlsFlags(db, "grant_fails")).toEqual({ enabled: false, forced: false });
+  });
+
+  it("an expression copied from a migration with a trailing -- comment checks and applies", async () => {
+    await db.sql(`create table public.commented (id int primary key, tenant_id uuid not null)`);
+    const spec = declareTable({
+      table: "commented",
+      policies: [
+        {
+          name: "by_tenant",
+          command: "SELECT",
+          roles: ["authenticated"],
+          using: "tenant_id = ((select auth.jwt()) ->> 'tenant_id')::uuid -- tenant isolation",
+        },
+      ],
+    });
+    await createTable(freshProvider(), inputsFor(spec, db.url));
+    expect((await livePolicies(db, "commented"))[0]!.qual).toBe(
+      "(tenant_id = ((( SELECT auth.jwt() AS jwt) ->> 'tenant_id'::text))::uuid)",
+    );
+  });
+
+  it("pulumi import reaches read with no state: the error says how to adopt a table instead", async () => {
+    await expect(freshProvider().read!("public.agents", undefined)).rejects.toThrow(
+      /cannot be adopted with pulumi import.*npm run rls:import/,
+    );
   });
 });
 

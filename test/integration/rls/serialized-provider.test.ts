@@ -123,13 +123,19 @@ describe("the serialized provider", () => {
       runSerialized([{ op: "create", args: [inputs] }]).results[0] as { outs: RlsTableOutputs }
     ).outs;
     await db.sql("drop policy tenant_isolation_update on public.projects");
-    const read = runSerialized([{ op: "read", args: ["public.projects", outs] }]).results[0] as {
-      props: RlsTableOutputs;
-    };
+    const refresh = runSerialized([{ op: "read", args: ["public.projects", outs] }]);
+    const read = refresh.results[0] as { props: RlsTableOutputs };
     expect(read.props.drift).toEqual(["policy tenant_isolation_update was dropped out of band"]);
-    const diff = runSerialized([{ op: "diff", args: ["public.projects", read.props, inputs] }])
-      .results[0] as { changes: boolean };
-    expect(diff.changes).toBe(true);
+    // What the engine shows for a refresh: the provider's stdout, one line per table.
+    expect(refresh.printed).toEqual([
+      "rls public.projects: drift: policy tenant_isolation_update was dropped out of band",
+    ]);
+    // diff compares with the live table, so the state the create left is enough (no refresh needed).
+    const preview = runSerialized([{ op: "diff", args: ["public.projects", outs, inputs] }]);
+    expect((preview.results[0] as { changes: boolean }).changes).toBe(true);
+    expect(preview.printed).toEqual([
+      "rls public.projects: live differs from the last apply: policy tenant_isolation_update was dropped out of band. up will create policy tenant_isolation_update",
+    ]);
     runSerialized([{ op: "delete", args: ["public.projects", outs] }]);
     expect(await livePolicies(db, "projects")).toEqual([]);
     expect(await rlsFlags(db, "projects")).toEqual({ enabled: true, forced: true });

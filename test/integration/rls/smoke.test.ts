@@ -7,7 +7,7 @@ import { applyTable } from "../../../infra/rls/apply";
 import { closePools } from "../../../infra/postgres/client";
 import { APP_RLS_TABLES } from "../../../infra/local/example-app/rls";
 import { declareTable, type TableSpec } from "../../../infra/rls/model";
-import { runSmoke } from "../../../infra/rls/smoke";
+import { runSmoke, selectSmokeTables } from "../../../infra/rls/smoke";
 import { renderMatrix, type ProbeResult } from "../../../infra/rls/smoke-plan";
 import { appDatabase, type TestDatabase } from "./helpers";
 
@@ -129,10 +129,7 @@ describe("rls:smoke", () => {
       [
         "public.agents tenant_a SELECT b: expected denied, got allowed",
         "public.agents tenant_b SELECT a: expected denied, got allowed",
-        "public.user_preferences anon DELETE a: expected denied, got allowed",
-        "public.user_preferences anon INSERT a: expected denied, got allowed",
-        "public.user_preferences anon SELECT a: expected denied, got allowed",
-        "public.user_preferences anon UPDATE a: expected denied, got allowed",
+        // anon's rows hold: the declaration revoked anon's privileges on a table no policy gives it.
         "public.user_preferences tenant_a DELETE b: expected denied, got allowed",
         "public.user_preferences tenant_a INSERT b: expected denied, got allowed",
         "public.user_preferences tenant_a SELECT b: expected denied, got allowed",
@@ -145,8 +142,85 @@ describe("rls:smoke", () => {
     );
     const matrix = renderMatrix(report);
     expect(matrix).toContain("allowed LEAK");
-    expect(matrix).toContain("FAIL: 14 probe(s) did not match the declared policies.");
+    expect(matrix).toContain("FAIL: 10 probe(s) did not match the declared policies.");
     expect(await rowCounts(leaky)).toEqual(before);
+  });
+
+  it("proves TRUNCATE, TRIGGER and REFERENCES refused to every API role, and no reference across tenants", async () => {
+    const report = await runSmoke({
+      connectionString: good.url,
+      tables: declared,
+      appRole: "authenticated",
+    });
+    const agents = report.tables.find((t) => t.table === "public.agents")!.probes;
+    const truncate = agents.filter((p) => p.kind === "privilege" && p.command === "TRUNCATE");
+    expect(truncate.map((p) => `${p.role} ${p.actual}`)).toEqual([
+      "anon denied",
+      "authenticated denied",
+    ]);
+    // Proven by trying: Postgres' own refusal.
+    expect(truncate[0]!.detail).toContain("permission denied for table agents");
+    expect(agents.filter((p) => p.kind === "privilege")).toHaveLength(6);
+    expect(agents.filter((p) => p.kind === "reference")).toEqual([
+      expect.objectContaining({
+        via: "agents_tenant_project_fkey (tenant_id, project_id) → public.projects",
+        expected: "denied",
+        actual: "denied",
+        detail: expect.stringContaining("violates foreign key constraint"),
+      }),
+    ]);
+    expect(renderMatrix(report)).toContain(
+      "tenant A referencing B's row via agents_tenant_project_fkey (tenant_id, project_id) → public.projects: denied ok",
+    );
+  });
+
+  it("catches Supabase's default TRUNCATE grant (without running it) and a single-column tenant key", async () => {
+    const weak = await appDatabase("rls_smoke_weak");
+    try {
+      for (const spec of declared) await applyTable(weak.url, spec, undefined, lock);
+      await weak.sql(`
+        grant truncate on public.projects to anon;
+        alter table public.agents drop constraint agents_tenant_project_fkey;
+        alter table public.agents add constraint agents_project_id_fkey foreign key (project_id) references public.projects (id);`);
+      const before = await rowCounts(weak);
+      const report = await runSmoke({
+        connectionString: weak.url,
+        tables: declared,
+        appRole: "authenticated",
+      });
+      const summary = (p: ProbeResult) =>
+        `${p.table} ${p.kind} ${p.role ?? p.actor} ${p.command}: ${p.actual}`;
+      expect(report.mismatches.map(summary).sort()).toEqual([
+        "public.agents reference tenant_a INSERT: allowed",
+        "public.projects privilege anon TRUNCATE: allowed",
+      ]);
+      const truncate = report.mismatches.find((p) => p.command === "TRUNCATE")!;
+      expect(truncate.detail).toBe(
+        "anon holds TRUNCATE (not run: it would empty the table for every tenant)",
+      );
+      expect(await rowCounts(weak)).toEqual(before);
+    } finally {
+      await weak.drop();
+    }
+  });
+
+  it("--schemas: picks the declared tables of those schemas, or discovers tenant tables there", async () => {
+    await good.sql(`
+      create schema if not exists app;
+      create table app.tasks (id int primary key, tenant_id uuid not null);
+      alter table app.tasks enable row level security;`);
+    const keys = (tables: TableSpec[]) => tables.map((t) => `${t.schema}.${t.table}`);
+    const options = { connectionString: good.url, exposedSchemas: ["public"] };
+    expect(keys(await selectSmokeTables({ ...options, declared, schemas: ["app"] }))).toEqual([]);
+    expect(keys(await selectSmokeTables({ ...options, declared, only: "public.plans" }))).toEqual([
+      "public.plans",
+    ]);
+    expect(keys(await selectSmokeTables({ ...options, schemas: ["app"] }))).toEqual(["app.tasks"]);
+    expect(keys(await selectSmokeTables(options))).toEqual([
+      "public.agents",
+      "public.projects",
+      "public.tenant_members",
+    ]);
   });
 
   it("reports a table it cannot seed as could-not-check, not as a pass", async () => {

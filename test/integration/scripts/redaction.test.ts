@@ -11,13 +11,22 @@ import { closePools } from "../../../infra/postgres/client";
 import type { AnyCommand } from "../../../scripts/lib/command";
 import { dbPerformance } from "../../../scripts/db-performance";
 import { dbStatus } from "../../../scripts/db-status";
+import { rlsDrift } from "../../../scripts/rls-drift";
+import { rlsImport } from "../../../scripts/rls-import";
 import { rlsLint } from "../../../scripts/rls-lint";
 import { rlsSmoke } from "../../../scripts/rls-smoke";
 import { services } from "../../support/services";
 import { runScript } from "../checks/helpers";
 
 const PW = "Hostile-Pw-4711";
-const COMMANDS: AnyCommand[] = [dbStatus, dbPerformance, rlsLint, rlsSmoke];
+const COMMANDS: AnyCommand[] = [dbStatus, dbPerformance, rlsLint, rlsSmoke, rlsDrift, rlsImport];
+
+/** What a command needs besides the connection to get as far as connecting. */
+const NEEDS: ReadonlyMap<AnyCommand, string[]> = new Map([[rlsDrift, ["-s", "local"]]]);
+const argvOf = (command: AnyCommand, argv: readonly string[]) => [
+  ...(NEEDS.get(command) ?? []),
+  ...argv,
+];
 
 const MALFORMED: [string, string, string][] = [
   ["one slash", `postgres:/postgres:${PW}@127.0.0.1:5432/db`, "needs exactly '//'"],
@@ -48,7 +57,7 @@ describe.each(COMMANDS.map((c) => [c.name, c] as const))("%s", (_name, command) 
           [[...form], { DATABASE_URL: url }],
           [["--database-url", url, ...form], {}],
         ] as const) {
-          const result = await runScript(command, [...argv], { env });
+          const result = await runScript(command, argvOf(command, argv), { env });
           expect(result.code).toBe(2);
           expect(result.stdout + result.stderr).toContain(says);
           expectNoPassword(result.stdout + result.stderr);
@@ -76,7 +85,7 @@ describe("a well-formed connection string with a wrong password", () => {
       const wrong = new URL(db.url);
       wrong.password = `${PW}#?/@`.replace(/[#?/@]/g, encodeURIComponent);
       for (const form of [[], ["--json"]]) {
-        const result = await runScript(command, [...form], {
+        const result = await runScript(command, argvOf(command, form), {
           env: { DATABASE_URL: wrong.toString() },
         });
         expect(result.code).toBe(2);
@@ -92,9 +101,11 @@ describe("a well-formed connection string with a wrong password", () => {
   it("and the real password never appears in a successful run either", async () => {
     const password = decodeURIComponent(new URL(db.url).password);
     expect(password.length).toBeGreaterThanOrEqual(8);
-    for (const command of [dbStatus, dbPerformance, rlsLint]) {
+    for (const command of [dbStatus, dbPerformance, rlsLint, rlsImport]) {
       for (const form of [[], ["--json"], ["--quiet"]]) {
-        const result = await runScript(command, [...form], { env: { DATABASE_URL: db.url } });
+        const result = await runScript(command, argvOf(command, form), {
+          env: { DATABASE_URL: db.url },
+        });
         expect(result.code).not.toBe(2);
         expectNoPassword(result.stdout + result.stderr, password);
       }

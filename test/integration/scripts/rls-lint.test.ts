@@ -96,23 +96,53 @@ describe("rls:lint", () => {
   });
 
   it("fails on a medium finding only with --strict", async () => {
+    // Supabase's default grants give the API roles TRUNCATE on a new table (high): revoked here,
+    // so the one finding this test is about is the medium one.
     await correct.sql(`create table public.locked (id int primary key);
-                       alter table public.locked enable row level security`);
+                       alter table public.locked enable row level security;
+                       revoke truncate, trigger, references on public.locked from anon, authenticated`);
     try {
       const lenient = await lint(["--database-url", correct.url]);
       expect(lenient.code).toBe(0);
       expect(lenient.stdout).toMatch(/^MEDIUM {4}.*public\.locked/m);
-      // The template database's pg_stat_statements in public is the other medium finding.
-      expect(lenient.stdout).toContain("Result: OK (exit 0): 2 below the failing level (high)");
+      // The other medium findings are the template's: pg_stat_statements and pgcrypto in public,
+      // and the example app's public_read policy on plans, which only a stack declares publicRead.
+      expect(lenient.stdout).toContain("Result: OK (exit 0): 4 below the failing level (high)");
       const strict = await lint(["--database-url", correct.url, "--strict", "--quiet"]);
       expect(strict.code).toBe(1);
       expect(strict.stdout).toMatch(/^MEDIUM {4}public\.locked has RLS on and no policy/m);
       const quiet = await lint(["--database-url", correct.url, "--quiet"]);
       expect(quiet.stdout.split("\n")).toEqual([
-        "Result: OK (exit 0): 2 below the failing level (high) — 0 critical, 0 high, 2 medium, 0 low, 0 info",
+        "Result: OK (exit 0): 4 below the failing level (high) — 0 critical, 0 high, 4 medium, 0 low, 0 info",
       ]);
     } finally {
       await correct.sql(`drop table public.locked`);
+    }
+  });
+
+  it("--schemas picks the schemas the API exposes (a table without RLS in app), and --help lists it", async () => {
+    await correct.sql(
+      `create schema app; create table app.invoices (id int primary key, tenant_id uuid)`,
+    );
+    try {
+      const publicOnly = await lint(["--database-url", correct.url, "--json"]);
+      expect(publicOnly.code).toBe(0);
+      expect(
+        (JSON.parse(publicOnly.stdout) as LintEnvelope).findings.some(
+          (f) => f.subject === "app.invoices",
+        ),
+      ).toBe(false);
+      const both = await lint(["--database-url", correct.url, "--schemas", "public,app"]);
+      expect(both.code).toBe(1);
+      expect(both.stdout).toContain("(schemas public, app;");
+      expect(both.stdout).toContain("[require-rls-on-exposed-tables] app.invoices");
+      const bad = await lint(["--database-url", correct.url, "--schemas", "app;drop"]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain("--schemas: 'app;drop' is not a lower-case Postgres identifier");
+      const help = await lint(["--help"]);
+      expect(help.stdout).toMatch(/--schemas=<a,b>\s+the schemas the API exposes/);
+    } finally {
+      await correct.sql(`drop schema app cascade`);
     }
   });
 

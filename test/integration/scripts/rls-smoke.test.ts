@@ -127,6 +127,41 @@ describe("rls:smoke", () => {
     expect(nosuch.stderr).toContain("no stack 'nosuch'");
   });
 
+  it("--schemas narrows the tables checked, with a stack and without", async () => {
+    const discovered = await smoke(["--schemas", "public", "--json"], { DATABASE_URL: good.url });
+    expect(discovered.code).toBe(0);
+    expect(
+      (JSON.parse(discovered.stdout) as SmokeEnvelope).report.tables.map((t) => t.table),
+    ).toContain("public.agents");
+    const elsewhere = await smoke(["--schemas", "app"], { DATABASE_URL: good.url });
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stdout).toContain("no tenant tables to check");
+    const declared = await smoke(["-s", "local", "--schemas", "app"], { DATABASE_URL: good.url });
+    expect(declared.code).toBe(2);
+    const help = await smoke(["--help"], {});
+    expect(help.stdout).toMatch(/--schemas=<a,b>\s+only the tables of these schemas/);
+  });
+
+  it("a TRUNCATE grant to an API role is a critical finding that says how to revoke it", async () => {
+    await leaky.sql(`grant truncate on public.projects to anon`);
+    try {
+      const result = await smoke(["--json", "--table", "public.projects"], {
+        DATABASE_URL: leaky.url,
+      });
+      expect(result.code).toBe(1);
+      const report = JSON.parse(result.stdout) as SmokeEnvelope;
+      expect(report.findings.filter((f) => f.severity === "critical")).toEqual([
+        expect.objectContaining({
+          message:
+            "public.projects: TRUNCATE as anon was allowed, must be refused (RLS does not govern it)",
+          fix: expect.stringContaining("revoke truncate on public.projects from anon"),
+        }),
+      ]);
+    } finally {
+      await leaky.sql(`revoke truncate on public.projects from anon`);
+    }
+  });
+
   it("exits 2 when there is nothing to check, or the --table is not among the tables", async () => {
     const none = await smoke(["--tenant-column", "no_such_column"], { DATABASE_URL: good.url });
     expect(none.code).toBe(2);

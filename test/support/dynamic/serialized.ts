@@ -29,7 +29,11 @@ export interface SerializedRun {
   ok: boolean;
   results: unknown[];
   error?: string;
+  /** Lines the provider printed (the engine shows them as diagnostics). */
+  printed: string[];
 }
+
+const RESULT = "__serialized_provider_result__";
 
 /** Load `text` in a plain node process started in `cwd` and call the operations in order. */
 export function runSerialized(
@@ -46,7 +50,12 @@ export function runSerialized(
     // A plain node: no ts-node, tsx or vitest loaders preloaded.
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
   });
-  if (result.status !== 0 && !result.stdout)
-    throw new Error(`provider process failed: ${result.stderr}`);
-  return JSON.parse(result.stdout) as SerializedRun;
+  const lines = (result.stdout ?? "").split("\n");
+  const marked = lines.find((line) => line.startsWith(`${RESULT} `));
+  if (marked === undefined) throw new Error(`provider process failed: ${result.stderr}`);
+  const printed = lines.filter((line) => line !== "" && line !== marked);
+  return {
+    ...(JSON.parse(marked.slice(RESULT.length + 1)) as Omit<SerializedRun, "printed">),
+    printed,
+  };
 }

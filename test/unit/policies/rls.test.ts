@@ -131,7 +131,7 @@ describe("RLS policies", () => {
     await assertNoViolations(requireTenantPoliciesForAllowedCommands, changed);
   });
 
-  it("disallow-always-true-tenant-policies: USING (true) for anon, and for an app role from config", async () => {
+  it("disallow-always-true-tenant-policies: USING (true) for anon, WITH CHECK (true) on INSERT, and for an app role from config", async () => {
     const forAnon = editAgents((p) => {
       policiesOf(p).push({
         name: "anon_peek",
@@ -145,7 +145,22 @@ describe("RLS policies", () => {
     await assertHasViolation(
       disallowAlwaysTrueTenantPolicies,
       forAnon,
-      "policy anon_peek (SELECT to anon) is USING (true)",
+      "policy anon_peek (SELECT to anon) has an always-true USING",
+    );
+    const insertAnything = editAgents((p) => {
+      policiesOf(p).push({
+        name: "insert_anywhere",
+        command: "INSERT",
+        mode: "PERMISSIVE",
+        roles: ["authenticated"],
+        using: null,
+        withCheck: "true",
+      });
+    });
+    await assertHasViolation(
+      disallowAlwaysTrueTenantPolicies,
+      insertAnything,
+      "policy insert_anywhere (INSERT to authenticated) has an always-true WITH CHECK",
     );
     const forApp = editAgents((p) => {
       policiesOf(p).push({

@@ -121,6 +121,7 @@ describe("deployRls", () => {
       lockTimeoutSeconds: 1,
       lockRetries: 0,
       catalogSchemas: ["public"],
+      privileges: {},
     });
     const connection = (table as unknown as { connection: pulumi.Output<string> }).connection;
     expect(await isSecretOutput(connection)).toBe(true);

@@ -206,6 +206,87 @@ describe("declaredChanges", () => {
     expect(declaredChanges(base, { ...base, force: false })).toEqual(["force"]);
     expect(declaredChanges(base, { ...base, policies: [base.policies[0]!] })).toEqual(["policies"]);
   });
+
+  it("sees an edit of USING alone, of WITH CHECK alone, of roles, command or mode alone", () => {
+    const both = policy({ name: "u", command: "UPDATE", using: "a = 1", withCheck: "a = 1" });
+    const start = { ...base, policies: [both] };
+    const edits = [
+      { ...both, using: "a = 2" },
+      { ...both, withCheck: "a = 2" },
+      { ...both, roles: ["anon"] },
+      { ...both, command: "ALL" as const },
+      { ...both, mode: "RESTRICTIVE" as const },
+    ];
+    for (const edited of edits)
+      expect(
+        declaredChanges(start, { ...start, policies: [edited] }),
+        JSON.stringify(edited),
+      ).toEqual(["policies"]);
+  });
+
+  it("counts privileges only when both sides declare them (older state has none)", () => {
+    const withPrivileges = {
+      ...base,
+      privileges: { anon: [], authenticated: ["SELECT" as const] },
+    };
+    expect(declaredChanges(base, withPrivileges)).toEqual([]);
+    expect(
+      declaredChanges(withPrivileges, {
+        ...withPrivileges,
+        privileges: { anon: [], authenticated: [] },
+      }),
+    ).toEqual(["privileges"]);
+  });
+});
+
+describe("privileges in the plan", () => {
+  const declared = {
+    anon: [],
+    authenticated: ["SELECT", "INSERT", "UPDATE", "DELETE"],
+    public: [],
+  } as DesiredTable["privileges"];
+
+  it("revokes what RLS does not govern and grants what is missing, for declared grantees only", () => {
+    const supabaseDefaults = live([], {
+      privileges: {
+        anon: ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"],
+        authenticated: ["SELECT", "TRUNCATE"],
+        reporting: ["SELECT"],
+      },
+    });
+    const steps = planTable(desired([], { privileges: declared }), supabaseDefaults);
+    expect(stepsToSql(t, steps)).toEqual([
+      'REVOKE SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON TABLE "public"."agents" FROM "anon"',
+      'REVOKE TRUNCATE ON TABLE "public"."agents" FROM "authenticated"',
+      'GRANT INSERT, UPDATE, DELETE ON TABLE "public"."agents" TO "authenticated"',
+    ]);
+  });
+
+  it("leaves privileges alone when none are declared, and plans nothing when they match", () => {
+    const granted = live([], { privileges: { anon: ["TRUNCATE"] } });
+    expect(planTable(desired([]), granted)).toEqual([]);
+    const matching = live([], {
+      privileges: { authenticated: ["SELECT", "INSERT", "UPDATE", "DELETE"] },
+    });
+    expect(planTable(desired([], { privileges: declared }), matching)).toEqual([]);
+  });
+
+  it("names a grant or revoke made by hand as drift, for managed grantees", () => {
+    const expected = live([], { privileges: { authenticated: ["SELECT"] } });
+    const tampered = live([], {
+      privileges: {
+        authenticated: ["SELECT", "TRUNCATE"],
+        anon: ["SELECT"],
+        reporting: ["SELECT"],
+      },
+    });
+    expect(describeDrift(expected, tampered, ["anon", "authenticated"])).toEqual([
+      "SELECT was granted to anon out of band",
+      "TRUNCATE was granted to authenticated out of band",
+    ]);
+    // State from before privileges were managed recorded none: nothing to compare with.
+    expect(describeDrift(live([]), tampered, ["anon"])).toEqual([]);
+  });
 });
 
 describe("statementAt", () => {

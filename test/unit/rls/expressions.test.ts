@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
+  analyzeExpression,
   checkExpression,
   describeProblem,
   findUnwrappedAuthCalls,
-  identifierProblem,
   wrapAuthCalls,
 } from "../../../infra/rls/expressions";
+import { identifierProblem } from "../../../infra/postgres/identifiers";
 
 describe("checkExpression (libpg_query)", () => {
   it("accepts single expressions, including subqueries and casts", async () => {
@@ -110,5 +111,80 @@ describe("identifierProblem", () => {
     expect(identifierProblem("x".repeat(64))).toContain("longer than 63 bytes");
     expect(identifierProblem("é".repeat(32))).toContain("longer than 63 bytes");
     expect(identifierProblem("a\nb")).toBe("contains a control character");
+  });
+});
+
+describe("expressions copied from migrations", () => {
+  it("accept a trailing -- comment, and SQL keeps the closing parenthesis out of it", async () => {
+    const expression =
+      "tenant_id = ((select auth.jwt()) ->> 'tenant_id')::uuid -- tenant isolation";
+    expect(await checkExpression(expression)).toBeUndefined();
+    const { createPolicySql } = await import("../../../infra/rls/sql");
+    const sql = createPolicySql(
+      { schema: "public", table: "t" },
+      {
+        name: "p",
+        command: "SELECT",
+        mode: "PERMISSIVE",
+        roles: ["public"],
+        using: expression,
+        withCheck: null,
+      },
+    );
+    expect(sql.endsWith("-- tenant isolation\n)")).toBe(true);
+  });
+});
+
+describe("per-row session calls beyond auth.*()", () => {
+  it("finds current_setting() and auth.email() outside (select …) and wraps them whole", async () => {
+    expect(
+      await findUnwrappedAuthCalls("tenant_id = current_setting('app.tenant', true)::uuid"),
+    ).toEqual([{ call: "current_setting()", offset: 12 }]);
+    expect(await wrapAuthCalls("tenant_id = current_setting('app.tenant', true)::uuid")).toBe(
+      "tenant_id = (select current_setting('app.tenant', true))::uuid",
+    );
+    expect(await wrapAuthCalls("email = auth.email()")).toBe("email = (select auth.email())");
+    expect(
+      await findUnwrappedAuthCalls("x = (select current_setting('request.jwt.claims', true))"),
+    ).toEqual([]);
+  });
+});
+
+describe("expression facts", () => {
+  const facts = async (e: string) => (await analyzeExpression(e)).facts;
+
+  it("always true: constants evaluated with SQL's three-valued logic", async () => {
+    for (const e of [
+      "true",
+      "1 = 1",
+      "(1=1)",
+      "'a'::text = 'a'::text",
+      "x = 1 or true",
+      "not false",
+      "'t'::boolean",
+    ])
+      expect((await facts(e)).alwaysTrue, e).toBe(true);
+    for (const e of [
+      "false",
+      "x = 1 and true",
+      "1 = 2",
+      "null = null",
+      "auth.uid() is not null",
+      "x or y",
+    ])
+      expect((await facts(e)).alwaysTrue, e).toBe(false);
+  });
+
+  it("columns: bare names outside subqueries, which must be the table's", async () => {
+    expect(
+      (
+        await facts(
+          "tenant_id = 1 and t.owner = (select auth.uid()) and exists (select 1 from m where m.k = other)",
+        )
+      ).columns,
+    ).toEqual(["owner", "tenant_id"]);
+    expect((await facts("project_id in (select id from projects)")).columns).toEqual([
+      "project_id",
+    ]);
   });
 });

@@ -172,3 +172,63 @@ describe("mergeDeclarations", () => {
     );
   });
 });
+
+describe("privileges in a declaration", () => {
+  const ROW = ["SELECT", "INSERT", "UPDATE", "DELETE"];
+
+  it("default: row privileges for the API roles the policies reach, nothing for the others, never TRUNCATE/TRIGGER/REFERENCES", () => {
+    expect(declareTable({ table: "agents", tenant: { column: "tenant_id" } }).privileges).toEqual({
+      anon: [],
+      authenticated: ROW,
+      public: [],
+    });
+    expect(declareTable({ table: "plans", publicRead: true }).privileges).toEqual({
+      anon: ROW,
+      authenticated: ROW,
+      public: [],
+    });
+    // A policy TO public reaches every API role; PUBLIC itself still gets nothing.
+    expect(
+      declareTable({ table: "t", policies: [{ name: "p", using: "true" }] }).privileges,
+    ).toEqual({ anon: ROW, authenticated: ROW, public: [] });
+    // The app role is managed too when it is not `authenticated`.
+    expect(
+      declareTable({ table: "t", tenant: { column: "tenant_id" } }, { appRole: "app_user" })
+        .privileges,
+    ).toEqual({ anon: [], app_user: ROW, authenticated: [], public: [] });
+  });
+
+  it("explicit privileges per role override the default, from TypeScript and from the stack file", () => {
+    const fromCode = declareTable({
+      table: "plans",
+      publicRead: true,
+      privileges: { anon: ["SELECT"], authenticated: ["SELECT", "TRUNCATE", "SELECT"] },
+    });
+    expect(fromCode.privileges).toEqual({
+      anon: ["SELECT"],
+      authenticated: ["SELECT", "TRUNCATE"],
+      public: [],
+    });
+    const config = rlsTableSchema.parse({
+      table: "plans",
+      publicRead: true,
+      privileges: { anon: ["SELECT"], authenticated: ["SELECT", "TRUNCATE"] },
+    });
+    expect(tableFromConfig(config)).toEqual(fromCode);
+    expect(rlsTableSchema.safeParse({ table: "t", privileges: { anon: ["DROP"] } }).success).toBe(
+      false,
+    );
+  });
+
+  it("a policy name over 63 bytes is refused with the name Postgres would store", () => {
+    const long = `${"é".repeat(30)}_and_more`;
+    const result = rlsTableSchema.safeParse({
+      table: "t",
+      policies: [{ name: long, using: "true" }],
+    });
+    expect(result.success).toBe(false);
+    expect(JSON.stringify(result.error?.issues)).toContain(
+      `Postgres would store it as '${"é".repeat(30)}_an'`,
+    );
+  });
+});

@@ -1,16 +1,13 @@
 /**
- * The provider's check and diff are pure (no database): what makes an update,
- * what makes a replacement, and what check rewrites.
+ * The provider's check and diff decision are pure (no database): what makes
+ * an update, what makes a replacement, and what check rewrites.
  */
 import { describe, expect, it } from "vitest";
 import type { LiveTableState } from "../../../infra/rls/catalog";
 import { declareTable } from "../../../infra/rls/model";
 import { checkRlsTableInputs as checkInputs } from "../../../infra/rls/inputs";
-import {
-  createRlsTableProvider,
-  type RlsTableInputs,
-  type RlsTableOutputs,
-} from "../../../infra/rls/provider";
+import { decideDiff } from "../../../infra/rls/decide";
+import type { RlsTableInputs, RlsTableOutputs } from "../../../infra/rls/provider";
 
 const spec = declareTable({ table: "agents", tenant: { column: "tenant_id" } });
 const inputs: RlsTableInputs = {
@@ -39,51 +36,139 @@ const state: LiveTableState = {
   })),
 };
 const olds: RlsTableOutputs = { ...inputs, expected: state, live: state, drift: [] };
-const provider = createRlsTableProvider({ cacheScope: "unit" });
 
-describe("diff", () => {
-  it("no change for the same declaration, whatever the lock settings", async () => {
-    expect(
-      await provider.diff!("public.agents", olds, {
-        ...inputs,
-        lockTimeoutSeconds: 1,
-        lockRetries: 0,
-      }),
-    ).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+describe("decideDiff (the provider's diff against the live table)", () => {
+  const same = { changes: false, replaces: [], reasons: [] };
+
+  it("no change for the same declaration and an untouched table, whatever the lock settings", () => {
+    expect(decideDiff(olds, { ...inputs, lockTimeoutSeconds: 1, lockRetries: 0 }, state)).toEqual(
+      same,
+    );
   });
 
-  it("an update for a policy change, a new connection string, or drift seen by refresh", async () => {
+  it("an update for a policy change or a new connection string, each with its reason", () => {
     const widened = {
       ...inputs,
       policies: inputs.policies.map((p) => ({ ...p, roles: ["anon", "authenticated"] })),
     };
-    expect((await provider.diff!("public.agents", olds, widened)).changes).toBe(true);
-    expect(
-      (
-        await provider.diff!("public.agents", olds, {
-          ...inputs,
-          connection: "postgres://u:rotated@h/db",
-        })
-      ).changes,
-    ).toBe(true);
-    const drifted: RlsTableOutputs = { ...olds, live: { ...state, enabled: false } };
-    expect(await provider.diff!("public.agents", drifted, inputs)).toMatchObject({
+    expect(decideDiff(olds, widened, state)).toMatchObject({
+      changes: true,
+      reasons: [
+        "declaration changed (policies)",
+        expect.stringMatching(/^up will alter policy tenant_isolation_delete \(roles\)/),
+      ],
+    });
+    expect(decideDiff(olds, { ...inputs, connection: "postgres://u:rotated@h/db" }, state)).toEqual(
+      {
+        changes: true,
+        replaces: [],
+        reasons: ["the connection string changed (recorded; no SQL)"],
+      },
+    );
+  });
+
+  it("a policy added by hand is an update that drops it, although state saw nothing", () => {
+    const sneaky = {
+      name: "sneaky",
+      command: "SELECT" as const,
+      mode: "PERMISSIVE" as const,
+      roles: ["anon"],
+      using: "true",
+      withCheck: null,
+    };
+    const live = { ...state, policies: [...state.policies, sneaky] };
+    expect(decideDiff(olds, inputs, live)).toEqual({
       changes: true,
       replaces: [],
+      reasons: [
+        "live differs from the last apply: policy sneaky was added out of band (PERMISSIVE SELECT to anon)",
+        "up will drop policy sneaky (not declared)",
+      ],
     });
   });
 
-  it("new provider code alone is no change: the declaration decides, so a release locks no table", async () => {
-    expect(
-      await provider.diff!("public.agents", olds, { ...inputs, providerVersion: "v2" }),
-    ).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+  it("an expression edited by hand is restored, and one a killed up committed is reverted", () => {
+    const edited = {
+      ...state,
+      policies: state.policies.map((p) =>
+        p.name === "tenant_isolation_select" ? { ...p, using: "true" } : p,
+      ),
+    };
+    expect(decideDiff(olds, inputs, edited)).toMatchObject({
+      changes: true,
+      reasons: [
+        expect.stringContaining("policy tenant_isolation_select: USING changed"),
+        "up will alter policy tenant_isolation_select (USING)",
+      ],
+    });
   });
 
-  it("a different table is a replacement (create the new one first)", async () => {
-    expect(await provider.diff!("public.agents", olds, { ...inputs, table: "agents_v2" })).toEqual({
+  it("new provider code alone is no change: the declaration decides, so a release locks no table", () => {
+    expect(decideDiff(olds, { ...inputs, providerVersion: "v2" }, state)).toEqual(same);
+  });
+
+  it("a different table is a replacement (create the new one first), without reading it", () => {
+    expect(decideDiff(olds, { ...inputs, table: "agents_v2" }, undefined)).toEqual({
       changes: true,
       replaces: ["table"],
-      deleteBeforeReplace: false,
+      reasons: ["table changed: a new resource"],
+    });
+  });
+
+  it("without a known connection (preview of a new secret), the drift the last refresh saw decides", () => {
+    const drifted: RlsTableOutputs = { ...olds, live: { ...state, enabled: false } };
+    expect(decideDiff(drifted, inputs, undefined)).toEqual({
+      changes: true,
+      replaces: [],
+      reasons: ["the last refresh saw: row level security was DISABLED out of band"],
+    });
+    expect(decideDiff(olds, inputs, undefined)).toEqual(same);
+  });
+
+  it("state from before privileges were managed: no change when live grants match, an update that says so when not", () => {
+    const declared = {
+      anon: [],
+      authenticated: ["SELECT", "INSERT", "UPDATE", "DELETE"],
+      public: [],
+    };
+    const news = { ...inputs, privileges: declared } as RlsTableInputs;
+    const matching = {
+      ...state,
+      privileges: { authenticated: declared.authenticated },
+    } as LiveTableState;
+    expect(decideDiff(olds, news, matching)).toEqual(same);
+    const supabaseDefaults = {
+      ...state,
+      privileges: {
+        anon: ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"],
+        authenticated: [
+          "SELECT",
+          "INSERT",
+          "UPDATE",
+          "DELETE",
+          "TRUNCATE",
+          "REFERENCES",
+          "TRIGGER",
+        ],
+      },
+    } as LiveTableState;
+    expect(decideDiff(olds, news, supabaseDefaults)).toEqual({
+      changes: true,
+      replaces: [],
+      reasons: [
+        "up will revoke SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER from anon; revoke TRUNCATE, REFERENCES, TRIGGER from authenticated",
+      ],
+    });
+  });
+
+  it("drift recorded by a refresh that is gone by now still updates, so state stops reporting it", () => {
+    const stale: RlsTableOutputs = {
+      ...olds,
+      drift: ["row level security was DISABLED out of band"],
+    };
+    expect(decideDiff(stale, inputs, state)).toMatchObject({
+      changes: true,
+      reasons: ["the drift the last refresh recorded is gone; up records that"],
     });
   });
 });

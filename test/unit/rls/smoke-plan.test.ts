@@ -163,3 +163,27 @@ describe("renderMatrix", () => {
     expect(text.split("\n").every((line) => line === line.trimEnd())).toBe(true);
   });
 });
+
+describe("privilege and reference probes", () => {
+  it("every API role must be refused TRUNCATE, REFERENCES and TRIGGER", async () => {
+    const { privilegeProbesFor, referenceProbe } = await import("../../../infra/rls/smoke-plan");
+    expect(
+      privilegeProbesFor(["anon", "authenticated"]).map(
+        (p) => `${p.role} ${p.command} ${p.expected}`,
+      ),
+    ).toEqual([
+      "anon TRUNCATE denied",
+      "anon REFERENCES denied",
+      "anon TRIGGER denied",
+      "authenticated TRUNCATE denied",
+      "authenticated REFERENCES denied",
+      "authenticated TRIGGER denied",
+    ]);
+    expect(referenceProbe("fk → public.projects")).toMatchObject({
+      kind: "reference",
+      actor: "tenant_a",
+      row: "b",
+      expected: "denied",
+    });
+  });
+});

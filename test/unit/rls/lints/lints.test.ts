@@ -3,6 +3,7 @@ import type { LivePolicy } from "../../../../infra/rls/catalog";
 import type { LintCatalog, LintTable } from "../../../../infra/rls/lint-catalog";
 import { lintRls } from "../../../../infra/rls/lints/index";
 import { declareTable } from "../../../../infra/rls/model";
+import type { PrivilegeMap } from "../../../../infra/rls/privileges";
 
 const settings = {
   exposedSchemas: ["public"],
@@ -43,14 +44,25 @@ function catalog(overrides: Partial<LintCatalog> = {}): LintCatalog {
 describe("lintRls", () => {
   it("a clean, declared, forced table with wrapped calls has no findings", async () => {
     const spec = declareTable({ table: "agents", tenant: { column: "tenant_id" } });
+    const stored = "(tenant_id = ((( SELECT auth.jwt() AS jwt) ->> 'tenant_id'::text))::uuid)";
     const live = spec.policies.map((x) =>
       p(x.name, {
         command: x.command,
-        using: "(tenant_id = ((( SELECT auth.jwt() AS jwt) ->> 'tenant_id'::text))::uuid)",
+        using: x.using === null ? null : stored,
+        withCheck: x.withCheck === null ? null : stored,
       }),
     );
+    const grants: PrivilegeMap = { authenticated: ["SELECT", "INSERT", "UPDATE", "DELETE"] };
+    const normalized = new Map([["public.agents", { ok: { declared: live, live } }]]);
     expect(
-      await lintRls(catalog({ tables: [table("agents", { policies: live })] }), [spec], settings),
+      await lintRls(
+        catalog({
+          tables: [table("agents", { policies: live, grants, columns: ["tenant_id"] })],
+          normalized,
+        }),
+        [spec],
+        settings,
+      ),
     ).toEqual([]);
   });
 
@@ -148,6 +160,8 @@ describe("lintRls", () => {
             signature: "",
             owner: "postgres",
             extension: "pg_stat_statements",
+            securityDefiner: true,
+            searchPath: null,
             executableBy: ["anon"],
           },
           {
@@ -156,9 +170,12 @@ describe("lintRls", () => {
             signature: "uuid",
             owner: "postgres",
             extension: null,
+            securityDefiner: true,
+            searchPath: "''",
             executableBy: [],
           },
         ],
+        extensions: [{ name: "pg_stat_statements", schema: "public" }],
       }),
       [],
       settings,
