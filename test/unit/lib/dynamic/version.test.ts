@@ -33,13 +33,19 @@ function loadedFiles(file: string): string[] {
 }
 
 describe("the providers' import graphs", () => {
-  it.each([["infra/rls/provider.ts"]])("%s: the graph is exactly what Node loads", (file) => {
+  it.each([
+    ["infra/rls/provider.ts", ["@supabase/pg-parser", "pg", "zod"]],
+    [
+      "infra/backups/provider.ts",
+      ["@aws-sdk/client-s3", "@aws-sdk/client-cloudwatch", "pg", "zod"],
+    ],
+  ])("%s: the graph is exactly what Node loads", (file, packages) => {
     const graph = importGraph(join(REPO_ROOT, file));
     expect(graph.files).toEqual(loadedFiles(join(REPO_ROOT, file)));
     expect(graph.files).toContain("infra/postgres/client.ts");
     // Packages the provider requires, lazily or not, with their versions.
     expect(graph.packages.map((p) => p.replace(/@[^@]+$/, ""))).toEqual(
-      expect.arrayContaining(["@supabase/pg-parser", "pg", "zod"]),
+      expect.arrayContaining(packages),
     );
     expect(graph.packages.every((p) => /@\d+\.\d+\.\d+/.test(p))).toBe(true);
   });
