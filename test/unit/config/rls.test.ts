@@ -60,7 +60,8 @@ describe("runbooks:rls", () => {
     expect(err.problems.map((p) => [p.key, p.message])).toEqual([
       [
         "runbooks:rls.tables[0].policies[0].name",
-        "is longer than 63 bytes (Postgres would truncate it and the next diff would never converge)",
+        // Postgres cuts at a character boundary: 31 two-byte characters, 62 bytes.
+        `is longer than 63 bytes: Postgres would store it as '${"é".repeat(31)}', and the next diff would never converge; use a name of at most 63 bytes`,
       ],
     ]);
     expect(rlsPolicySchema.safeParse({ name: "e".repeat(63), using: "true" }).success).toBe(true);
