@@ -9,6 +9,7 @@ export default tseslint.config(
       ".tools/**",
       ".state/**",
       ".local/**",
+      ".venv/**",
       "dist/**",
       "coverage/**",
       "test/**/fixtures/*-loader.js",

@@ -15,6 +15,7 @@ export const features = outputs.features;
 export const escalation = outputs.escalation;
 export const rls = outputs.rls;
 export const backupStorage = outputs.backupStorage;
+export const backups = outputs.backups;
 export const alerts = outputs.alerts;
 export const vercel = outputs.vercel;
 export const github = outputs.github;

@@ -9,11 +9,12 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { deployAlerts } from "./alerts/deploy";
 import { deployBackupStorage } from "./backup-storage/deploy";
+import { deployBackups, rlsBackupTrigger } from "./backups/deploy";
 import { escalationTable, type LoadedStackConfig } from "./config/index";
 import { deployGithub } from "./github/deploy";
 import { awsProviders } from "./lib/aws-providers";
 import { planStack } from "./plan";
-import { deployRls } from "./rls/deploy";
+import { deployRls, rlsTablesFor } from "./rls/deploy";
 import { deployRotation } from "./rotation/deploy";
 import { deployVercel } from "./vercel/deploy";
 
@@ -39,8 +40,19 @@ export function deployStack(config: LoadedStackConfig, deps: StackDeps = {}) {
   const plan = planStack(config, new Set(names));
   const aws = plan.backup || plan.alerting ? awsProviders(config.aws!.region) : undefined;
 
-  const rls = deployRls(config);
   const backupStorage = deployBackupStorage(config, { plan, aws });
+  // The backup job's trigger is the RLS declaration, and RLS waits for the job: every RLS
+  // change in `up` is preceded by a fresh, verified backup.
+  const backups = deployBackups(config, {
+    backupStorage,
+    trigger: config.features.rls
+      ? rlsBackupTrigger({
+          tables: rlsTablesFor(config, config.stack),
+          lockTimeoutSeconds: config.database.lockTimeoutSeconds,
+        })
+      : undefined,
+  });
+  const rls = deployRls(config, { dependsOn: backups ? [backups.job] : undefined });
   const alerts = deployAlerts(config, { plan, aws });
   // Rotation first: its current values are the sinks' inputs, so the graph writes them after the new credential.
   const rotation = deployRotation(config, { backupStorage });
@@ -59,6 +71,13 @@ export function deployStack(config: LoadedStackConfig, deps: StackDeps = {}) {
     escalation: escalationTable(config.alerts),
     rls,
     backupStorage,
+    backups: backups && {
+      bucket: backups.bucket,
+      prefix: backups.prefix,
+      latest: backups.latest,
+      stale: backups.stale,
+      providerVersion: backups.providerVersion,
+    },
     alerts,
     vercel,
     github,

@@ -3,6 +3,8 @@
  * local services, `pulumi up --yes -s local`, then say what now exists.
  * Running it again is a no-op update.
  */
+import { backupCommand } from "../infra/backups/commands";
+import { resolveBackupSettings } from "../infra/backups/settings";
 import { Client } from "pg";
 import { runSetup } from "./setup";
 import { ensureLocalServices } from "../infra/local/services";
@@ -77,6 +79,10 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
+  // The BackupJob backs up BEFORE the RLS apply (that is its point); one more backup now makes the
+  // latest backup hold what was just applied, so `npm run backup:verify -- -s local` proves it.
+  const backup = await backupCommand(resolveBackupSettings({ stack: LOCAL_STACK }));
+  for (const line of backup.lines) log(line);
   const out = await runPulumi(["stack", "output", "--json", "-s", LOCAL_STACK], env);
   const outputs = out.code === 0 ? (JSON.parse(out.stdout || "{}") as Record<string, unknown>) : {};
   await summarize(services.postgres.databaseUrl, services.app.url, outputs);

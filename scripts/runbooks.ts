@@ -5,6 +5,11 @@
 import { stripVTControlCharacters } from "node:util";
 import { renderUsage } from "citty";
 import { EXIT_COULD_NOT_CHECK, type ExitCode } from "../infra/lib/findings-render";
+import { backup, dbBackup } from "./backup";
+import { backupList } from "./backup-list";
+import { backupPrune } from "./backup-prune";
+import { backupStatus } from "./backup-status";
+import { backupVerify } from "./backup-verify";
 import { costGuard } from "./cost-guard";
 import { dbDeploy } from "./db-deploy";
 import { dbPerformance } from "./db-performance";
@@ -14,6 +19,7 @@ import { incident } from "./incident";
 import type { AnyCommand } from "./lib/command";
 import { runCommand, type RunIo } from "./lib/runner";
 import { policyReview } from "./policy-review";
+import { restore } from "./restore";
 import { rlsDrift } from "./rls-drift";
 import { rlsImport } from "./rls-import";
 import { rlsLint } from "./rls-lint";
@@ -34,6 +40,13 @@ export const COMMANDS: readonly AnyCommand[] = [
   rlsSmoke,
   rlsDrift,
   rlsImport,
+  backupStatus,
+  backupList,
+  backup,
+  dbBackup,
+  backupVerify,
+  restore,
+  backupPrune,
   costGuard,
   secretsScan,
   rollback,

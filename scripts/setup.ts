@@ -5,6 +5,7 @@
  *
  * - PostgreSQL 15+ server and client from Debian's packages (when root);
  * - MinIO, the local S3 server, built from its Go module into .tools/;
+ * - moto, the local CloudWatch server, from PyPI into the virtualenv .venv/moto;
  * - the Pulumi CLI and our Node.js language host, built from Go modules into .tools/;
  * - actionlint (the workflow linter `npm test` runs), built from its Go module into .tools/.
  */
@@ -12,6 +13,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { ensureActionlint } from "../infra/tools/actionlint";
 import { ensureMinio } from "../infra/tools/minio";
+import { ensureMoto } from "../infra/tools/moto";
 import { ensurePulumiCli } from "../infra/tools/pulumi-cli";
 import { findPostgresBinDir } from "../infra/local/postgres";
 
@@ -111,6 +113,12 @@ export async function runSetup({ quiet = false }: { quiet?: boolean } = {}): Pro
     name: "minio",
     outcome: minio.built ? "built" : "present",
     detail: minio.built ? `built in ${minio.seconds} s` : minio.bin,
+  });
+  const moto = await ensureMoto(log);
+  steps.push({
+    name: "moto",
+    outcome: moto.installed ? "installed" : "present",
+    detail: moto.installed ? `installed in ${moto.seconds} s` : moto.bin,
   });
   const actionlint = await ensureActionlint(log);
   steps.push({

@@ -14,17 +14,9 @@ import {
   type Severity,
 } from "../config/index";
 
-/**
- * The metric the backup job publishes after each successful, verified upload:
- * the upload's time as Unix seconds, with one dimension naming the stack. The
- * alarm only counts samples, so any publisher (the GitHub workflow or this
- * project's backup command) just has to put one data point per success.
- */
-export const BACKUP_METRIC = {
-  namespace: "Runbooks/Backups",
-  metricName: "LastSuccessTimestamp",
-  dimension: "Stack",
-} as const;
+import { BACKUP_METRIC } from "./backup-metric";
+
+export { BACKUP_METRIC };
 
 /** Route 53 publishes health-check metrics only in us-east-1. */
 export const ROUTE53_METRICS_REGION = "us-east-1";

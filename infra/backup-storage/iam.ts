@@ -177,6 +177,13 @@ export function backupAccessPolicy(args: {
         Condition: { StringLike: { "s3:prefix": [args.prefix, `${args.prefix}*`] } },
       },
       {
+        // A backup aborts the multipart uploads a killed earlier run left behind; finding them needs this.
+        Sid: "FindUnfinishedUploads",
+        Effect: "Allow",
+        Action: "s3:ListBucketMultipartUploads",
+        Resource: args.bucketArn,
+      },
+      {
         Sid: "UseTheBackupKeyThroughS3",
         Effect: "Allow",
         Action: ["kms:GenerateDataKey", "kms:Decrypt"],

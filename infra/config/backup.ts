@@ -1,6 +1,8 @@
 /** `runbooks:backup`: where dumps go, when they are taken, how long they are kept. */
 import { z } from "zod";
 import { parseWith, type ConfigContext } from "./errors";
+import type { Features } from "./features";
+import { secretRef, type SecretRequirement } from "./shared";
 
 export const backupSchema = z
   .object({
@@ -52,6 +54,30 @@ export const backupSchema = z
     oidcBranch: z.string().default("main"),
     /** GitHub environment whose workflows may assume the backup role. */
     oidcEnvironment: z.string().optional(),
+    /** Grandfather-father-son retention applied by `backup:prune`: newest backup per day, ISO week and month. */
+    retention: z
+      .object({
+        daily: z.number().int().min(0).max(366).default(7),
+        weekly: z.number().int().min(0).max(520).default(4),
+        monthly: z.number().int().min(0).max(1200).default(6),
+        /** Hours an incomplete backup folder is left alone (it may still be running). */
+        incompleteGraceHours: z.number().min(1).max(720).default(24),
+      })
+      .strict()
+      .default({ daily: 7, weekly: 4, monthly: 6, incompleteGraceHours: 24 }),
+    /** Seconds pg_dump (and the row counts) may wait for a lock before the backup gives up. */
+    lockWaitTimeoutSeconds: z.number().min(1).max(3600).default(120),
+    /** Parallel data streams from one exported snapshot (1: a single pg_dump stream). */
+    jobs: z.number().int().min(1).max(16).default(1),
+    /** Tables with more estimated rows than this are counted by estimate in the manifest. */
+    exactCountMaxRows: z.number().int().min(0).default(1_000_000),
+    /** Config key of a secret 32-byte base64 key for client-side AES-256-GCM encryption of dumps. */
+    encryptionKeySecretRef: secretRef.optional(),
+    /** Static S3 credentials for a custom endpoint (the local stack's S3 server); AWS uses its credential chain. */
+    credentials: z
+      .object({ accessKeyIdSecretRef: secretRef, secretAccessKeySecretRef: secretRef })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((b, ctx) => {
@@ -76,4 +102,35 @@ export type BackupConfig = z.infer<typeof backupSchema>;
 /** Validate `runbooks:backup` alone (absent: the defaults). Throws `ConfigError`. */
 export function parseBackup(raw: unknown, context: ConfigContext): BackupConfig {
   return parseWith(backupSchema, raw ?? {}, context, ["backup"]);
+}
+
+/** The client-side encryption key and static S3 credentials, when backups are on and set them. */
+export function backupSecrets(config: {
+  features: Features;
+  backup: BackupConfig;
+}): SecretRequirement[] {
+  if (!config.features.backups) return [];
+  const b = config.backup;
+  const out: SecretRequirement[] = [];
+  if (b.encryptionKeySecretRef)
+    out.push({
+      key: b.encryptionKeySecretRef,
+      usedBy: "backup.encryptionKeySecretRef",
+      example: "<openssl rand -base64 32>",
+    });
+  if (b.credentials) {
+    out.push(
+      {
+        key: b.credentials.accessKeyIdSecretRef,
+        usedBy: "backup.credentials.accessKeyIdSecretRef",
+        example: "<access key id>",
+      },
+      {
+        key: b.credentials.secretAccessKeySecretRef,
+        usedBy: "backup.credentials.secretAccessKeySecretRef",
+        example: "<secret access key>",
+      },
+    );
+  }
+  return out;
 }

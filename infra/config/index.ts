@@ -23,7 +23,7 @@ import {
   type AlertsConfig,
 } from "./alerts";
 import { awsSchema } from "./aws";
-import { backupSchema } from "./backup";
+import { backupSchema, backupSecrets } from "./backup";
 import { budgetsSchema } from "./budgets";
 import { databaseSchema, databaseSecrets } from "./database";
 import {
@@ -136,7 +136,14 @@ export function parseStackConfig(raw: RawStackConfig, context: ConfigContext): S
 /** Every secret config key the validated configuration needs, de-duplicated, first use kept. */
 export function requiredSecrets(config: StackConfig): SecretRequirement[] {
   const out = new Map<string, SecretRequirement>();
-  const areas = [databaseSecrets, vercelSecrets, githubSecrets, rotationSecrets, alertsSecrets];
+  const areas = [
+    databaseSecrets,
+    backupSecrets,
+    vercelSecrets,
+    githubSecrets,
+    rotationSecrets,
+    alertsSecrets,
+  ];
   for (const r of areas.flatMap((secretsOf) => secretsOf(config))) {
     if (!out.has(r.key)) out.set(r.key, r);
   }

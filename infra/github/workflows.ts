@@ -17,7 +17,6 @@
  * Pure: strings in, strings out. YAML scalars are written as JSON strings
  * (valid YAML), so no value can break the document's structure.
  */
-import { BACKUP_METRIC } from "../alerts/plan";
 import { MIN_GO_VERSION, PULUMI_VERSION } from "../tools/pulumi-cli";
 
 /** A file to place in a repository. */
@@ -96,50 +95,17 @@ export interface BackupWorkflowInput {
 }
 
 /**
- * Dump the database and stream it straight to S3 (no copy on the runner's
- * disk), encrypted with the bucket's CMK; then upload a SHA-256 sidecar and
- * publish the success metric. A dump without its `.sha256` sidecar is
- * incomplete; the metric is only published after both uploads succeeded, so
- * the freshness alarm fires for any failure.
+ * The nightly backup is this repository's own `npm run backup`, the same
+ * tested code the BackupJob provider runs: pg_dump streamed to S3 (no copy on
+ * the runner's disk) with a SHA-256 and a manifest, encrypted with the
+ * bucket's CMK, every object read back and verified, then latest.json and the
+ * freshness metric — published only after all of that, so the alarm fires for
+ * any failure. AWS access comes from the OIDC role; nothing is stored.
  */
 export function renderBackupWorkflow(input: BackupWorkflowInput): WorkflowFile {
   const slug = workflowSlug(input.stack);
   const names = backupWorkflowNames(input.stack, input.environment);
   const minutes = Math.floor(input.sessionSeconds / 60) - 10;
-  const script = [
-    "set -euo pipefail",
-    'pg_bin="/usr/lib/postgresql/${PG_CLIENT_MAJOR}/bin"',
-    'server_version_num="$("$pg_bin/psql" "$DATABASE_URL" --no-psqlrc --tuples-only --no-align --command "show server_version_num")"',
-    "server_major=$(( server_version_num / 10000 ))",
-    'if [ "$server_major" -gt "$PG_CLIENT_MAJOR" ]; then',
-    '  echo "::error::the server runs Postgres ${server_major} but pg_dump is ${PG_CLIENT_MAJOR}; pg_dump must be at least the server major: raise PG_CLIENT_MAJOR"',
-    "  exit 1",
-    "fi",
-    'key="${PREFIX}$(date -u +%Y/%m/%d)/${STACK}-$(date -u +%Y%m%dT%H%M%SZ).dump"',
-    'fifo="$(mktemp -u)"',
-    'mkfifo "$fifo"',
-    'sha256sum < "$fifo" | cut -d" " -f1 > "$RUNNER_TEMP/dump.sha256" &',
-    "hasher=$!",
-    '"$pg_bin/pg_dump" --format=custom --lock-wait-timeout=120s "$DATABASE_URL" \\',
-    '  | tee "$fifo" \\',
-    '  | aws s3 cp - "s3://${BUCKET}/${key}" --sse aws:kms --sse-kms-key-id "$KMS_KEY_ARN" --only-show-errors',
-    'wait "$hasher"',
-    'printf "%s  %s\\n" "$(cat "$RUNNER_TEMP/dump.sha256")" "${key##*/}" \\',
-    '  | aws s3 cp - "s3://${BUCKET}/${key}.sha256" --sse aws:kms --sse-kms-key-id "$KMS_KEY_ARN" --only-show-errors',
-    'read -r size sse <<< "$(aws s3api head-object --bucket "$BUCKET" --key "$key" --query "[ContentLength,ServerSideEncryption]" --output text)"',
-    'if [ "$size" -le 0 ] || [ "$sse" != "aws:kms" ]; then',
-    '  echo "::error::uploaded dump ${key} is empty or not KMS-encrypted (size ${size}, encryption ${sse})"',
-    "  exit 1",
-    "fi",
-    'echo "dump: s3://${BUCKET}/${key} (${size} bytes, sha256 $(cat "$RUNNER_TEMP/dump.sha256"))"',
-    'echo "key=${key}" >> "$GITHUB_OUTPUT"',
-  ];
-  const publish = [
-    "set -euo pipefail",
-    `aws cloudwatch put-metric-data --namespace ${q(BACKUP_METRIC.namespace)} --metric-name ${q(BACKUP_METRIC.metricName)} \\`,
-    `  --dimensions "${BACKUP_METRIC.dimension}=\${STACK}" --value "$(date -u +%s)" --unit None`,
-  ];
-  const indent = (lines: string[], n: number) => lines.map((l) => " ".repeat(n) + l).join("\n");
   const content = `${header(`database backup of stack '${input.stack}'`, input.stack)}
 name: ${q(`runbooks: backup (${input.stack})`)}
 on:
@@ -161,10 +127,16 @@ ${input.environment ? `    environment: ${q(input.environment)}\n` : ""}    perm
     env:
       STACK: ${q(input.stack)}
       PG_CLIENT_MAJOR: ${q(String(PG_CLIENT_MAJOR))}
-      BUCKET: ${q(expr(`vars.${names.bucket}`))}
-      PREFIX: ${q(expr(`vars.${names.prefix}`))}
-      KMS_KEY_ARN: ${q(expr(`vars.${names.kmsKeyArn}`))}
+      PG_BIN: ${q(`/usr/lib/postgresql/${PG_CLIENT_MAJOR}/bin`)}
+      RUNBOOKS_BACKUP_BUCKET: ${q(expr(`vars.${names.bucket}`))}
+      RUNBOOKS_BACKUP_PREFIX: ${q(expr(`vars.${names.prefix}`))}
+      RUNBOOKS_BACKUP_KMS_KEY_ARN: ${q(expr(`vars.${names.kmsKeyArn}`))}
     steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-node@v4
+        with:
+          node-version: "20"
+          cache: npm
       - name: Assume the backup role through OIDC (no stored AWS keys)
         uses: aws-actions/configure-aws-credentials@v4
         with:
@@ -172,21 +144,16 @@ ${input.environment ? `    environment: ${q(input.environment)}\n` : ""}    perm
           aws-region: ${q(expr(`vars.${names.region}`))}
           role-session-name: ${q(`runbooks-backup-${slug}`)}
           role-duration-seconds: ${input.sessionSeconds}
-      - name: Install the Postgres ${PG_CLIENT_MAJOR} client
+      - name: Install the Postgres ${PG_CLIENT_MAJOR} client (pg_dump must be at least the server's major)
         run: |
           sudo apt-get update -q
           sudo apt-get install -yq postgresql-common
           sudo /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y
           sudo apt-get install -yq "postgresql-client-\${PG_CLIENT_MAJOR}"
-      - name: Dump and stream to S3
-        id: dump
+      - name: Back up, verify, then publish the freshness metric
         env:
           DATABASE_URL: ${q(expr(`secrets.${names.databaseUrl}`))}
-        run: |
-${indent(script, 10)}
-      - name: Publish the success metric the freshness alarm watches
-        run: |
-${indent(publish, 10)}
+        run: npm ci && npm run backup -- --stack "$STACK"
 `;
   return { path: `.github/workflows/runbooks-backup-${slug}.yml`, content };
 }

@@ -103,6 +103,11 @@ export async function prepareLocalStack(
   await mustRun(["config", "set", "--secret", "databaseUrl", ...target], env, {
     stdin: services.postgres.databaseUrl,
   });
+  for (const [key, value] of [
+    ["localS3AccessKeyId", services.s3.accessKeyId],
+    ["localS3SecretAccessKey", services.s3.secretAccessKey],
+  ] as const)
+    await mustRun(["config", "set", "--secret", key, ...target], env, { stdin: value });
   await mustRun(
     ["config", "set", "--path", "backup.endpoint", services.s3.endpoint, ...target],
     env,

@@ -51,16 +51,25 @@ export interface RlsOutputs {
   drift?: pulumi.Output<Record<string, string[]>>;
 }
 
-export function deployRls(config: LoadedStackConfig): RlsOutputs | undefined {
+export interface RlsDeps {
+  /** Resources every RLS apply waits for: the backup job, so a backup precedes each apply. */
+  dependsOn?: pulumi.Resource[];
+}
+
+export function deployRls(config: LoadedStackConfig, deps: RlsDeps = {}): RlsOutputs | undefined {
   if (!config.features.rls) return undefined;
   const tables = rlsTablesFor(config, config.stack, config.context?.stackFile);
   if (tables.length === 0) return { tables: [], policyCount: 0 };
-  const rls = new RlsPolicies(`${config.project}-rls`, {
-    tables,
-    connection: config.secret(config.database.urlSecretRef),
-    lockTimeoutSeconds: config.database.lockTimeoutSeconds,
-    lockRetries: config.database.lockRetries,
-  });
+  const rls = new RlsPolicies(
+    `${config.project}-rls`,
+    {
+      tables,
+      connection: config.secret(config.database.urlSecretRef),
+      lockTimeoutSeconds: config.database.lockTimeoutSeconds,
+      lockRetries: config.database.lockRetries,
+    },
+    deps.dependsOn ? { dependsOn: deps.dependsOn } : undefined,
+  );
   return {
     tables: rls.tables,
     policyCount: rls.policyCount,

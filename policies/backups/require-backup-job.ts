@@ -5,17 +5,17 @@ import { backupBuckets } from "../backup-bucket/buckets";
 
 /**
  * A stack that manages a database (its RLS) or a backup bucket must also run
- * a backup job. Advisory until the `BackupJob` resource ships in every stack
- * that declares `features.backups`; then mandatory.
+ * a backup job: a bucket nothing writes to, or RLS changes applied with no
+ * backup before them, is the gap the runbook's incidents fall into.
  */
 export const requireBackupJob: RunbooksStackPolicy = {
   name: "require-backup-job",
   description:
     "A stack that manages a database or a backup bucket declares at least one backup job.",
-  enforcementLevel: "advisory",
+  enforcementLevel: "mandatory",
   severity: "high",
   remediationSteps:
-    "Keep runbooks:features.backups on so the program declares a BackupJob for the stack's database (advisory until the backup area's BackupJob resource ships in every such stack; then mandatory).",
+    "Turn on runbooks:features.backups in the stack file (with backup.bucket created or existing, not skip) so the program declares a BackupJob for the stack's database; `npm run backup -- -s <stack>` takes the first backup by hand.",
   tags: ["backups"],
   validateStack: ({ resources }, report) => {
     if (resources.some((r) => r.type === BACKUP_JOB_TYPE)) return;

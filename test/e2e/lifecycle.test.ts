@@ -62,8 +62,8 @@ describe("local stack lifecycle through the engine", () => {
     expect(tableSteps(e.lastEvents())).toEqual(
       Object.fromEntries(MANAGED.map((t) => [t, "create"])),
     );
-    // The stack, the component and one resource per table; nothing exists yet to update or delete.
-    expect(result.changeSummary).toEqual({ create: MANAGED.length + 2 });
+    // The stack, the component, one resource per table and the backup job; nothing exists yet to update or delete.
+    expect(result.changeSummary).toEqual({ create: MANAGED.length + 3 });
     expect(await rlsState(e.db)).toEqual(before);
   });
 

@@ -20,7 +20,9 @@ import { parse as parseYaml } from "yaml";
 import { LOCAL_PASSPHRASE, LOCAL_STACK } from "../../infra/local/stack";
 import { repairInterruptedCheckpoints } from "../../infra/local/state-repair";
 import { REPO_ROOT } from "../../infra/lib/paths";
+import { LOCAL_BUCKET } from "../../infra/local/services";
 import {
+  ensureBucket,
   createE2eProject,
   credentialUrls,
   leakedSecrets,
@@ -88,6 +90,19 @@ describe("npm run local's commands on a fresh backend", () => {
         }),
         "config set --secret",
       );
+      // The local S3 server's keys, as secrets (prepareLocalStack does the same from .local/services.json).
+      for (const [key, value] of [
+        ["localS3AccessKeyId", services().s3.accessKeyId],
+        ["localS3SecretAccessKey", services().s3.secretAccessKey],
+      ] as const)
+        expectOk(
+          await p.cli(["config", "set", "--secret", key, ...target()], {
+            stdin: value,
+            op: `config set --secret ${key}`,
+          }),
+          `config set --secret ${key}`,
+        );
+      await ensureBucket(LOCAL_BUCKET);
       expectOk(
         await p.cli([
           "config",
@@ -141,8 +156,16 @@ describe("npm run local's commands on a fresh backend", () => {
       op: "stack output",
     });
     expectOk(out, "stack output");
-    const outputs = JSON.parse(out.stdout) as { rls?: { tables?: string[] } };
+    const outputs = JSON.parse(out.stdout) as {
+      rls?: { tables?: string[] };
+      backups?: { latest?: { key?: string; sha256?: string }; stale?: boolean };
+    };
     expect(outputs.rls?.tables).toHaveLength(6);
+    // The local stack's BackupJob took and verified a backup, and said where.
+    expect(outputs.backups?.latest?.key).toMatch(
+      /^postgres\/local\/backups\/\d{8}T\d{6}Z-[0-9a-f]{6}\/manifest\.json$/,
+    );
+    expect(outputs.backups?.stale).toBe(false);
     expect(readFileSync(stackFileCopy, "utf8")).toBe(committed);
   });
 

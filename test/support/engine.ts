@@ -53,6 +53,8 @@ import { APP_SCHEMA_SQL_PATH } from "../../infra/local/example-app/rls";
 import { ensurePulumiCli, pulumiEnv } from "../../infra/tools/pulumi-cli";
 import { REPO_ROOT } from "../../infra/lib/paths";
 import { createTestDatabase, withDatabase } from "../../infra/local/postgres";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { LOCAL_BUCKET } from "../../infra/local/services";
 import { services } from "./services";
 import { readStackConfig } from "../../infra/config/stack-file";
 import { localRotationSettings, startLocalSaas, type LocalSaas } from "../../infra/local/saas";
@@ -61,6 +63,24 @@ import {
   groupRoleSql,
   type GroupRoleDeclaration,
 } from "../../infra/rotation/postgres-roles";
+
+/** The local stack's bucket on the harness's S3 server (what `npm run local` creates). */
+export async function ensureBucket(name: string): Promise<void> {
+  const s = services().s3;
+  const s3 = new S3Client({
+    endpoint: s.endpoint,
+    region: s.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
+  });
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: name }));
+  } catch (error) {
+    if (!/BucketAlreadyOwnedByYou|BucketAlreadyExists/.test((error as Error).name)) throw error;
+  } finally {
+    s3.destroy();
+  }
+}
 
 /** The stack whose program `npm run local` runs; see the module comment for why the name is fixed. */
 export const E2E_STACK = "local";
@@ -257,6 +277,7 @@ export async function createE2eProject(
     db,
     env,
     secretValues: [
+      services().s3.secretAccessKey,
       db.password,
       encodeURIComponent(db.password),
       db.url,
@@ -363,8 +384,26 @@ export async function createE2eStack(
       { stdin: project.db.url, op: "config set --secret databaseUrl" },
     );
     if (setSecret.code !== 0) throw new Error(`config set --secret failed:\n${setSecret.stderr}`);
+    const s3 = services().s3;
+    for (const [key, value] of [
+      ["localS3AccessKeyId", s3.accessKeyId],
+      ["localS3SecretAccessKey", s3.secretAccessKey],
+    ] as const) {
+      const set = await project.cli(["config", "set", "--secret", key, "-s", stackName], {
+        stdin: value,
+        op: `config set --secret ${key}`,
+      });
+      if (set.code !== 0) throw new Error(`config set --secret ${key} failed:\n${set.stderr}`);
+    }
+    await ensureBucket(LOCAL_BUCKET);
     // Not secret, so the Automation API's setConfig (value in argv) is fine here.
-    await stack.setConfig("backup.endpoint", { value: services().s3.endpoint }, true);
+    await stack.setConfig("backup.endpoint", { value: s3.endpoint }, true);
+    // Each suite its own prefix: suites share the harness's bucket and run in parallel.
+    await stack.setConfig(
+      "backup.prefix",
+      { value: `postgres/e2e-${label}-${randomBytes(3).toString("hex")}/` },
+      true,
+    );
     if (options.rotation) rotation = await prepareRotation(project, stack, stackName);
   } catch (err) {
     await rotation?.saas.stop();
@@ -501,6 +540,19 @@ async function createAppDatabase(label: string): Promise<AppDatabase> {
     await sql(`
     grant usage on schema auth to ${ownerRole};
     grant references, select on auth.users to ${ownerRole};
+    -- Like Supabase's postgres role, the owner can read every schema, which a backup (pg_dump) needs.
+    do $$
+    declare s record;
+    begin
+      for s in select nspname from pg_namespace where nspname not like 'pg\\_%' and nspname <> 'information_schema' loop
+        execute format('grant usage on schema %I to ${ownerRole}', s.nspname);
+        execute format('grant select on all tables in schema %I to ${ownerRole}', s.nspname);
+        execute format('grant select on all sequences in schema %I to ${ownerRole}', s.nspname);
+      end loop;
+    end $$;
+    alter default privileges in schema public grant select on tables to ${ownerRole};
+    -- Like Supabase's postgres role, it bypasses RLS: a backup must see every row, FORCEd tables too.
+    alter role ${ownerRole} bypassrls;
     do $$
     declare t record;
     begin

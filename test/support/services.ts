@@ -1,6 +1,7 @@
 import { inject } from "vitest";
 import type { PostgresServer } from "../../infra/local/postgres";
 import type { S3Server } from "../../infra/local/s3";
+import type { CloudWatchServer } from "../../infra/local/cloudwatch";
 
 /** What the global setup started, as the test files see it (serializable: no stop()). */
 export interface ServicesInfo {
@@ -8,6 +9,11 @@ export interface ServicesInfo {
   s3: Pick<
     S3Server,
     "endpoint" | "region" | "accessKeyId" | "secretAccessKey" | "server" | "external"
+  >;
+  /** moto's CloudWatch, for the backup freshness metric. */
+  cloudwatch: Pick<
+    CloudWatchServer,
+    "endpoint" | "region" | "accessKeyId" | "secretAccessKey" | "external"
   >;
 }
 

@@ -12,6 +12,10 @@ import type { IdentifiedProvider } from "./types";
 const FACTORIES: Record<string, () => IdentifiedProvider> = {
   "runbooks:rls:RlsTable": () =>
     (require("../../rls/provider") as typeof import("../../rls/provider")).createRlsTableProvider(),
+  "runbooks:backups:BackupJob": () =>
+    (
+      require("../../backups/provider") as typeof import("../../backups/provider")
+    ).createBackupJobProvider(),
   "runbooks:rotation:Credential": () =>
     (
       require("../../rotation/providers/credential") as typeof import("../../rotation/providers/credential")

@@ -94,8 +94,8 @@ export function describeGraphInvariants(stack: string, graph: () => StackGraph):
         (r) =>
           !r.type.startsWith("runbooks:") &&
           !r.type.startsWith("pulumi:") &&
-          // Dynamic resources are this program's own state, not cloud resources: nothing to tag.
-          !r.type.startsWith("pulumi-nodejs:") &&
+          // This project's dynamic resources (RLS tables, backup jobs) have no tags.
+          !r.type.startsWith("pulumi-nodejs:dynamic/") &&
           acceptsTags(r.type),
       );
       expect(taggable.length).toBeGreaterThan(10);

@@ -241,6 +241,8 @@ describe("GithubOidcRole", () => {
     expect(resources).toEqual([
       "arn:aws:s3:::runbooks-production-backups-123456789012/postgres/production/*",
       "arn:aws:s3:::runbooks-production-backups-123456789012",
+      // ListBucketMultipartUploads, so a backup can abort a killed run's uploads.
+      "arn:aws:s3:::runbooks-production-backups-123456789012",
       "arn:aws:kms:eu-west-1:123456789012:key/k",
       "*",
     ]);

@@ -110,25 +110,35 @@ describe("the backup workflow", () => {
     );
   });
 
-  it("streams the dump to S3 encrypted with the bucket key, then publishes the metric the alarm watches", () => {
-    const [install, dump, publish] = scripts(doc);
+  it("runs this repository's tested `npm run backup` (no bash pg_dump), with the bucket, prefix and key it reads", () => {
+    const [install, backup] = scripts(doc);
     expect(install).toContain("postgresql-client-${PG_CLIENT_MAJOR}");
-    expect(dump).toMatch(
-      /pg_dump" --format=custom [^\n]*\\\n\s+\| tee "\$fifo" \\\n\s+\| aws s3 cp - /,
+    expect(backup).toBe('npm ci && npm run backup -- --stack "$STACK"');
+    expect(scripts(doc).join("\n")).not.toMatch(/pg_dump|aws s3|put-metric-data/);
+    // The names settings.ts reads: bucket, prefix and SSE-KMS key from the workflow's variables.
+    expect(job.env).toMatchObject({
+      STACK: "production",
+      PG_BIN: `/usr/lib/postgresql/${job.env.PG_CLIENT_MAJOR}/bin`,
+      RUNBOOKS_BACKUP_BUCKET: `\${{ vars.${names.bucket} }}`,
+      RUNBOOKS_BACKUP_PREFIX: `\${{ vars.${names.prefix} }}`,
+      RUNBOOKS_BACKUP_KMS_KEY_ARN: `\${{ vars.${names.kmsKeyArn} }}`,
+    });
+    const steps = (job.steps as Yaml[]).map((s) => String(s.uses ?? s.name));
+    // Credentials before the backup, checkout and Node before npm.
+    expect(steps.indexOf("actions/checkout@v4")).toBeLessThan(
+      steps.findIndex((s) => s.startsWith("Back up")),
     );
-    expect(dump).toContain('--sse aws:kms --sse-kms-key-id "$KMS_KEY_ARN"');
-    expect(dump).toContain("pg_dump must be at least the server major");
-    expect(publish).toContain(
-      `--namespace "${BACKUP_METRIC.namespace}" --metric-name "${BACKUP_METRIC.metricName}"`,
-    );
-    expect(publish).toContain(`--dimensions "${BACKUP_METRIC.dimension}=\${STACK}"`);
-    expect(job.env.STACK).toBe("production");
+    expect(
+      steps.findIndex((s) => s.startsWith("aws-actions/configure-aws-credentials")),
+    ).toBeLessThan(steps.findIndex((s) => s.startsWith("Back up")));
+    // The metric's stack dimension is the stack the backup runs for.
+    expect(BACKUP_METRIC.dimension).toBe("Stack");
   });
 
   it("has scripts bash accepts", () => {
     const all = scripts(doc);
     // Without this count an empty workflow would pass: nothing to check is not "accepted".
-    expect(all).toHaveLength(3);
+    expect(all).toHaveLength(2);
     for (const script of all) execFileSync("bash", ["-n", "-c", script]);
     expect(() => execFileSync("bash", ["-n", "-c", "if then"], { stdio: "pipe" })).toThrow();
   });
@@ -138,7 +148,9 @@ describe("the backup workflow", () => {
       renderBackupWorkflow({ stack: "staging", schedule: "0 3 * * *", sessionSeconds: 3600 }),
     );
     expect(repoScoped.jobs.backup.environment).toBeUndefined();
-    expect(repoScoped.jobs.backup.env.BUCKET).toBe("${{ vars.RUNBOOKS_BACKUP_BUCKET_STAGING }}");
+    expect(repoScoped.jobs.backup.env.RUNBOOKS_BACKUP_BUCKET).toBe(
+      "${{ vars.RUNBOOKS_BACKUP_BUCKET_STAGING }}",
+    );
   });
 });
 

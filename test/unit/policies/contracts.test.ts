@@ -75,14 +75,14 @@ describe("backup jobs", () => {
     );
   });
 
-  it("require a job where the stack manages a database (advisory for now)", async () => {
+  it("require a job where the stack manages a database or a backup bucket (mandatory)", async () => {
     const table = resource(RLS_TABLE_TYPE, "rls-agents", { schema: "public", table: "agents" });
     const v = await assertHasViolation(
       requireBackupJob,
       [table],
       "manages a database's row-level security but declares no backup job",
     );
-    expect(v.enforcementLevel).toBe("advisory");
+    expect(v.enforcementLevel).toBe("mandatory");
     await assertNoViolations(requireBackupJob, [table, job()]);
     expect(await violationsOf(requireBackupJob, [])).toEqual([]);
   });

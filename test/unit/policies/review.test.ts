@@ -68,7 +68,7 @@ describe("npm run policy:review", () => {
     expect(r.stdout.startsWith(report.trim())).toBe(true);
     expect(r.stdout).toMatch(/problems found \(exit 1\)/i);
     expect(report.startsWith(REPORT_MARKER)).toBe(true);
-    expect(report).toContain("❌ **10 mandatory violations**");
+    expect(report).toContain("❌ **11 mandatory violations**");
     const sections = [...report.matchAll(/^#### (\w+) \((\d+)\)$/gm)].map((m) => `${m[1]} ${m[2]}`);
     expect(sections).toEqual(["Critical 3", "High 7", "Medium 1"]);
     const named = [...report.matchAll(/^- \*\*([a-z-]+)\*\* \((mandatory|advisory)\)/gm)]
@@ -77,6 +77,7 @@ describe("npm run policy:review", () => {
     expect([...new Set(named)].sort()).toEqual([
       "disallow-always-true-tenant-policies",
       "disallow-production-secrets-in-preview",
+      "enforce-backup-job-schedule-and-retention",
       "enforce-backup-retention",
       "enforce-exact-github-oidc-trust",
       "enforce-rotated-secret-max-age",

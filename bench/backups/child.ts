@@ -1,0 +1,27 @@
+/**
+ * One backup or restore in a process of its own, so the benchmark reads this
+ * process's peak RSS (getrusage) for exactly that work. Input: JSON in
+ * RUNBOOKS_BENCH (bench-local credentials only). Output: one JSON line.
+ */
+import { runBackup, type BackupOptions } from "../../infra/backups/backup";
+import { runRestore, type RestoreOptions } from "../../infra/backups/restore";
+import { closePools } from "../../infra/postgres/client";
+
+const job = JSON.parse(process.env.RUNBOOKS_BENCH ?? "{}") as
+  { kind: "backup"; options: BackupOptions } | { kind: "restore"; options: RestoreOptions };
+
+async function main() {
+  const started = process.hrtime.bigint();
+  const report =
+    job.kind === "backup" ? await runBackup(job.options) : await runRestore(job.options);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await closePools();
+  process.stdout.write(
+    JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, report }) + "\n",
+  );
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,160 @@
+/**
+ * The source session of a backup: one REPEATABLE READ transaction that
+ * exports its snapshot, so every pg_dump stream (one, or one per job) and the
+ * manifest's row counts see exactly the same database state, and keeps it
+ * open until the last stream has started reading.
+ *
+ * `lock_timeout` applies here as well as to pg_dump (`--lock-wait-timeout`):
+ * counting a table takes the same ACCESS SHARE lock pg_dump takes, and neither
+ * may queue behind a migration's ACCESS EXCLUSIVE lock for long, because
+ * every later query on that table would queue behind us.
+ */
+import type { Queryable } from "../postgres/client";
+import { qualifiedTable } from "../postgres/identifiers";
+import type { TableCount } from "./manifest";
+
+export interface SourceFacts {
+  serverVersion: string;
+  serverMajor: number;
+  snapshot: string;
+  tables: TableCount[];
+  largeObjects: number;
+  /** Tables with their estimated size, for splitting data streams. */
+  sizes: { schema: string; table: string; bytes: number }[];
+  /** Sequences no table owns: their values ride with the first data stream. */
+  freeSequences: { schema: string; name: string }[];
+}
+
+const SYSTEM_SCHEMAS = `n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_toast' and n.nspname !~ '^pg_temp'`;
+
+/** The first statements of the source transaction: a stable snapshot, and a bounded lock wait. */
+export async function openSnapshotSession(client: Queryable, lockWaitTimeoutSeconds: number) {
+  await client.query("set transaction isolation level repeatable read, read only");
+  await client.query(`set local lock_timeout = ${Math.round(lockWaitTimeoutSeconds * 1000)}`);
+}
+
+/** Export the snapshot and read what the manifest needs; the caller keeps the transaction open. */
+export async function readSourceFacts(
+  client: Queryable,
+  options: { lockWaitTimeoutSeconds: number; exactCountMaxRows: number },
+): Promise<SourceFacts> {
+  const head = await client.query(
+    "select current_setting('server_version') as version, current_setting('server_version_num')::int as num, pg_export_snapshot() as snapshot",
+  );
+  const row = head.rows[0] as { version: string; num: number; snapshot: string };
+  const rels = await client.query(
+    `select n.nspname as schema, c.relname as table, c.reltuples::float8 as estimate,
+            pg_relation_size(c.oid)::float8 as bytes
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind = 'r' and c.relpersistence <> 't' and ${SYSTEM_SCHEMAS}
+      order by 1, 2`,
+  );
+  const tables: TableCount[] = [];
+  const sizes: SourceFacts["sizes"] = [];
+  for (const r of rels.rows as {
+    schema: string;
+    table: string;
+    estimate: number;
+    bytes: number;
+  }[]) {
+    sizes.push({ schema: r.schema, table: r.table, bytes: r.bytes });
+    const exact = r.estimate <= options.exactCountMaxRows;
+    if (exact) {
+      const counted = await client.query(
+        `select count(*)::bigint as n from only ${qualifiedTable({ schema: r.schema, table: r.table })}`,
+      );
+      tables.push({
+        schema: r.schema,
+        table: r.table,
+        rows: Number((counted.rows[0] as { n: string }).n),
+        exact,
+      });
+    } else {
+      tables.push({
+        schema: r.schema,
+        table: r.table,
+        rows: Math.max(0, Math.round(r.estimate)),
+        exact,
+      });
+    }
+  }
+  const lo = await client.query("select count(*)::int as n from pg_largeobject_metadata");
+  const seqs = await client.query(
+    `select n.nspname as schema, c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind = 'S' and ${SYSTEM_SCHEMAS}
+        and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype in ('a', 'i'))`,
+  );
+  return {
+    serverVersion: row.version,
+    serverMajor: Math.floor(row.num / 10000),
+    snapshot: row.snapshot,
+    tables,
+    largeObjects: (lo.rows[0] as { n: number }).n,
+    sizes,
+    freeSequences: seqs.rows as SourceFacts["freeSequences"],
+  };
+}
+
+/**
+ * Sessions holding a lock that conflicts with a dump's ACCESS SHARE (an
+ * ACCESS EXCLUSIVE lock on a user table), for the "waiting behind…" report.
+ */
+export async function lockHolders(client: Queryable): Promise<string[]> {
+  const result = await client.query(
+    `select l.pid, a.application_name, a.state, left(coalesce(a.query, ''), 120) as query,
+            n.nspname || '.' || c.relname as rel, extract(epoch from now() - a.xact_start)::int as seconds
+       from pg_locks l
+       join pg_class c on c.oid = l.relation join pg_namespace n on n.oid = c.relnamespace
+       left join pg_stat_activity a on a.pid = l.pid
+      where l.mode = 'AccessExclusiveLock' and l.granted and l.pid <> pg_backend_pid() and ${SYSTEM_SCHEMAS}
+      order by seconds desc nulls last limit 10`,
+  );
+  return (
+    result.rows as {
+      pid: number;
+      application_name: string;
+      state: string;
+      query: string;
+      rel: string;
+      seconds: number | null;
+    }[]
+  ).map(
+    (r) =>
+      `pid ${r.pid} (${r.application_name || "no application_name"}, ${r.state ?? "?"}, ${r.seconds ?? "?"} s in its transaction) holds ACCESS EXCLUSIVE on ${r.rel}: ${r.query}`,
+  );
+}
+
+/** Split tables into `jobs` streams of similar size (largest first, each to the lightest stream). */
+export function splitStreams<T extends { bytes: number }>(
+  tables: readonly T[],
+  jobs: number,
+): T[][] {
+  const streams: { bytes: number; tables: T[] }[] = Array.from({ length: jobs }, () => ({
+    bytes: 0,
+    tables: [],
+  }));
+  for (const t of [...tables].sort((a, b) => b.bytes - a.bytes)) {
+    const lightest = streams.reduce((min, s) => (s.bytes < min.bytes ? s : min));
+    lightest.tables.push(t);
+    lightest.bytes += t.bytes;
+  }
+  return streams.map((s) => s.tables).filter((t, i) => t.length > 0 || i === 0);
+}
+
+/**
+ * Tables whose rows RLS would hide from this role. pg_dump refuses them
+ * ("query would be affected by row-level security policy"), and dumping with
+ * --enable-row-security would silently leave rows out, so a backup role must
+ * bypass RLS: superuser or BYPASSRLS (Supabase's `postgres` role has it).
+ */
+export async function rlsHiddenTables(client: Queryable): Promise<string[]> {
+  const result = await client.query(
+    `select n.nspname || '.' || c.relname as t
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind in ('r', 'p') and c.relrowsecurity and ${SYSTEM_SCHEMAS}
+        and not (select rolsuper or rolbypassrls from pg_roles where rolname = current_user)
+        and (c.relforcerowsecurity or not pg_has_role(current_user, c.relowner, 'USAGE'))
+      order by 1`,
+  );
+  return (result.rows as { t: string }[]).map((r) => r.t);
+}

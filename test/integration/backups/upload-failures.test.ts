@@ -1,0 +1,249 @@
+/**
+ * A failed or interrupted backup never replaces a good one: no new
+ * latest.json, no manifest, no multipart upload left behind, and no
+ * freshness metric — each failure mode asserted directly against MinIO and
+ * moto's CloudWatch. A good backup's metric does arrive.
+ */
+import { spawn } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runBackup, type BackupOptions } from "../../../infra/backups/backup";
+import { latestKey } from "../../../infra/backups/manifest";
+import { readBackupMetric } from "../../../infra/backups/metric";
+import { requirePgBinary } from "../../../infra/backups/pg-tools";
+import { closePools } from "../../../infra/postgres/client";
+import { REPO_ROOT } from "../../../infra/lib/paths";
+import { startFaultProxy, type FaultProxy } from "../../support/fault-proxy";
+import { services } from "../../support/services";
+import {
+  bucket,
+  database,
+  getText,
+  listKeys,
+  location,
+  metricTarget,
+  multipartUploads,
+  seeded,
+  type Db,
+} from "./helpers";
+
+let source: Db;
+let big: Db;
+let proxy: FaultProxy;
+const BUCKET = "failures";
+
+beforeAll(async () => {
+  await bucket(BUCKET);
+  source = await seeded("bkfail");
+  big = await database("bkbig");
+  // ~24 MB of incompressible bytes: several 5 MiB parts.
+  await big.sql(
+    "create table blobs as select g as id, decode(string_agg(md5(g::text || '-' || i::text || random()::text), ''), 'hex') as b from generate_series(1, 3000) g, generate_series(1, 500) i group by g",
+  );
+  proxy = await startFaultProxy(services().s3.endpoint);
+});
+
+afterAll(async () => {
+  await proxy?.stop();
+  await source?.drop();
+  await big?.drop();
+  await closePools();
+});
+
+/** A location whose S3 traffic goes through the fault proxy. */
+function proxied(stack: string) {
+  return location(BUCKET, { endpoint: proxy.endpoint, prefix: `${stack}/` });
+}
+
+async function metricCount(stack: string): Promise<number> {
+  const now = Date.now();
+  const points = await readBackupMetric(
+    metricTarget(stack),
+    new Date(now - 3_600_000),
+    new Date(now + 60_000),
+  );
+  return points.reduce((n, p) => n + p.count, 0);
+}
+
+/** A good backup first, so "the previous latest is untouched" means something. */
+async function goodBackup(options: BackupOptions) {
+  proxy.setRule(() => ({ action: "pass" }));
+  const report = await runBackup(options);
+  return { report, latest: await getText(options.location, latestKey(options.location.prefix)) };
+}
+
+async function assertNothingNew(
+  options: BackupOptions,
+  previous: { latest: string },
+  stack: string,
+  metricsBefore: number,
+) {
+  const keys = await listKeys(options.location);
+  expect(keys.filter((k) => k.endsWith("/manifest.json"))).toHaveLength(1);
+  expect(await getText(options.location, latestKey(options.location.prefix))).toBe(previous.latest);
+  expect(await multipartUploads(options.location)).toEqual([]);
+  expect(await metricCount(stack)).toBe(metricsBefore);
+}
+
+describe("the freshness metric", () => {
+  it("arrives in CloudWatch after a verified backup, with the backup's time as its value", async () => {
+    const stack = `ok-${Date.now()}`;
+    const report = await runBackup({
+      databaseUrl: source.url,
+      location: proxied(stack),
+      metric: metricTarget(stack),
+      stack,
+    });
+    expect(report.metric).toBe("published");
+    const points = await readBackupMetric(
+      metricTarget(stack),
+      new Date(Date.now() - 3_600_000),
+      new Date(Date.now() + 60_000),
+    );
+    expect(points.reduce((n, p) => n + p.count, 0)).toBe(1);
+    expect(points[0]!.latest).toBe(
+      Math.floor(new Date(report.manifest.finishedAt).getTime() / 1000),
+    );
+  });
+});
+
+describe("a failure publishes nothing and leaves the previous latest", () => {
+  it("an upload that fails part-way (HTTP 500 on every part after the first)", async () => {
+    const stack = `upload-${Date.now()}`;
+    const options = {
+      databaseUrl: big.url,
+      location: proxied(stack),
+      metric: metricTarget(stack),
+      stack,
+      partSizeBytes: 5 * 1024 * 1024,
+    };
+    const previous = await goodBackup(options);
+    const before = await metricCount(stack);
+    let parts = 0;
+    proxy.setRule((r) =>
+      r.method === "PUT" && r.query.has("partNumber") && ++parts > 1
+        ? { action: "fail", status: 500, code: "InternalError" }
+        : { action: "pass" },
+    );
+    await expect(runBackup(options)).rejects.toThrow(/upload .*db\.dump/);
+    proxy.setRule(() => ({ action: "pass" }));
+    await assertNothingNew(options, previous, stack, before);
+  });
+
+  it("a dump that exits non-zero after writing a complete archive (the body ends only on exit 0)", async () => {
+    const stack = `dump-${Date.now()}`;
+    const options = {
+      databaseUrl: source.url,
+      location: proxied(stack),
+      metric: metricTarget(stack),
+      stack,
+    };
+    const previous = await goodBackup(options);
+    const before = await metricCount(stack);
+    const real = requirePgBinary("pg_dump");
+    const dir = mkdtempSync(join(tmpdir(), "fake-pg-bin-"));
+    try {
+      writeFileSync(
+        join(dir, "pg_dump"),
+        `#!/bin/sh\n"${real.path}" "$@"\ncode=$?\n[ "$1" = "--version" ] && exit $code\necho "pg_dump: error: injected failure" >&2\nexit 1\n`,
+      );
+      chmodSync(join(dir, "pg_dump"), 0o755);
+      await expect(runBackup({ ...options, env: { ...process.env, PG_BIN: dir } })).rejects.toThrow(
+        /pg_dump exited with code 1: pg_dump: error: injected failure/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await assertNothingNew(options, previous, stack, before);
+  });
+
+  it("a manifest that cannot be written", async () => {
+    const stack = `manifest-${Date.now()}`;
+    const options = {
+      databaseUrl: source.url,
+      location: proxied(stack),
+      metric: metricTarget(stack),
+      stack,
+    };
+    const previous = await goodBackup(options);
+    const before = await metricCount(stack);
+    proxy.setRule((r) =>
+      r.method === "PUT" && r.path.endsWith("/manifest.json")
+        ? { action: "fail", status: 503, code: "SlowDown" }
+        : { action: "pass" },
+    );
+    await expect(runBackup(options)).rejects.toThrow(/write .*manifest\.json/);
+    proxy.setRule(() => ({ action: "pass" }));
+    await assertNothingNew(options, previous, stack, before);
+  });
+
+  it("a process killed mid-upload: no latest, and the next run aborts its orphaned upload", async () => {
+    const stack = `killed-${Date.now()}`;
+    const options = {
+      databaseUrl: big.url,
+      location: proxied(stack),
+      metric: metricTarget(stack),
+      stack,
+      partSizeBytes: 5 * 1024 * 1024,
+    };
+    const previous = await goodBackup(options);
+    const before = await metricCount(stack);
+    // Slow parts down so the kill lands mid-upload.
+    proxy.setRule((r) =>
+      r.method === "PUT" && r.query.has("partNumber")
+        ? { action: "pass", delayMs: 400 }
+        : { action: "pass" },
+    );
+    const seenBefore = proxy.seen.length;
+    const child = spawn(
+      process.execPath,
+      [
+        join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs"),
+        join(__dirname, "fixtures", "run-backup.ts"),
+      ],
+      {
+        env: { ...process.env, RUNBOOKS_TEST_BACKUP: JSON.stringify(options) },
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    const killed = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once("exit", (_c, s) => resolve(s)),
+    );
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error("the backup never started uploading parts")),
+        60_000,
+      );
+      const poll = setInterval(() => {
+        if (
+          proxy.seen
+            .slice(seenBefore)
+            .some(
+              (r) =>
+                r.method === "PUT" &&
+                r.query.get("partNumber") === "1" &&
+                r.path.includes(`/${stack}/`),
+            )
+        ) {
+          clearInterval(poll);
+          clearTimeout(timer);
+          resolve();
+        }
+      }, 20);
+    });
+    child.kill("SIGKILL");
+    expect(await killed).toBe("SIGKILL");
+    proxy.setRule(() => ({ action: "pass" }));
+    expect(await multipartUploads(options.location)).toHaveLength(1);
+    expect(await getText(options.location, latestKey(options.location.prefix))).toBe(
+      previous.latest,
+    );
+    expect(await metricCount(stack)).toBe(before);
+    // The next run sees the dead run's lease go stale and aborts its upload.
+    const next = await runBackup({ ...options, lease: { heartbeatMs: 1000, staleMs: 0 } });
+    expect(next.abortedOrphans).toHaveLength(1);
+    expect(await multipartUploads(options.location)).toEqual([]);
+  });
+});

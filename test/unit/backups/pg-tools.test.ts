@@ -1,0 +1,78 @@
+/** Connection strings and client programs: validated, and never echoing a password. */
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseConnection, requirePgBinary } from "../../../infra/backups/pg-tools";
+
+const PASSWORD = "s3cr#t/p@ss";
+
+describe("parseConnection", () => {
+  it("moves the password out of argv into PGPASSWORD", () => {
+    const c = parseConnection(
+      `postgres://app:${encodeURIComponent(PASSWORD)}@db.example:6543/main?sslmode=require`,
+    );
+    expect(c.dbnameArg).toBe("postgres://app@db.example:6543/main?sslmode=require");
+    expect(c.env.PGPASSWORD).toBe(PASSWORD);
+    expect(c.target).toBe("db.example:6543/main");
+    expect(c.secrets).toContain(PASSWORD);
+  });
+
+  it("takes a password from the query string off argv too", () => {
+    const c = parseConnection(
+      `postgres://app@db.example/main?password=${encodeURIComponent(PASSWORD)}`,
+    );
+    expect(c.dbnameArg).not.toContain("password");
+    expect(c.env.PGPASSWORD).toBe(PASSWORD);
+  });
+
+  it.each([
+    [`postgress://app:${PASSWORD}@h/db`, /must start with postgres:\/\//],
+    [`postgres//app:${PASSWORD}@h/db`, /must start with postgres:\/\//],
+    [`http://app:${PASSWORD}@h/db`, /must start with postgres:\/\//],
+    [`postgres://app:pa#ss@h/db`, /needs a host and a database name|not a valid URL/],
+    [`postgres://app:pw@h`, /needs a host and a database name/],
+  ])("refuses %s with a fix and without the password", (url, message) => {
+    let error: Error | undefined;
+    try {
+      parseConnection(url);
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).toMatch(message);
+    expect(error?.message).toContain("percent-encode");
+    expect(error?.message).not.toContain(PASSWORD);
+    expect(error?.message).not.toContain("pa#ss");
+  });
+});
+
+describe("requirePgBinary", () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  function fakeBin(version: string): string {
+    dir = mkdtempSync(join(tmpdir(), "pgbin-"));
+    writeFileSync(join(dir, "pg_dump"), `#!/bin/sh\necho "pg_dump (PostgreSQL) ${version}"\n`);
+    chmodSync(join(dir, "pg_dump"), 0o755);
+    return dir;
+  }
+
+  it("names how to install pg_dump when there is none", () => {
+    const empty = mkdtempSync(join(tmpdir(), "pgbin-"));
+    dir = empty;
+    expect(() => requirePgBinary("pg_dump", 16, { PG_BIN: empty, PATH: "" })).toThrow(
+      /pg_dump was not found in PG_BIN .*apt-get install -y postgresql-client-16/,
+    );
+  });
+
+  it("names both versions when pg_dump is older than the server", () => {
+    const bin = fakeBin("14.11");
+    expect(() => requirePgBinary("pg_dump", 16, { PG_BIN: bin })).toThrow(
+      /pg_dump 14 \(.*\) is older than the server, which runs Postgres 16; .*postgresql-client-16/,
+    );
+    expect(requirePgBinary("pg_dump", 14, { PG_BIN: bin }).major).toBe(14);
+  });
+});
