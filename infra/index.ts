@@ -19,3 +19,4 @@ export const backups = outputs.backups;
 export const alerts = outputs.alerts;
 export const vercel = outputs.vercel;
 export const github = outputs.github;
+export const rotation = outputs.rotation;

@@ -15,19 +15,29 @@ import { deployGithub } from "./github/deploy";
 import { awsProviders } from "./lib/aws-providers";
 import { planStack } from "./plan";
 import { deployRls, rlsTablesFor } from "./rls/deploy";
+import { deployRotation } from "./rotation/deploy";
 import { deployVercel } from "./vercel/deploy";
 
 export interface StackDeps {
   /**
-   * Current values of rotated credentials by `rotation.credentials[].name`.
-   * A `rotationRef` without an entry here is a config error naming the key.
+   * Current values of rotated credentials by `rotation.credentials[].name`,
+   * for a program whose rotation area is off (the area's own values win when
+   * it is on). A `rotationRef` without a value is a config error naming the key.
    */
   rotated?: Record<string, pulumi.Output<string>>;
 }
 
+/** The credential names a config's rotation area provides values for (`<name>.previous` for generic ones). */
+function rotatedNames(config: LoadedStackConfig): string[] {
+  if (!config.features.rotation) return [];
+  return config.rotation.credentials.flatMap((c) =>
+    c.kind === "generic" ? [c.name, `${c.name}.previous`] : [c.name],
+  );
+}
+
 export function deployStack(config: LoadedStackConfig, deps: StackDeps = {}) {
-  const rotated = deps.rotated ?? {};
-  const plan = planStack(config, new Set(Object.keys(rotated)));
+  const names = config.features.rotation ? rotatedNames(config) : Object.keys(deps.rotated ?? {});
+  const plan = planStack(config, new Set(names));
   const aws = plan.backup || plan.alerting ? awsProviders(config.aws!.region) : undefined;
 
   const backupStorage = deployBackupStorage(config, { plan, aws });
@@ -44,8 +54,14 @@ export function deployStack(config: LoadedStackConfig, deps: StackDeps = {}) {
   });
   const rls = deployRls(config, { dependsOn: backups ? [backups.job] : undefined });
   const alerts = deployAlerts(config, { plan, aws });
-  const vercel = deployVercel(config, { plan, rotated });
-  const github = deployGithub(config, { plan, rotated, backupStorage });
+  // Rotation first: its current values are the sinks' inputs, so the graph writes them after the new credential.
+  const rotation = deployRotation(config, { backupStorage });
+  const rotated = rotation?.rotated ?? deps.rotated ?? {};
+  const sinks: pulumi.Resource[] = [];
+  const vercel = deployVercel(config, { plan, rotated, sinks });
+  const github = deployGithub(config, { plan, rotated, backupStorage, sinks });
+  // Redeploy, health gate and revocation only after every sink holds the new value.
+  const rotationOutputs = rotation?.finish(sinks);
 
   return {
     stack: config.stack,
@@ -65,6 +81,7 @@ export function deployStack(config: LoadedStackConfig, deps: StackDeps = {}) {
     alerts,
     vercel,
     github,
+    rotation: rotationOutputs,
   };
 }
 

@@ -25,6 +25,8 @@ import { rlsImport } from "./rls-import";
 import { rlsLint } from "./rls-lint";
 import { rollback } from "./rollback";
 import { rlsSmoke } from "./rls-smoke";
+import { rotate } from "./rotate";
+import { rotateAudit } from "./rotate-audit";
 import { secretsHook } from "./secrets-hook";
 import { secretsScan } from "./secrets-scan";
 
@@ -51,6 +53,8 @@ export const COMMANDS: readonly AnyCommand[] = [
   dbDeploy,
   secretsHook,
   policyReview,
+  rotate,
+  rotateAudit,
 ];
 
 /** `runbooks --help`: every command with its one-line description. */

@@ -39,7 +39,7 @@ import {
 import { featuresSchema } from "./features";
 import { githubSchema, githubSecrets } from "./github";
 import { rlsSchema } from "./rls";
-import { rotationSchema } from "./rotation";
+import { rotationRefProblem, rotationSchema, rotationSecrets } from "./rotation";
 import type { SecretRequirement } from "./shared";
 import { vercelSchema, vercelSecrets } from "./vercel";
 
@@ -82,20 +82,24 @@ export const stackConfigSchema = z
           "backupStorage creates a GitHub OIDC role and needs github settings; turn github on or set backup.bucket.mode to skip",
       });
     }
-    const credentials = new Set(c.rotation.credentials.map((r) => r.name));
     const checkRef = (ref: string | undefined, path: (string | number)[]) => {
-      if (ref !== undefined && !credentials.has(ref)) {
-        ctx.addIssue({
-          code: "custom",
-          path,
-          message: `rotationRef '${ref}' is not declared under rotation.credentials`,
-        });
-      }
+      const problem = ref === undefined ? undefined : rotationRefProblem(c.rotation, ref);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", path, message: problem });
     };
     c.vercel?.env.forEach((e, i) => checkRef(e.rotationRef, ["vercel", "env", i, "rotationRef"]));
     c.github?.secrets.forEach((s, i) =>
       checkRef(s.rotationRef, ["github", "secrets", i, "rotationRef"]),
     );
+    if (c.features.rotation && c.rotation.delivery === "api") {
+      for (const area of ["vercel", "github"] as const) {
+        if (c.features[area])
+          ctx.addIssue({
+            code: "custom",
+            path: ["rotation", "delivery"],
+            message: `delivery 'api' writes ${area} values itself, but features.${area} is on and its component writes them too; use delivery 'components', or turn features.${area} off`,
+          });
+      }
+    }
   });
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
@@ -132,7 +136,14 @@ export function parseStackConfig(raw: RawStackConfig, context: ConfigContext): S
 /** Every secret config key the validated configuration needs, de-duplicated, first use kept. */
 export function requiredSecrets(config: StackConfig): SecretRequirement[] {
   const out = new Map<string, SecretRequirement>();
-  const areas = [databaseSecrets, backupSecrets, vercelSecrets, githubSecrets, alertsSecrets];
+  const areas = [
+    databaseSecrets,
+    backupSecrets,
+    vercelSecrets,
+    githubSecrets,
+    rotationSecrets,
+    alertsSecrets,
+  ];
   for (const r of areas.flatMap((secretsOf) => secretsOf(config))) {
     if (!out.has(r.key)) out.set(r.key, r);
   }

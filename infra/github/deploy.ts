@@ -22,6 +22,8 @@ export interface GithubDeps {
   rotated: Record<string, pulumi.Output<string>>;
   /** Where the backup workflow writes, when backup storage is on. */
   backupStorage?: BackupStorageOutputs;
+  /** Receives the component holding the secrets, so later steps (the rotation's revocation) can depend on it. */
+  sinks?: pulumi.Resource[];
 }
 
 /** Stack outputs of the area: names only, never values. */
@@ -36,7 +38,7 @@ export interface GithubOutputs {
 
 export function deployGithub(
   config: LoadedStackConfig,
-  { plan, rotated, backupStorage }: GithubDeps,
+  { plan, rotated, backupStorage, sinks }: GithubDeps,
 ): GithubOutputs | undefined {
   const gh = config.github;
   const githubPlan = plan.github;
@@ -83,6 +85,7 @@ export function deployGithub(
     },
     { providers: [provider] },
   );
+  sinks?.push(settings);
 
   let location = "this repository (.github/workflows/)";
   if (gh.commitWorkflows && files.length > 0) {

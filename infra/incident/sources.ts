@@ -8,6 +8,8 @@
 import type { StackFileConfig } from "../config/stack-file";
 import type { Finding } from "../lib/findings";
 import { formatDuration } from "../lib/format";
+import { auditLocationOf } from "../rotation/audit-location";
+import { rotationEventsFrom } from "../rotation/incident-events";
 
 export interface LatestBackup {
   /** ISO 8601: when the dump finished. */
@@ -47,8 +49,13 @@ export interface IncidentSources {
  * The sources this checkout provides for a stack. The backups and rotation
  * areas plug in here (when their `features` flag is on); nothing else should.
  */
-export function incidentSourcesFor(_stack: StackFileConfig | undefined): IncidentSources {
-  return {};
+export function incidentSourcesFor(stack: StackFileConfig | undefined): IncidentSources {
+  const sources: IncidentSources = {};
+  if (stack?.config.features.rotation) {
+    const location = auditLocationOf(stack);
+    if (location) sources.rotation = rotationEventsFrom(location);
+  }
+  return sources;
 }
 
 /** Why a source is missing, for the step's "could not check". */
@@ -58,6 +65,8 @@ export function missingSourceReason(
 ): string {
   if (stack && !stack.config.features[area])
     return `${area === "backups" ? "backups are" : "rotation is"} turned off for stack ${stack.context.stack} (runbooks:features.${area})`;
+  if (stack && area === "rotation" && !auditLocationOf(stack))
+    return `the rotation audit log of stack ${stack.context.stack} is in the backup bucket the stack creates, whose name only its outputs know (npm run rotate:audit -- -s ${stack.context.stack} --bucket <name> reads it)`;
   return `the ${area} area is not available in this checkout`;
 }
 

@@ -17,6 +17,6 @@ export interface ProgressTask {
 export interface Progress {
   /** A task with an amount (bytes or items); `total` when it is known. */
   task(label: string, options?: { total?: number; unit?: ProgressUnit }): ProgressTask;
-  /** One step of a sequence: `[2/5] revoke the old key`. */
-  step(index: number, total: number, label: string): void;
+  /** One step of a sequence: `[2/5] revoke the old key`, or `[2] …` while the total is unknown (an engine's steps). */
+  step(index: number, total: number | undefined, label: string): void;
 }

@@ -21,6 +21,9 @@ import {
 import { freePort } from "./ports";
 import { startS3 } from "./s3";
 import { LOCAL_DIR, REPO_ROOT } from "../lib/paths";
+import { readStackConfig } from "../config/stack-file";
+import { groupRoleDeclaration, groupRoleSql } from "../rotation/postgres-roles";
+import { SAAS_STATE_FILE, type LocalSaasInfo } from "./saas";
 
 export const LOCAL_DATABASE = "runbooks_local";
 export const LOCAL_BUCKET = "runbooks-local-backups";
@@ -36,6 +39,8 @@ export interface LocalServices {
     dataDir: string;
   };
   app: { port: number; url: string; pid?: number; envFile: string };
+  /** The Vercel, GitHub and Supabase stand-ins (tokens are secrets: the file is 0600). */
+  saas?: LocalSaasInfo & { pid?: number };
 }
 
 const stateFile = join(LOCAL_DIR, "services.json");
@@ -173,40 +178,74 @@ async function ensureS3(
   };
 }
 
-async function ensureApp(
+/**
+ * The SaaS stand-ins and the app behind them (infra/local/saas.ts), one
+ * long-lived process: a redeploy through the Vercel stand-in starts the app
+ * with the project's current variables, as Vercel would.
+ */
+async function ensureSaas(
   state: Partial<LocalServices>,
   databaseUrl: string,
   log: (l: string) => void,
-): Promise<LocalServices["app"]> {
-  const envFile = join(LOCAL_DIR, "app.env");
-  // The app reads this file per request, as a redeploy would pick up a rotated credential.
-  if (!existsSync(envFile))
-    writeFileSync(envFile, `DATABASE_URL=${databaseUrl}\n`, { mode: 0o600 });
+): Promise<{ app: LocalServices["app"]; saas: LocalSaasInfo }> {
   const previous = state.app;
-  if (previous && isAlive(previous.pid) && (await isListening(previous.port))) return previous;
+  const known = existsSync(SAAS_STATE_FILE)
+    ? (JSON.parse(readFileSync(SAAS_STATE_FILE, "utf8")) as LocalSaasInfo & { pid: number })
+    : undefined;
+  if (previous && known && isAlive(known.pid) && (await isListening(previous.port)))
+    return { app: previous, saas: known };
   const port = await portFor(previous?.port);
-  log(`starting the stand-in app on http://127.0.0.1:${port} (GET /api/health)`);
-  const logFd = openSync(join(LOCAL_DIR, "app.log"), "a");
+  log(
+    `starting the Vercel, GitHub and Supabase stand-ins and the app on http://127.0.0.1:${port} (GET /api/health)`,
+  );
+  rmSync(SAAS_STATE_FILE, { force: true });
+  const logFd = openSync(join(LOCAL_DIR, "saas.log"), "a");
   const child = spawn(
     process.execPath,
     [
       join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs"),
-      join(REPO_ROOT, "infra", "local", "example-app", "server.ts"),
+      join(REPO_ROOT, "infra", "local", "saas.ts"),
     ],
     {
-      env: { PATH: process.env.PATH, PORT: String(port), APP_ENV_FILE: envFile },
+      // The owner URL travels in the environment, never in argv (ps shows argv).
+      env: {
+        PATH: process.env.PATH,
+        RUNBOOKS_LOCAL_DATABASE_URL: databaseUrl,
+        RUNBOOKS_LOCAL_APP_PORT: String(port),
+      },
       stdio: ["ignore", logFd, logFd],
       detached: true,
+      cwd: REPO_ROOT,
     },
   );
   child.unref();
-  const deadline = Date.now() + 20_000;
-  while (!(await isListening(port))) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (existsSync(SAAS_STATE_FILE)) {
+      const info = JSON.parse(readFileSync(SAAS_STATE_FILE, "utf8")) as LocalSaasInfo & {
+        pid: number;
+      };
+      if (info.pid === child.pid)
+        return { app: { port, url: info.appUrl, pid: child.pid, envFile: "" }, saas: info };
+    }
     if (Date.now() > deadline)
-      throw new Error(`the stand-in app did not start within 20 s; see .local/app.log`);
+      throw new Error("the SaaS stand-ins did not start within 30 s; see .local/saas.log");
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { port, url: `http://127.0.0.1:${port}`, pid: child.pid, envFile };
+}
+
+/** The group roles the local stack's postgres-login credentials need, from the same declaration as other stacks. */
+async function ensureRotationRoles(databaseUrl: string): Promise<void> {
+  const { config } = readStackConfig({ stack: "local" });
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    for (const c of config.rotation.credentials)
+      if (c.kind === "postgres-login")
+        await db.query(groupRoleSql(groupRoleDeclaration(c), "postgres"));
+  } finally {
+    await db.end();
+  }
 }
 
 /** Start (or find running) every local service. */
@@ -217,8 +256,9 @@ export async function ensureLocalServices(log: (line: string) => void): Promise<
   writeState({ ...state, postgres });
   const s3 = await ensureS3(state, log);
   writeState({ ...state, postgres, s3 });
-  const app = await ensureApp(state, postgres.databaseUrl, log);
-  const services = { postgres, s3, app };
+  await ensureRotationRoles(postgres.databaseUrl);
+  const { app, saas } = await ensureSaas(state, postgres.databaseUrl, log);
+  const services = { postgres, s3, app, saas };
   writeState(services);
   return services;
 }
@@ -241,7 +281,16 @@ export async function stopLocalServices(
   if (state.postgres && (await stopCluster(state.postgres.dataDir))) log("stopped Postgres");
   if (purge) {
     if (state.postgres) rmSync(state.postgres.dataDir, { recursive: true, force: true });
-    for (const dir of ["postgres", "s3", "app.env", "app.log", "services.json"])
+    for (const dir of [
+      "postgres",
+      "s3",
+      "app.env",
+      "app.log",
+      "saas.log",
+      "saas.json",
+      "rotation-audit.jsonl",
+      "services.json",
+    ])
       rmSync(join(LOCAL_DIR, dir), { recursive: true, force: true });
     log("removed local service data (.local/)");
   } else {

@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { CONFIG_FILE_ENV, CONFIG_SOURCE_ENV } from "../config/errors";
 import { ensurePulumiCli, pulumiEnv } from "../tools/pulumi-cli";
 import type { LocalServices } from "./services";
+import { localRotationSettings } from "./saas";
 import { LOCAL_DIR, REPO_ROOT, STATE_DIR } from "../lib/paths";
 
 export const LOCAL_STACK = "local";
@@ -111,6 +112,13 @@ export async function prepareLocalStack(
     ["config", "set", "--path", "backup.endpoint", services.s3.endpoint, ...target],
     env,
   );
+  if (services.saas) {
+    const settings = localRotationSettings(services.saas);
+    for (const [path, value] of settings.plain)
+      await mustRun(["config", "set", "--path", path, value, ...target], env);
+    for (const [key, value] of settings.secrets)
+      await mustRun(["config", "set", "--secret", key, ...target], env, { stdin: value });
+  }
 }
 
 export function localStackArgs(): string[] {

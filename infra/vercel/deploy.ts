@@ -12,6 +12,8 @@ export interface VercelDeps {
   plan: StackPlan;
   /** Current values of rotated credentials by name (the rotation area's output). */
   rotated: Record<string, pulumi.Output<string>>;
+  /** Receives the component holding the variables, so later steps (the rotation's redeploy) can depend on it. */
+  sinks?: pulumi.Resource[];
 }
 
 /** Stack outputs of the area: variable names, targets and flags, never values. */
@@ -23,7 +25,7 @@ export interface VercelOutputs {
 
 export function deployVercel(
   config: LoadedStackConfig,
-  { plan, rotated }: VercelDeps,
+  { plan, rotated, sinks }: VercelDeps,
 ): VercelOutputs | undefined {
   if (!plan.vercel || !config.vercel) return undefined;
   const app = new VercelApp("vercel", {
@@ -32,5 +34,6 @@ export function deployVercel(
     secret: (key) => config.secret(key),
     rotated,
   });
+  sinks?.push(app);
   return { projectId: app.projectId, projectName: app.projectName, env: app.envSummary };
 }

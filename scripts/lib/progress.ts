@@ -53,7 +53,8 @@ export function createProgress(options: ProgressOptions): Progress {
   const interval = options.intervalMs ?? 5_000;
   return {
     step(index, total, label) {
-      if (options.mode !== "silent") options.write(`[${index}/${total}] ${label}`);
+      if (options.mode !== "silent")
+        options.write(`[${total === undefined ? index : `${index}/${total}`}] ${label}`);
     },
     task(label, taskOptions = {}) {
       if (options.mode === "silent") return SILENT_TASK;

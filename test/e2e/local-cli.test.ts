@@ -114,6 +114,12 @@ describe("npm run local's commands on a fresh backend", () => {
         ]),
         "config set --path backup.endpoint",
       );
+      // Rotation needs the SaaS stand-ins, which npm run local starts; its engine cases are
+      // in rotation.test.ts. Here the sequence runs without it.
+      expectOk(
+        await p.cli(["config", "set", "--path", "features.rotation", "false", ...target()]),
+        "config set --path features.rotation false",
+      );
       const runtime = parseYaml(readFileSync(runtimeConfig, "utf8")) as {
         config: Record<string, unknown>;
       };

@@ -56,6 +56,13 @@ import { createTestDatabase, withDatabase } from "../../infra/local/postgres";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { LOCAL_BUCKET } from "../../infra/local/services";
 import { services } from "./services";
+import { readStackConfig } from "../../infra/config/stack-file";
+import { localRotationSettings, startLocalSaas, type LocalSaas } from "../../infra/local/saas";
+import {
+  groupRoleDeclaration,
+  groupRoleSql,
+  type GroupRoleDeclaration,
+} from "../../infra/rotation/postgres-roles";
 
 /** The local stack's bucket on the harness's S3 server (what `npm run local` creates). */
 export async function ensureBucket(name: string): Promise<void> {
@@ -147,7 +154,26 @@ export interface E2eProjectOptions {
 }
 
 /** An `E2eProject` with the `local` stack created and configured through the Automation API. */
+export interface E2eStackOptions {
+  /**
+   * Run the local stack's rotation: start the SaaS stand-ins in this process,
+   * create the stack's group role (named for this stack alone: roles are
+   * cluster-wide) and point the rotation at them. Off by default: suites about
+   * other areas run the local stack with features.rotation off.
+   */
+  rotation?: boolean;
+}
+
+/** What a rotation-enabled E2eStack adds. */
+export interface E2eRotation {
+  saas: LocalSaas;
+  /** The group role and its two logins, unique to this stack. */
+  roles: GroupRoleDeclaration;
+  auditFile: string;
+}
+
 export interface E2eStack extends E2eProject {
+  rotation?: E2eRotation;
   stackName: string;
   /** `Pulumi.<stack>.yaml` in workDir: the run-time copy of stacks/Pulumi.local.yaml. */
   configFile: string;
@@ -306,7 +332,10 @@ export async function createE2eProject(
  * (through stdin, as `npm run local` does, never in argv) and `backup.endpoint`
  * pointing at the harness S3.
  */
-export async function createE2eStack(label: string): Promise<E2eStack> {
+export async function createE2eStack(
+  label: string,
+  options: E2eStackOptions = {},
+): Promise<E2eStack> {
   const project = await createE2eProject(label);
   const { record: keep, timed } = project;
   const cli = await ensurePulumiCli({ quiet: true });
@@ -346,9 +375,10 @@ export async function createE2eStack(label: string): Promise<E2eStack> {
   };
 
   let stack: Stack;
+  let rotation: E2eRotation | undefined;
   try {
     stack = await timed("stack init", () => Stack.create(stackName, workspace));
-    seedConfig(configFile);
+    seedConfig(configFile, options.rotation ?? false);
     const setSecret = await project.cli(
       ["config", "set", "--secret", "databaseUrl", "-s", stackName],
       { stdin: project.db.url, op: "config set --secret databaseUrl" },
@@ -374,13 +404,23 @@ export async function createE2eStack(label: string): Promise<E2eStack> {
       { value: `postgres/e2e-${label}-${randomBytes(3).toString("hex")}/` },
       true,
     );
+    if (options.rotation) rotation = await prepareRotation(project, stack, stackName);
   } catch (err) {
+    await rotation?.saas.stop();
     await project.dispose();
     throw err;
   }
 
+  const disposeProject = project.dispose;
   return {
     ...project,
+    rotation,
+    async dispose() {
+      await rotation?.saas.stop();
+      // The database goes first: it holds the grants and default privileges that pin the roles.
+      await disposeProject();
+      if (rotation) await dropRoles(rotation.roles);
+    },
     stackName,
     configFile,
     stack,
@@ -448,8 +488,12 @@ function writeProject(workDir: string, stacksCopy: boolean): void {
 }
 
 /** Copy the committed local stack's config into the stack file `stack init` just wrote. */
-function seedConfig(configFile: string): void {
+function seedConfig(configFile: string, rotation: boolean): void {
   const committed = { config: readStackFileValues({ stack: E2E_STACK }).values };
+  if (!rotation) {
+    const features = committed.config["runbooks:features"] as Record<string, boolean>;
+    committed.config["runbooks:features"] = { ...features, rotation: false };
+  }
   const created = (parseYaml(readFileSync(configFile, "utf8")) ?? {}) as Record<string, unknown>;
   // Keep this stack's own encryptionsalt (its passphrase differs from the committed one).
   writeFileSync(configFile, stringifyYaml({ ...created, config: committed.config }));
@@ -617,4 +661,65 @@ export function withoutSecretEnvelopes(value: unknown): unknown {
   if (value === null || typeof value !== "object") return value;
   if (SECRET_SIG in value) return "[secret]";
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutSecretEnvelopes(v)]));
+}
+
+/**
+ * Point the stack's rotation at stand-ins started here, as `npm run local`
+ * does: their URLs and the app's health URL as plain config, their tokens as
+ * secrets through stdin; the audit log in the temp root; the group role (a
+ * name of this stack's own) created by the same SQL the local harness runs.
+ */
+async function prepareRotation(
+  project: E2eProject,
+  stack: Stack,
+  stackName: string,
+): Promise<E2eRotation> {
+  const { config } = readStackConfig({ stack: E2E_STACK });
+  const saas = await startLocalSaas({ config, databaseUrl: project.db.url });
+  try {
+    const index = config.rotation.credentials.findIndex((c) => c.kind === "postgres-login");
+    const group = `e2e_rw_${randomBytes(4).toString("hex")}`;
+    const roles = groupRoleDeclaration({ ...config.rotation.credentials[index]!, group });
+    await project.db.sql(groupRoleSql(roles, project.db.ownerRole));
+    // The owner role manages the logins' passwords, as Supabase's postgres role can.
+    await project.db.sql(
+      `alter role ${project.db.ownerRole} createrole; grant ${roles.group} to ${project.db.ownerRole} with admin option; grant pg_signal_backend to ${project.db.ownerRole}`,
+    );
+    const auditFile = join(project.root, "rotation-audit.jsonl");
+    const settings = localRotationSettings(saas);
+    for (const [path, value] of [
+      ...settings.plain,
+      [`rotation.credentials[${index}].group`, group],
+      ["rotation.audit.file", auditFile],
+    ] as [string, string][])
+      await stack.setConfig(path, { value }, true);
+    for (const [key, value] of settings.secrets) {
+      const set = await project.cli(["config", "set", "--secret", key, "-s", stackName], {
+        stdin: value,
+        op: `config set --secret ${key}`,
+      });
+      if (set.code !== 0) throw new Error(`config set --secret ${key} failed:\n${set.stderr}`);
+      project.secretValues.push(value);
+    }
+    return { saas, roles, auditFile };
+  } catch (err) {
+    await saas.stop();
+    throw err;
+  }
+}
+
+async function dropRoles(roles: GroupRoleDeclaration): Promise<void> {
+  const admin = new Client({ connectionString: services().postgres.adminUrl });
+  await admin.connect();
+  try {
+    for (const role of [...roles.logins, roles.group]) {
+      await admin.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity where usename = $1`,
+        [role],
+      );
+      await admin.query(`drop role if exists ${role}`);
+    }
+  } finally {
+    await admin.end();
+  }
 }

@@ -35,12 +35,16 @@ function loaded(change?: (raw: Loose) => void): LoadedStackConfig {
       healthCheck: { url: "https://staging.acme.example/api/health" },
       routes: { P0: { emails: ["oncall@acme.example"] }, P1: {}, P2: {}, P3: {} },
     },
-    rotation: { credentials: [{ name: "app-db-login", kind: "postgres-login" }] },
+    rotation: {
+      gate: { url: "https://staging.acme.example/api/health" },
+      credentials: [{ name: "app-db-login", kind: "postgres-login" }],
+    },
   };
   change?.(raw);
   const parsed = parseStackConfig(raw as RawStackConfig, configContext);
   const secrets: Record<string, pulumi.Output<string>> = {
     databaseUrl: pulumi.secret("postgres://postgres:FAKE-admin-s3cr3t@db/postgres"),
+    vercelApiToken: pulumi.secret("FAKE-vercel-token"),
   };
   return {
     ...parsed,
@@ -79,7 +83,11 @@ describe("deployStack", () => {
   it("fails with the config key before declaring anything when a rotated credential is missing", async () => {
     let error: unknown;
     try {
-      deployStack(loaded(), { rotated: {} });
+      // Without the rotation area nothing provides the credential the Vercel variable names.
+      deployStack(
+        loaded((r) => (r.features = { ...allOff, vercel: true })),
+        { rotated: {} },
+      );
     } catch (err) {
       error = err;
     }
@@ -110,7 +118,11 @@ describe("deployStack", () => {
 
   it("skips backup storage, its role and the workflow's variables when the bucket mode is skip", async () => {
     const outputs = deployStack(
-      loaded((r) => (r.backup.bucket = { mode: "skip" })),
+      loaded((r) => {
+        r.backup.bucket = { mode: "skip" };
+        // Without a bucket, the rotation audit log needs a file.
+        r.rotation.audit = { file: ".local/rotation-audit.jsonl" };
+      }),
       { rotated },
     );
     await settle();

@@ -16,6 +16,26 @@ const FACTORIES: Record<string, () => IdentifiedProvider> = {
     (
       require("../../backups/provider") as typeof import("../../backups/provider")
     ).createBackupJobProvider(),
+  "runbooks:rotation:Credential": () =>
+    (
+      require("../../rotation/providers/credential") as typeof import("../../rotation/providers/credential")
+    ).createCredentialProvider(),
+  "runbooks:rotation:VercelEnv": () =>
+    (
+      require("../../rotation/providers/sinks") as typeof import("../../rotation/providers/sinks")
+    ).createVercelEnvProvider(),
+  "runbooks:rotation:GithubSecrets": () =>
+    (
+      require("../../rotation/providers/sinks") as typeof import("../../rotation/providers/sinks")
+    ).createGithubSecretsProvider(),
+  "runbooks:rotation:Rollout": () =>
+    (
+      require("../../rotation/providers/rollout") as typeof import("../../rotation/providers/rollout")
+    ).createRolloutProvider(),
+  "runbooks:rotation:Revocation": () =>
+    (
+      require("../../rotation/providers/revocation") as typeof import("../../rotation/providers/revocation")
+    ).createRevocationProvider(),
 };
 
 const instances = new Map<string, IdentifiedProvider>();

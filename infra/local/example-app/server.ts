@@ -50,6 +50,8 @@ async function checkDatabase(
     connectionTimeoutMillis: timeoutMs,
     statement_timeout: timeoutMs,
   });
+  // A session ended by the server (a revoked login) is reported by the query, not as a crash.
+  client.on("error", () => undefined);
   try {
     await client.connect();
     await client.query("select 1");
@@ -77,13 +79,13 @@ export function startApp(options: AppOptions): Promise<RunningApp> {
   const server = createServer(async (req, res) => {
     if (req.method !== "GET" || (req.url ?? "").split("?")[0] !== "/api/health") {
       res
-        .writeHead(404, { "content-type": "application/json" })
+        .writeHead(404, { "content-type": "application/json", connection: "close" })
         .end(JSON.stringify({ error: "not found" }));
       return;
     }
     const url = options.envFile ? readEnvFile(options.envFile).DATABASE_URL : options.databaseUrl;
     if (!url) {
-      res.writeHead(503, { "content-type": "application/json" }).end(
+      res.writeHead(503, { "content-type": "application/json", connection: "close" }).end(
         JSON.stringify({
           status: "down",
           database: { ok: false, error: "DATABASE_URL is not set" },
@@ -96,6 +98,8 @@ export function startApp(options: AppOptions): Promise<RunningApp> {
       .writeHead(database.ok ? 200 : 503, {
         "content-type": "application/json",
         "cache-control": "no-store",
+        // One request per connection: after a redeploy, no kept-alive connection reaches the old instance.
+        connection: "close",
       })
       .end(
         JSON.stringify({

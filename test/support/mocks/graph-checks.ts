@@ -9,6 +9,7 @@ import { loadStackConfig, type LoadedStackConfig } from "../../../infra/config/i
 import { REQUIRED_TAG_KEYS } from "../../../infra/lib/tags";
 import { deployStack, type StackOutputs } from "../../../infra/stack";
 import {
+  FAKE_ROTATED_DB_URL,
   acceptsTags,
   installMocks,
   isWrappedSecret,
@@ -21,8 +22,7 @@ import {
 } from "./mocks";
 import { setStackConfig } from "./stack-config";
 
-export const FAKE_ROTATED_DB_URL =
-  "postgres://app_login_b:FAKE-rotated-s3cr3t-51e0aa@db.fake.supabase.co:5432/postgres";
+export { FAKE_ROTATED_DB_URL } from "./mocks";
 
 export interface StackGraph {
   recorder: MockRecorder;

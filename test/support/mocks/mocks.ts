@@ -11,6 +11,10 @@ import * as pulumi from "@pulumi/pulumi";
 
 export const ACCOUNT_ID = "123456789012";
 
+/** What a mocked rotated credential's current value is (a connection URL with a fake password). */
+export const FAKE_ROTATED_DB_URL =
+  "postgres://app_login_b:FAKE-rotated-s3cr3t-51e0aa@db.fake.supabase.co:5432/postgres";
+
 /** The marker Pulumi's RPC layer uses for a secret value (mocks receive it as-is). */
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -104,6 +108,35 @@ function plainState(
       break;
     case "github:index/repositoryFile:RepositoryFile":
       state.commitSha = "0123456789abcdef0123456789abcdef01234567";
+      break;
+    case "pulumi-nodejs:dynamic/runbooks-rotation:RotatedCredential": {
+      // What the credential provider would return after its first generation.
+      const slot = {
+        id: `${name}#g1`,
+        generation: 1,
+        createdAt: "2030-01-01T00:00:00.000Z",
+        detail: {},
+      };
+      Object.assign(state, {
+        current: FAKE_ROTATED_DB_URL,
+        previousOrCurrent: FAKE_ROTATED_DB_URL,
+        currentId: slot.id,
+        generation: 1,
+        rotatedAt: slot.createdAt,
+        state: {
+          generation: 1,
+          current: slot,
+          rotatedAt: slot.createdAt,
+          retired: [],
+          served: { epoch: 0 },
+        },
+        lastAction: { kind: "create", reason: "first generation", at: slot.createdAt },
+      });
+      break;
+    }
+    case "pulumi-nodejs:dynamic/runbooks-rotation-steps:Rollout":
+      state.verified = {};
+      state.deployments = {};
       break;
   }
   return { id, state };
@@ -227,6 +260,7 @@ function argsInterfaceText(type: string): string | undefined {
     aws: "@pulumi/aws",
     github: "@pulumi/github",
     vercel: "@pulumiverse/vercel",
+    postgresql: "@pulumi/postgresql",
   }[pkg];
   if (!packageDir) return undefined;
   const [mod, file] = modPath.split("/");

@@ -68,9 +68,9 @@ describe("npm run policy:review", () => {
     expect(r.stdout.startsWith(report.trim())).toBe(true);
     expect(r.stdout).toMatch(/problems found \(exit 1\)/i);
     expect(report.startsWith(REPORT_MARKER)).toBe(true);
-    expect(report).toContain("❌ **10 mandatory violations**");
+    expect(report).toContain("❌ **11 mandatory violations**");
     const sections = [...report.matchAll(/^#### (\w+) \((\d+)\)$/gm)].map((m) => `${m[1]} ${m[2]}`);
-    expect(sections).toEqual(["Critical 3", "High 6", "Medium 1"]);
+    expect(sections).toEqual(["Critical 3", "High 7", "Medium 1"]);
     const named = [...report.matchAll(/^- \*\*([a-z-]+)\*\* \((mandatory|advisory)\)/gm)]
       .filter((m) => m[2] === "mandatory")
       .map((m) => m[1]);
@@ -80,6 +80,7 @@ describe("npm run policy:review", () => {
       "enforce-backup-job-schedule-and-retention",
       "enforce-backup-retention",
       "enforce-exact-github-oidc-trust",
+      "enforce-rotated-secret-max-age",
       "require-budget-notifications",
       "require-forced-rls-on-tenant-tables",
       "require-frequent-health-check",
@@ -90,6 +91,10 @@ describe("npm run policy:review", () => {
       "on `aws:iam/role:Role` `backup-oidc-role`\n  - Role 'backup-oidc-role': statement 'GithubActionsOidc' trusts 'repo:acme/acme-app:ref:refs/heads/main'",
     );
     expect(report).toMatch(/\n {2}- Fix: Give the trust policy a StringEquals condition/);
+    // The rotation policies read the real RotatedCredential resource's inputs.
+    expect(report).toContain(
+      "managed secret supabase-secret-key may stay valid for 91 days, over the limit of 90",
+    );
     expect(report).toContain(`--config-file ${FIXTURE}\` reproduces this report`);
     // No stand-in secret reaches the report.
     expect(report).not.toContain("policy-review-stand-in");

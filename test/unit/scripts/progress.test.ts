@@ -45,6 +45,16 @@ describe("plain-line progress (not a terminal)", () => {
     expect(lines).toEqual(["[2/5] revoke the old key"]);
   });
 
+  it("numbers steps without a total when only the engine knows how many there are", () => {
+    const lines: string[] = [];
+    createProgress({ mode: "lines", write: (l) => lines.push(l), now: () => 0 }).step(
+      3,
+      undefined,
+      "✓ create  rotated:app-db-login",
+    );
+    expect(lines).toEqual(["[3] ✓ create  rotated:app-db-login"]);
+  });
+
   it("says so when the total or the rate is unknown", () => {
     expect(describeProgress(1500, undefined, 1000, "items")).toBe("1,500, 1,500/s");
     expect(describeProgress(0, 10, 0, "items")).toBe("0 of 10 (0%), 0/s, ETA unknown");

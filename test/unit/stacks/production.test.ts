@@ -63,15 +63,71 @@ describe("stack 'production': specifics", () => {
     ).toEqual(["platform-leads"]);
   });
 
-  it("takes the database credential from secret config for Vercel and GitHub", () => {
+  it("gives the app its database credential from the rotation, and the backup job the owner's", () => {
     const { recorder, secrets } = graph();
     const vercelDb = recorder.named("vercel-env-DATABASE_URL-production");
     expect(vercelDb.inputs.sensitive).toBe(true);
     expect(isWrappedSecret(vercelDb.inputs.value)).toBe(true);
-    expect(unwrap(vercelDb.inputs.value)).toBe(secrets.databaseUrl);
-    expect(unwrap(vercelDb.inputs.value)).not.toBe(FAKE_ROTATED_DB_URL);
+    expect(unwrap(vercelDb.inputs.value)).toBe(FAKE_ROTATED_DB_URL);
     const ghDb = recorder.named("github-secret-production-SUPABASE_DB_URL");
     expect(unwrap(ghDb.inputs.value)).toBe(secrets.databaseUrl);
+  });
+
+  it("declares each rotated credential with its max age and sinks (the inputs the policy pack reads)", () => {
+    const { recorder } = graph();
+    const credentials = recorder.ofType(
+      "pulumi-nodejs:dynamic/runbooks-rotation:RotatedCredential",
+    );
+    expect(
+      credentials.map((c) => [c.inputs.name, c.inputs.maxAgeDays, c.inputs.sinks]).sort(),
+    ).toEqual([
+      // Interval plus overlap: 30 days and 2 hours; 89 days and 1 day.
+      [
+        "app-db-login",
+        30.083,
+        [{ kind: "vercel-env", target: "acme-app/DATABASE_URL (production)" }],
+      ],
+      [
+        "supabase-secret-key",
+        90,
+        [{ kind: "vercel-env", target: "acme-app/SUPABASE_SECRET_KEY (production)" }],
+      ],
+    ]);
+    // The owner connection string reaches the credential only as a secret.
+    const db = credentials.find((c) => c.inputs.name === "app-db-login")!;
+    expect(isWrappedSecret(db.inputs.postgres)).toBe(true);
+    expect((unwrap(db.inputs.postgres) as { group: string }).group).toBe("app_rw");
+  });
+
+  it("declares the group role, its grants and default privileges with @pulumi/postgresql, never a password", () => {
+    const { recorder } = graph();
+    const roles = recorder.ofType("postgresql:index/role:Role");
+    expect(roles.map((r) => r.inputs)).toEqual([{ name: "app_rw", login: false, inherit: true }]);
+    const grants = recorder.ofType("postgresql:index/grant:Grant");
+    expect(grants.map((g) => [g.inputs.objectType, g.inputs.privileges]).sort()).toEqual([
+      ["schema", ["USAGE"]],
+      ["sequence", ["USAGE", "SELECT"]],
+      ["table", ["DELETE", "INSERT", "SELECT", "UPDATE"]],
+    ]);
+    const defaults = recorder.ofType("postgresql:index/defaultPrivileges:DefaultPrivileges");
+    expect(
+      defaults.map((d) => [d.inputs.objectType, d.inputs.owner, d.inputs.role]).sort(),
+    ).toEqual([
+      ["sequence", "postgres", "app_rw"],
+      ["table", "postgres", "app_rw"],
+    ]);
+  });
+
+  it("redeploys, gates and revokes only after every sink: the rollout waits for the Vercel and GitHub components", () => {
+    const { recorder } = graph();
+    const rollout = recorder.one("pulumi-nodejs:dynamic/runbooks-rotation-steps:Rollout");
+    expect(
+      (rollout.inputs.gates as { url: string; passes: number }[]).map((g) => [g.url, g.passes]),
+    ).toEqual([["https://app.acme.example/api/health", 5]]);
+    expect(isWrappedSecret(rollout.inputs.vercel)).toBe(true);
+    expect((unwrap(rollout.inputs.vercel) as { projects: string[] }).projects).toEqual([
+      "acme-app",
+    ]);
   });
 
   it("pages P0 and P1 through their secret webhooks and routes P0 to Slack in both regions", () => {
