@@ -191,7 +191,7 @@ function databaseSteps(ctx: Ctx): IncidentStep[] {
 function steps(ctx: Ctx): IncidentStep[] {
   const { stack, deps, env, root } = ctx;
   const now = ctx.now();
-  const sources = deps.sources ?? incidentSourcesFor(stack);
+  const sources = deps.sources ?? incidentSourcesFor(stack, { env, root });
   const health: IncidentStep = {
     id: "health",
     title: "app health",

@@ -7,7 +7,9 @@
  */
 import type { StackFileConfig } from "../config/stack-file";
 import type { Finding } from "../lib/findings";
+import { backupAgeFrom } from "../backups/incident-source";
 import { formatDuration } from "../lib/format";
+import { REPO_ROOT } from "../lib/paths";
 import { auditLocationOf } from "../rotation/audit-location";
 import { rotationEventsFrom } from "../rotation/incident-events";
 
@@ -49,8 +51,13 @@ export interface IncidentSources {
  * The sources this checkout provides for a stack. The backups and rotation
  * areas plug in here (when their `features` flag is on); nothing else should.
  */
-export function incidentSourcesFor(stack: StackFileConfig | undefined): IncidentSources {
+export function incidentSourcesFor(
+  stack: StackFileConfig | undefined,
+  where: { env: NodeJS.ProcessEnv; root: string } = { env: process.env, root: REPO_ROOT },
+): IncidentSources {
   const sources: IncidentSources = {};
+  if (stack?.config.features.backups)
+    sources.backups = backupAgeFrom(stack.context.stack, where.env, where.root);
   if (stack?.config.features.rotation) {
     const location = auditLocationOf(stack);
     if (location) sources.rotation = rotationEventsFrom(location);

@@ -5,6 +5,8 @@
  * a non-empty target is refused without --force, and no secret is printed.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backupAgeFrom } from "../../../infra/backups/incident-source";
+import { REPO_ROOT } from "../../../infra/lib/paths";
 import { dispatch } from "../../../scripts/runbooks";
 import { services } from "../../support/services";
 import { bucket, emptyDatabase, location, seeded, type Db } from "./helpers";
@@ -55,7 +57,28 @@ describe("the backup commands through the runner", () => {
     expect(r.stdout).toMatch(/require-recent-backup/);
   });
 
-  it("backup exits 0 with a --json envelope; status and list then see it", async () => {
+  // incident's "latest backup" step, for a stack whose bucket is a stack output.
+  const latestForIncident = () => {
+    const s3 = services().s3;
+    return backupAgeFrom(
+      "staging",
+      {
+        RUNBOOKS_BACKUP_BUCKET: "runbook-commands",
+        RUNBOOKS_BACKUP_PREFIX: prefix,
+        S3_ENDPOINT: s3.endpoint,
+        S3_ACCESS_KEY_ID: s3.accessKeyId,
+        S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+        AWS_REGION: s3.region,
+      },
+      REPO_ROOT,
+    ).latest();
+  };
+
+  it("incident sees no backup before the first one", async () => {
+    await expect(latestForIncident()).resolves.toBeUndefined();
+  });
+
+  it("backup exits 0 with a --json envelope; status, list and incident then see it", async () => {
     const r = await run(["backup", "--json"], { DATABASE_URL: source.url });
     expect(r.code).toBe(0);
     const envelope = JSON.parse(r.stdout) as {
@@ -68,6 +91,10 @@ describe("the backup commands through the runner", () => {
     const list = await run(["backup:list"]);
     expect(list.code).toBe(0);
     expect(list.stdout).toContain(`* ${envelope.report.id}`);
+    const latest = await latestForIncident();
+    expect(latest!.location).toBe(`s3://runbook-commands/${prefix}${envelope.report.id}`);
+    expect(Date.now() - Date.parse(latest!.takenAt)).toBeLessThan(5 * 60_000);
+    expect(latest!.sizeBytes).toBeGreaterThan(0);
   });
 
   it("a backup that cannot reach its database exits 2 (could not run)", async () => {
