@@ -19,7 +19,7 @@ import { LOCAL_DIR } from "../lib/paths";
 import { deployOnReady, startAppDeployments, type AppDeployments } from "./app-deployments";
 import { startGitHubFake, type GitHubFake } from "./fakes/github";
 import { startSupabaseFake, type SupabaseFake } from "./fakes/supabase";
-import { startVercelFake, type VercelFake } from "./fakes/vercel";
+import { startVercelFake, type FocusCharge, type VercelFake } from "./fakes/vercel";
 
 export interface LocalSaasInfo {
   vercelUrl: string;
@@ -69,6 +69,7 @@ export async function startLocalSaas(o: LocalSaasOptions): Promise<LocalSaas> {
     vercel.addDeployment(project, { target: "production" });
     const stop = deployOnReady(vercel, project, app);
     unhook = () => void stop();
+    vercel.addCharges(o.config.vercel.teamId ?? vercel.user.id, monthToDateCharges(project));
   }
   if (o.config.github)
     github.addRepo(o.config.github.owner, o.config.github.repository, {
@@ -94,6 +95,40 @@ export async function startLocalSaas(o: LocalSaasOptions): Promise<LocalSaas> {
       await Promise.all([vercel.stop(), github.stop(), supabase.stop()]);
     },
   };
+}
+
+/**
+ * A small, steady month to date of usage (functions and bandwidth, one row a
+ * day), so `cost:guard -s local` reads real FOCUS rows from the stand-in and
+ * stays under the local stack's budget.
+ */
+export function monthToDateCharges(project: string, now = new Date()): FocusCharge[] {
+  const first = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  const rows: FocusCharge[] = [];
+  for (let day = first; day < today; day += 86_400_000)
+    for (const [service, cost, unit] of [
+      ["Serverless Functions", 0.3, "GB-Hours"],
+      ["Fast Data Transfer", 0.1, "GB"],
+    ] as const)
+      rows.push({
+        BilledCost: cost,
+        BillingCurrency: "USD",
+        ChargeCategory: "Usage",
+        ChargePeriodStart: new Date(day).toISOString(),
+        ChargePeriodEnd: new Date(day + 86_400_000).toISOString(),
+        ConsumedQuantity: cost * 10,
+        ConsumedUnit: unit,
+        EffectiveCost: cost,
+        PricingCategory: "Standard",
+        PricingCurrency: "USD",
+        PricingQuantity: cost * 10,
+        PricingUnit: unit,
+        ServiceName: service,
+        ServiceProviderName: "Vercel",
+        Tags: { ProjectName: project },
+      });
+  return rows;
 }
 
 /** The run-time settings of the `local` stack that point its rotation at the stand-ins. */
