@@ -78,6 +78,15 @@ export async function streamToObject(
     failed = error;
     child.kill("SIGKILL");
     body.destroy(error);
+    // Tear the chain down too, not only the body. Destroying the body unpipes
+    // the hasher, and unpiping its last destination pauses it: once the
+    // uploader stopped reading mid-stream, the hasher's and pg_dump's stdout
+    // buffers stay full, stdout never reads the EOF the kill causes, so the
+    // child never emits 'close' and `await exited` below hung forever (an
+    // upload that failed part-way while pg_dump was still writing). Destroying
+    // the hasher makes the pipeline destroy every stage, stdout included.
+    hasher.destroy();
+    child.stdout.destroy();
   };
   pipeline(stages as unknown as [Readable, ...NodeJS.ReadWriteStream[]], (error) => {
     if (error) fail(error);
