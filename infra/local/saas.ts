@@ -166,13 +166,14 @@ if (require.main === module) {
       ports: { app: Number(process.env.RUNBOOKS_LOCAL_APP_PORT ?? 0) || undefined },
     });
     mkdirSync(LOCAL_DIR, { recursive: true });
-    const info: LocalSaasInfo & { pid: number } = {
+    const info: LocalSaasInfo & { pid: number; launch?: string } = {
       vercelUrl: saas.vercelUrl,
       githubUrl: saas.githubUrl,
       supabaseUrl: saas.supabaseUrl,
       appUrl: saas.appUrl,
       tokens: saas.tokens,
       pid: process.pid,
+      launch: process.env.RUNBOOKS_LOCAL_SAAS_LAUNCH,
     };
     writeFileSync(SAAS_STATE_FILE, JSON.stringify(info, null, 2) + "\n", { mode: 0o600 });
     console.log(

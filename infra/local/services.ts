@@ -5,7 +5,7 @@
  * (gitignored, mode 0600); ports are picked the first time and reused.
  */
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join, relative } from "node:path";
@@ -200,6 +200,10 @@ async function ensureSaas(
   );
   rmSync(SAAS_STATE_FILE, { force: true });
   const logFd = openSync(join(LOCAL_DIR, "saas.log"), "a");
+  // tsx runs the file in a child of the process spawned here, so the pid it
+  // records is not child.pid: this launch's own token tells its state file
+  // from an earlier run's.
+  const launch = randomUUID();
   const child = spawn(
     process.execPath,
     [
@@ -212,6 +216,7 @@ async function ensureSaas(
         PATH: process.env.PATH,
         RUNBOOKS_LOCAL_DATABASE_URL: databaseUrl,
         RUNBOOKS_LOCAL_APP_PORT: String(port),
+        RUNBOOKS_LOCAL_SAAS_LAUNCH: launch,
       },
       stdio: ["ignore", logFd, logFd],
       detached: true,
@@ -219,17 +224,26 @@ async function ensureSaas(
     },
   );
   child.unref();
-  const deadline = Date.now() + 30_000;
+  // Starting means compiling the stand-ins with tsx: seconds on an idle
+  // machine, more than 30 s on a loaded one. A child that dies fails at once.
+  let exited: number | null | undefined;
+  child.once("exit", (code) => (exited = code));
+  const deadline = Date.now() + 120_000;
   for (;;) {
     if (existsSync(SAAS_STATE_FILE)) {
       const info = JSON.parse(readFileSync(SAAS_STATE_FILE, "utf8")) as LocalSaasInfo & {
         pid: number;
+        launch?: string;
       };
-      if (info.pid === child.pid)
-        return { app: { port, url: info.appUrl, pid: child.pid, envFile: "" }, saas: info };
+      if (info.launch === launch)
+        return { app: { port, url: info.appUrl, pid: info.pid, envFile: "" }, saas: info };
     }
+    if (exited !== undefined)
+      throw new Error(
+        `the SaaS stand-ins exited (code ${exited}) before starting; see .local/saas.log`,
+      );
     if (Date.now() > deadline)
-      throw new Error("the SaaS stand-ins did not start within 30 s; see .local/saas.log");
+      throw new Error("the SaaS stand-ins did not start within 120 s; see .local/saas.log");
     await new Promise((r) => setTimeout(r, 100));
   }
 }
