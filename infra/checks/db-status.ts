@@ -62,7 +62,10 @@ export interface RlsDisabledTable {
   grantedTo: string[];
 }
 
-/** The backup job records no heartbeat in the database yet, so this check is skipped and says why. */
+/**
+ * Backups are recorded in the bucket beside the dump (latest.json), not in
+ * the database db:status reads, so this check is skipped and says where to look.
+ */
 export interface BackupHeartbeat {
   checked: false;
   reason: string;
@@ -97,8 +100,8 @@ export const DEFAULT_API_ROLES = ["anon", "authenticated"];
 const NO_HEARTBEAT: BackupHeartbeat = {
   checked: false,
   reason:
-    "no backup heartbeat is recorded in the database yet (the backup command is planned); " +
-    "until then the backup-freshness alarm in CloudWatch is what notices missing backups",
+    "backups are recorded in the backup bucket (latest.json), not in the database: " +
+    "npm run backup:status checks the latest one's age, and incident runs both",
 };
 
 type Row = Record<string, unknown>;

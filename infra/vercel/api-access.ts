@@ -34,15 +34,6 @@ export class VendorAccessError extends Error {
   }
 }
 
-/** The local stand-in's entry in .local/services.json. */
-export interface LocalVercel {
-  url: string;
-  token: string;
-  projectId: string;
-  projectName: string;
-  teamId?: string;
-}
-
 export function resolveVercelAccess(input: {
   stack?: StackFileConfig;
   env: NodeJS.ProcessEnv;
@@ -52,16 +43,17 @@ export function resolveVercelAccess(input: {
 }): VercelAccess {
   const { stack, env } = input;
   if (stack?.context.stack === "local") {
-    const local = (readLocalServices(input.root) as { vercel?: LocalVercel } | undefined)?.vercel;
-    if (!local)
+    const saas = readLocalServices(input.root)?.saas;
+    if (!saas?.vercelUrl || !saas.tokens?.vercel)
       throw new VendorAccessError(
         "the local Vercel stand-in is not running: start the local services with `npm run local`",
       );
+    const teamId = stack.config.vercel?.teamId;
     return {
-      serverURL: local.url,
-      token: local.token,
-      ...(local.teamId ? { teamId: local.teamId } : {}),
-      project: input.project ?? local.projectId,
+      serverURL: saas.vercelUrl,
+      token: saas.tokens.vercel,
+      ...(teamId ? { teamId } : {}),
+      project: input.project ?? stack.config.vercel?.projectName,
       source: "the local Vercel stand-in, from .local/services.json",
     };
   }
