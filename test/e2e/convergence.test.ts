@@ -76,7 +76,7 @@ function changes(summary: Record<string, number> | undefined): Record<string, nu
 }
 
 beforeAll(async () => {
-  e = await createE2eStack("converge");
+  e = await createE2eStack("converge", { backups: false });
   await e.db.sql(`
     create table public.audit_log (id bigint generated always as identity primary key, actor uuid, note text);
     alter table public.audit_log owner to ${e.db.ownerRole};`);

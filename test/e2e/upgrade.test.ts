@@ -39,7 +39,7 @@ function withLegacyLoader(resource: Record<string, unknown>): void {
 }
 
 beforeAll(async () => {
-  e = await createE2eStack("upgrade");
+  e = await createE2eStack("upgrade", { backups: false });
   // The engine starts providers in the project directory; in a real checkout that
   // directory holds infra/, where the old loader finds infra/postgres/provider.ts.
   symlinkSync(join(REPO_ROOT, "infra"), join(e.workDir, "infra"));

@@ -162,6 +162,13 @@ export interface E2eStackOptions {
    * other areas run the local stack with features.rotation off.
    */
   rotation?: boolean;
+  /**
+   * Keep the local stack's BackupJob (default). Suites about the RLS provider's
+   * own engine behaviour (lock failures, exact update counts, pre-layout
+   * state) turn it off: with it on, every RLS change also takes a backup first,
+   * which test/e2e/backups.test.ts covers.
+   */
+  backups?: boolean;
 }
 
 /** What a rotation-enabled E2eStack adds. */
@@ -378,7 +385,7 @@ export async function createE2eStack(
   let rotation: E2eRotation | undefined;
   try {
     stack = await timed("stack init", () => Stack.create(stackName, workspace));
-    seedConfig(configFile, options.rotation ?? false);
+    seedConfig(configFile, options.rotation ?? false, options.backups ?? true);
     const setSecret = await project.cli(
       ["config", "set", "--secret", "databaseUrl", "-s", stackName],
       { stdin: project.db.url, op: "config set --secret databaseUrl" },
@@ -488,12 +495,14 @@ function writeProject(workDir: string, stacksCopy: boolean): void {
 }
 
 /** Copy the committed local stack's config into the stack file `stack init` just wrote. */
-function seedConfig(configFile: string, rotation: boolean): void {
+function seedConfig(configFile: string, rotation: boolean, backups: boolean): void {
   const committed = { config: readStackFileValues({ stack: E2E_STACK }).values };
-  if (!rotation) {
-    const features = committed.config["runbooks:features"] as Record<string, boolean>;
-    committed.config["runbooks:features"] = { ...features, rotation: false };
-  }
+  const features = committed.config["runbooks:features"] as Record<string, boolean>;
+  committed.config["runbooks:features"] = {
+    ...features,
+    ...(rotation ? {} : { rotation: false }),
+    ...(backups ? {} : { backups: false }),
+  };
   const created = (parseYaml(readFileSync(configFile, "utf8")) ?? {}) as Record<string, unknown>;
   // Keep this stack's own encryptionsalt (its passphrase differs from the committed one).
   writeFileSync(configFile, stringifyYaml({ ...created, config: committed.config }));

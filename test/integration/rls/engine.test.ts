@@ -106,7 +106,7 @@ async function providerWaitingForLock(timeoutMs: number): Promise<boolean> {
 }
 
 beforeAll(async () => {
-  e = await createE2eStack("rls-engine");
+  e = await createE2eStack("rls-engine", { backups: false });
   await e.db.sql(`
     create table public.audit_log (id bigint generated always as identity primary key, tenant_id uuid not null, actor uuid, note text);
     alter table public.audit_log owner to ${e.db.ownerRole};`);
