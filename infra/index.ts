@@ -5,7 +5,11 @@
  * and the `local` stack turns those off. Outputs are nested by area.
  */
 import { loadStackConfig } from "./config/index";
+import { guardEngineDebugLog } from "./lib/engine-log";
 import { deployStack } from "./stack";
+
+// Before any resource: the SDK's RPC debug traces would carry secret outputs into the engine log.
+guardEngineDebugLog();
 
 const outputs = deployStack(loadStackConfig());
 
