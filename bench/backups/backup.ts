@@ -25,6 +25,7 @@ import { uploadStream } from "../../infra/backups/multipart";
 import { requirePgBinary } from "../../infra/backups/pg-tools";
 import { startPostgres, withDatabase } from "../../infra/local/postgres";
 import { startS3 } from "../../infra/local/s3";
+import { runChild } from "./run-child";
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -63,30 +64,7 @@ function timed(
   });
 }
 
-function child(
-  job: unknown,
-): Promise<{ seconds: number; maxRssMb: number; report: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(
-      process.execPath,
-      [
-        join(__dirname, "..", "..", "node_modules", "tsx", "dist", "cli.mjs"),
-        join(__dirname, "child.ts"),
-      ],
-      {
-        env: { ...process.env, RUNBOOKS_BENCH: JSON.stringify(job) },
-        stdio: ["ignore", "pipe", "inherit"],
-      },
-    );
-    let out = "";
-    p.stdout.on("data", (b: Buffer) => (out += b.toString()));
-    p.on("close", (code) =>
-      code === 0
-        ? resolve(JSON.parse(out.trim().split("\n").pop()!))
-        : reject(new Error(`child exited ${code}`)),
-    );
-  });
-}
+const child = (job: unknown) => runChild<Record<string, unknown>>(job);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 

@@ -4,41 +4,18 @@
  *
  *   npx tsx bench/backups/rss.ts [--mb 128,512]
  */
-import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { Client } from "pg";
 import { startPostgres, withDatabase } from "../../infra/local/postgres";
 import { startS3 } from "../../infra/local/s3";
+import { runChild } from "./run-child";
 
 const i = process.argv.indexOf("--mb");
 const SIZES = (i >= 0 ? process.argv[i + 1]! : "128,512").split(",").map(Number);
 
-function child(
-  job: unknown,
-): Promise<{ seconds: number; maxRssMb: number; report: { manifest: { size: number } } }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(
-      process.execPath,
-      [
-        join(__dirname, "..", "..", "node_modules", "tsx", "dist", "cli.mjs"),
-        join(__dirname, "child.ts"),
-      ],
-      {
-        env: { ...process.env, RUNBOOKS_BENCH: JSON.stringify(job) },
-        stdio: ["ignore", "pipe", "inherit"],
-      },
-    );
-    let out = "";
-    p.stdout.on("data", (b: Buffer) => (out += b.toString()));
-    p.on("close", (code) =>
-      code === 0
-        ? resolve(JSON.parse(out.trim().split("\n").pop()!))
-        : reject(new Error(`child exited ${code}`)),
-    );
-  });
-}
+const child = (job: unknown) => runChild<{ manifest: { size: number } }>(job);
 
 async function main() {
   const pg = await startPostgres();
