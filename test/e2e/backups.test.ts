@@ -6,6 +6,7 @@
  * credentials only as ciphertext and the serialized provider none at all;
  * destroy keeps every backup.
  */
+import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { statusCommand, listCommand } from "../../infra/backups/commands";
@@ -161,6 +162,51 @@ describe("the local stack's BackupJob through the engine", () => {
     expect(job.outputs?.stale).toBe(false);
     expect((job.outputs?.latest as { id: string }).id).toBe((await manifests())[0]);
   });
+
+  it(
+    "a backup that fails (a lock held past the wait) fails the up but keeps the job's state, the latest backup and refresh",
+    STEP,
+    async () => {
+      const latest = (await manifests())[0];
+      await e.stack.setConfig("backup.lockWaitTimeoutSeconds", { value: "2" }, true);
+      await e.stack.setConfig("rls", {
+        value: JSON.stringify({
+          tables: [
+            {
+              table: "audit_notes",
+              policies: [
+                { name: "notes_read", command: "SELECT", roles: ["service_role"], using: "true" },
+              ],
+            },
+          ],
+        }),
+      });
+      const holder = new Client({ connectionString: e.db.url });
+      await holder.connect();
+      let failed: string;
+      try {
+        await holder.query("begin; lock table public.audit_notes in access exclusive mode");
+        failed = await e.up().then(
+          () => "succeeded",
+          (err: Error) => err.message,
+        );
+      } finally {
+        await holder.query("rollback").catch(() => undefined);
+        await holder.end();
+      }
+      expect(failed).not.toBe("succeeded");
+      // The failed backup replaced nothing: latest.json and the job's stored
+      // outputs (its loader included) are those of the last good backup.
+      expect((await manifests())[0]).toBe(latest);
+      const job = (await e.storedExport()).resources.find((r) => r.type === BACKUP_JOB_TYPE)!;
+      expect(String(job.outputs?.__provider ?? "")).toContain("loadProvider");
+      expect((job.outputs?.latest as { id: string }).id).toBe(latest);
+      expect((await e.refresh()).summary.result).toBe("succeeded");
+      // With the lock gone, the next up takes the backup and applies the change.
+      expect((await e.up()).summary.result).toBe("succeeded");
+      expect((await manifests())[0]).not.toBe(latest);
+    },
+  );
 
   it(
     "stores the credentials only as ciphertext, and the serialized provider carries none",

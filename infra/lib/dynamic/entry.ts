@@ -7,6 +7,7 @@
  * The path and the `loadProvider` contract are part of every stack's state:
  * moving this file or renaming the export strands existing stacks.
  */
+import { withEngineSafeErrors } from "./engine-errors";
 import type { IdentifiedProvider } from "./types";
 
 const FACTORIES: Record<string, () => IdentifiedProvider> = {
@@ -57,7 +58,8 @@ export function loadProvider(id: string): IdentifiedProvider {
         `'git pull && npm ci' so the checkout matches the state.`,
     );
   }
-  const provider = factory();
+  // Every failure reaches the engine as a plain message (see engine-errors.ts).
+  const provider = withEngineSafeErrors(factory());
   instances.set(id, provider);
   return provider;
 }
