@@ -1,4 +1,6 @@
+import { Client } from "pg";
 import { inject } from "vitest";
+import { createTestDatabase } from "../../infra/local/postgres";
 import type { PostgresServer } from "../../infra/local/postgres";
 import type { S3Server } from "../../infra/local/s3";
 import type { CloudWatchServer } from "../../infra/local/cloudwatch";
@@ -25,4 +27,26 @@ declare module "vitest" {
 
 export function services(): ServicesInfo {
   return inject("services");
+}
+
+/** A database cloned for one test file, with `sql` on a short-lived superuser connection. */
+export interface SqlDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+  sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+}
+
+export async function sqlDatabase(prefix: string): Promise<SqlDatabase> {
+  const db = await createTestDatabase(services().postgres.adminUrl, prefix);
+  const sql = async <T>(text: string, params?: unknown[]) => {
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      return (await client.query(text, params)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  };
+  return { ...db, sql };
 }

@@ -13,10 +13,9 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { Client } from "pg";
-import { createTestDatabase } from "../../../infra/local/postgres";
 import type { S3Location } from "../../../infra/backups/s3";
 import type { MetricTarget } from "../../../infra/backups/metric";
-import { services } from "../../support/services";
+import { services, sqlDatabase, type SqlDatabase } from "../../support/services";
 
 export function s3(endpoint = services().s3.endpoint): S3Client {
   const s = services().s3;
@@ -67,25 +66,10 @@ export function metricTarget(stack: string): MetricTarget {
   };
 }
 
-export interface Db {
-  url: string;
-  name: string;
-  drop(): Promise<void>;
-  sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
-}
+export type Db = SqlDatabase;
 
-export async function database(prefix = "bk"): Promise<Db> {
-  const db = await createTestDatabase(services().postgres.adminUrl, prefix);
-  const sql = async <T>(text: string, params?: unknown[]) => {
-    const client = new Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      return (await client.query(text, params)).rows as T[];
-    } finally {
-      await client.end();
-    }
-  };
-  return { ...db, sql };
+export function database(prefix = "bk"): Promise<Db> {
+  return sqlDatabase(prefix);
 }
 
 /** An empty database (template0): what a restore or drill targets. */

@@ -4,7 +4,6 @@
  * first, then create/update with the checked inputs), and catalog peeks.
  */
 import { readFileSync } from "node:fs";
-import { Client } from "pg";
 import { expect } from "vitest";
 import { APP_SCHEMA_SQL_PATH } from "../../../infra/local/example-app/rls";
 import type { PolicySpec, TableSpec } from "../../../infra/rls/model";
@@ -13,30 +12,14 @@ import {
   type RlsTableInputs,
   type RlsTableOutputs,
 } from "../../../infra/rls/provider";
-import { createTestDatabase } from "../../../infra/local/postgres";
-import { services } from "../../support/services";
+import { sqlDatabase, type SqlDatabase } from "../../support/services";
 
-export interface TestDatabase {
-  url: string;
-  name: string;
-  drop(): Promise<void>;
-  /** Run SQL on a short-lived connection as the superuser. */
-  sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
-}
+export type TestDatabase = SqlDatabase;
 
 export async function appDatabase(prefix = "rls"): Promise<TestDatabase> {
-  const db = await createTestDatabase(services().postgres.adminUrl, prefix);
-  const sql = async <T>(text: string, params?: unknown[]) => {
-    const client = new Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      return (await client.query(text, params)).rows as T[];
-    } finally {
-      await client.end();
-    }
-  };
-  await sql(readFileSync(APP_SCHEMA_SQL_PATH, "utf8"));
-  return { ...db, sql };
+  const db = await sqlDatabase(prefix);
+  await db.sql(readFileSync(APP_SCHEMA_SQL_PATH, "utf8"));
+  return db;
 }
 
 let scopes = 0;
