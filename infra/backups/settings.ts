@@ -10,7 +10,7 @@
  * RUNBOOKS_BACKUP_ENCRYPTION_KEY, the AWS credential chain); the stack
  * file's encrypted values are never decrypted here.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { readStackConfig } from "../config/stack-file";
 import type { StackConfig } from "../config/index";
@@ -20,6 +20,7 @@ import type { MetricTarget } from "./metric";
 import { BackupSetupError } from "./pg-tools";
 import type { RetentionPolicy } from "./retention";
 import type { S3Location } from "./s3";
+import { readLocalServices } from "../local/endpoints";
 
 export interface BackupSettingsInput {
   stack?: string;
@@ -49,25 +50,13 @@ export interface BackupSettings {
   metric?: MetricTarget;
 }
 
-interface LocalServicesFile {
-  postgres?: { adminUrl?: string; databaseUrl?: string };
-  s3?: { endpoint?: string; accessKeyId?: string; secretAccessKey?: string };
-}
-
-function localServices(root: string): LocalServicesFile | undefined {
-  const file = join(root, ".local", "services.json");
-  return existsSync(file)
-    ? (JSON.parse(readFileSync(file, "utf8")) as LocalServicesFile)
-    : undefined;
-}
-
 export function resolveBackupSettings(
   input: BackupSettingsInput,
   env: NodeJS.ProcessEnv = process.env,
   root: string = REPO_ROOT,
 ): BackupSettings {
   let config: StackConfig | undefined;
-  let local: LocalServicesFile | undefined;
+  let local: ReturnType<typeof readLocalServices>;
   if (input.stack) {
     const runtime = join(root, ".local", `Pulumi.${input.stack}.yaml`);
     config = readStackConfig({
@@ -75,7 +64,7 @@ export function resolveBackupSettings(
       root,
       configFile: input.stack === "local" && existsSync(runtime) ? runtime : undefined,
     }).config;
-    if (input.stack === "local") local = localServices(root);
+    if (input.stack === "local") local = readLocalServices(root);
   }
   const b = config?.backup;
   const bucket =
