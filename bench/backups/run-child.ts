@@ -16,7 +16,12 @@ export function runChild<R>(
         join(__dirname, "child.ts"),
       ],
       {
-        env: { ...process.env, RUNBOOKS_BENCH: JSON.stringify(job) },
+        env: {
+          ...process.env,
+          RUNBOOKS_BENCH: JSON.stringify(job),
+          // As the backup commands do (scripts/lib/backup-cli.ts): the SDK's Node 22 notice is noise here.
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+        },
         stdio: ["ignore", "pipe", "inherit"],
       },
     );

@@ -1,7 +1,8 @@
 /**
  * `runRestore`: a chosen backup (latest.json, `from` a key or id, or the
  * newest one at or before `at`) into a target database, verified while it
- * streams and committed only once every byte proved genuine (restore-gate.ts).
+ * streams and committed only once every byte proved genuine (restore-gate.ts
+ * explains both ways it holds the commit back).
  *
  * Safety rules, each with its refusal message:
  * - a target that already holds tables the backup would create is refused
@@ -33,7 +34,7 @@ import {
 import { BackupSetupError, pgEnv, scrubPg, type PgConnection } from "./pg-tools";
 import { preflightPrograms, preflightSource } from "./preflight";
 import { noProgress, type ProgressCallback } from "./progress";
-import { TxnStripper } from "./restore-gate";
+import { TailGate, TxnStripper } from "./restore-gate";
 import { explainS3Error, withS3, type S3Location } from "./s3";
 
 export interface RestoreOptions {
@@ -67,6 +68,12 @@ export interface RestoreReport {
   manifestKey: string;
   target: string;
   mode: "database" | "tables";
+  /**
+   * How the SQL reached the database (restore-gate.ts): `pg_restore` (one
+   * whole-database object, pg_restore's own connection) or `psql` (several
+   * objects, or selected tables, in one transaction of ours).
+   */
+  via: "pg_restore" | "psql";
   tables: TableComparison[];
   /** Existing tables that the restore replaced (force). */
   replaced: string[];
@@ -210,6 +217,103 @@ function childDone(child: ChildProcess, name: string, stderr: () => string): Pro
   });
 }
 
+async function getObjectBody(
+  s3: S3Client,
+  location: S3Location,
+  object: ManifestObject,
+): Promise<Readable> {
+  try {
+    const got = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: object.key }));
+    return got.Body as Readable;
+  } catch (error) {
+    throw explainS3Error(error, `read ${object.key}`, location);
+  }
+}
+
+/**
+ * Whether a write failed only because the reader went away (pg_restore
+ * stopped on an error of its own, which then says more than EPIPE).
+ */
+function readerGone(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === "EPIPE" || code === "ERR_STREAM_DESTROYED" || code === "ECONNRESET";
+}
+
+/**
+ * The stages between an object's bytes and pg_restore in path 1: SHA-256 and
+ * size against the manifest, decryption (GCM tag), then the TailGate, so the
+ * archive's last bytes come out only after every check passed.
+ */
+export function gatedArchive(
+  body: Readable,
+  object: Pick<ManifestObject, "key" | "sha256" | "size">,
+  key?: Buffer,
+  onBytes: (n: number) => void = () => undefined,
+): (Readable | NodeJS.ReadWriteStream)[] {
+  const hasher = new HashingStream(object);
+  hasher.on("data", (chunk: Buffer) => onBytes(chunk.length));
+  const stages: (Readable | NodeJS.ReadWriteStream)[] = [body, hasher];
+  if (key) stages.push(decryptStream(key, object.key));
+  stages.push(new TailGate());
+  return stages;
+}
+
+/**
+ * Path 1 of restore-gate.ts: pg_restore connects itself and reads the one
+ * whole-database archive from stdin, and the TailGate keeps its COMMIT out of
+ * reach until the digest (and tag) matched.
+ */
+async function restoreDirect(args: {
+  s3: S3Client;
+  location: S3Location;
+  object: ManifestObject;
+  pgRestore: string;
+  restoreArgs: string[];
+  key?: Buffer;
+  connection: PgConnection;
+  onBytes: (n: number) => void;
+  children: ChildProcess[];
+}): Promise<void> {
+  const body = await getObjectBody(args.s3, args.location, args.object);
+  const restore = spawn(
+    args.pgRestore,
+    [
+      "--single-transaction",
+      "--exit-on-error",
+      `--dbname=${args.connection.dbnameArg}`,
+      ...args.restoreArgs,
+    ],
+    { env: pgEnv(args.connection), stdio: ["pipe", "ignore", "pipe"] },
+  );
+  args.children.push(restore);
+  let stderr = "";
+  restore.stderr!.setEncoding("utf8").on("data", (t: string) => (stderr += t.slice(0, 64_000)));
+  const restoreExit = childDone(restore, "pg_restore", () => scrubPg(stderr, args.connection));
+  restoreExit.catch(() => undefined);
+  const stages = [...gatedArchive(body, args.object, args.key, args.onBytes), restore.stdin!];
+  try {
+    await new Promise<void>((resolve, reject) =>
+      pipeline(stages as unknown as [Readable, NodeJS.WritableStream], (e) =>
+        e ? reject(e) : resolve(),
+      ),
+    );
+  } catch (error) {
+    // The held-back tail was never written: pg_restore cannot have committed. Kill it before it
+    // sees the end of its input, so the server rolls its transaction back.
+    if (readerGone(error)) {
+      const own = await restoreExit.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      restore.kill("SIGKILL");
+      throw own ?? error;
+    }
+    restore.kill("SIGKILL");
+    throw error;
+  }
+  await restoreExit;
+}
+
 /** Stream one object through verification and pg_restore into the open psql session. */
 async function feedObject(args: {
   s3: S3Client;
@@ -224,12 +328,7 @@ async function feedObject(args: {
   children: ChildProcess[];
 }): Promise<void> {
   const { s3, location, object } = args;
-  let got;
-  try {
-    got = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: object.key }));
-  } catch (error) {
-    throw explainS3Error(error, `read ${object.key}`, location);
-  }
+  const body = await getObjectBody(s3, location, object);
   const restore = spawn(args.pgRestore, ["--single-transaction", "--file=-", ...args.restoreArgs], {
     env: pgEnv(args.connection),
     stdio: ["pipe", "pipe", "pipe"],
@@ -241,10 +340,7 @@ async function feedObject(args: {
   restoreExit.catch(() => undefined);
   const hasher = new HashingStream(object);
   hasher.on("data", (chunk: Buffer) => args.onBytes(chunk.length));
-  const stages: (Readable | NodeJS.ReadWriteStream | NodeJS.WritableStream)[] = [
-    got.Body as Readable,
-    hasher,
-  ];
+  const stages: (Readable | NodeJS.ReadWriteStream | NodeJS.WritableStream)[] = [body, hasher];
   if (args.key) stages.push(decryptStream(args.key, object.key));
   stages.push(restore.stdin!);
   const input = new Promise<void>((resolve, reject) =>
@@ -271,6 +367,61 @@ async function feedObject(args: {
 }
 
 const GUARD = `DO $guard$ BEGIN IF coalesce(current_setting('runbooks.restore_guard', true), '') <> 'on' THEN RAISE EXCEPTION 'runbooks: the restore transaction ended early (unexpected COMMIT in pg_restore output)'; END IF; END $guard$;\n`;
+
+/**
+ * Path 2 of restore-gate.ts: every object's SQL through one psql session, in
+ * one transaction that is committed only after the last object verified.
+ */
+async function restoreThroughPsql(args: {
+  s3: S3Client;
+  location: S3Location;
+  objects: ManifestObject[];
+  pgRestore: string;
+  psql: string;
+  restoreArgs: string[];
+  preamble: string;
+  key?: Buffer;
+  connection: PgConnection;
+  onBytes: (n: number) => void;
+  children: ChildProcess[];
+}): Promise<void> {
+  const psql = spawn(
+    args.psql,
+    ["--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--file=-", args.connection.dbnameArg],
+    { env: pgEnv(args.connection), stdio: ["pipe", "ignore", "pipe"] },
+  );
+  args.children.push(psql);
+  let psqlErr = "";
+  psql.stderr!.setEncoding("utf8").on("data", (t: string) => (psqlErr += t.slice(0, 64_000)));
+  const psqlExit = childDone(psql, "psql", () => scrubPg(psqlErr, args.connection));
+  psqlExit.catch(() => undefined);
+  // A psql that stops early (ON_ERROR_STOP) must end the restore at once, whatever is still streaming.
+  const psqlStopped = psqlExit.then(() => {
+    throw new Error("psql ended before the restore was complete");
+  });
+  psqlStopped.catch(() => undefined);
+  psql.stdin!.on("error", () => undefined);
+  try {
+    psql.stdin!.write(`BEGIN;\nSET LOCAL runbooks.restore_guard = 'on';\n${args.preamble}`);
+    for (const object of args.objects) {
+      await Promise.race([feedObject({ ...args, object, psqlStdin: psql.stdin! }), psqlStopped]);
+      // Defence in depth for the gate: if anything in pg_restore's output had committed, the
+      // transaction-local setting is gone and psql stops here, loudly.
+      psql.stdin!.write(GUARD);
+    }
+    // Every object ended with the right digest (and tag): only now may the transaction commit.
+    psql.stdin!.end("COMMIT;\n");
+    await psqlExit;
+  } catch (error) {
+    args.children.forEach((c) => c.kill("SIGKILL"));
+    await psqlExit.catch(() => undefined);
+    if (psqlErr.trim()) {
+      const detail = scrubPg(psqlErr.trim().split("\n").slice(-3).join(" "), args.connection);
+      (error as Error).message = `${(error as Error).message} (psql: ${detail})`;
+    }
+    throw error;
+  }
+}
 
 export async function runRestore(options: RestoreOptions): Promise<RestoreReport> {
   const progress = options.onProgress ?? noProgress;
@@ -337,60 +488,39 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreReport
     }
 
     const children: ChildProcess[] = [];
-    const psql = spawn(
-      programs.psql.path,
-      ["--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--file=-", target.connection.dbnameArg],
-      { env: pgEnv(target.connection), stdio: ["pipe", "ignore", "pipe"] },
-    );
-    children.push(psql);
-    let psqlErr = "";
-    psql.stderr!.setEncoding("utf8").on("data", (t: string) => (psqlErr += t.slice(0, 64_000)));
-    const psqlExit = childDone(psql, "psql", () => scrubPg(psqlErr, target.connection));
-    psqlExit.catch(() => undefined);
-    // A psql that stops early (ON_ERROR_STOP) must end the restore at once, whatever is still streaming.
-    const psqlStopped = psqlExit.then(() => {
-      throw new Error("psql ended before the restore was complete");
-    });
-    psqlStopped.catch(() => undefined);
-    psql.stdin!.on("error", () => undefined);
     const onAbort = () => children.forEach((c) => c.kill("SIGKILL"));
     options.signal?.addEventListener("abort", onAbort, { once: true });
     let bytes = 0;
+    const common = {
+      s3,
+      location: options.location,
+      pgRestore: programs.pg_restore.path,
+      restoreArgs,
+      key,
+      connection: target.connection,
+      onBytes: (n: number) =>
+        progress({ phase: "restore", bytes: (bytes += n), totalBytes: manifest.size }),
+      children,
+    };
+    const [only] = manifest.objects;
+    const via =
+      mode === "database" && manifest.objects.length === 1 && only!.section === "all"
+        ? "pg_restore"
+        : "psql";
     try {
-      psql.stdin!.write(`BEGIN;\nSET LOCAL runbooks.restore_guard = 'on';\n${preamble}`);
-      for (const object of restoreOrder(manifest.objects)) {
-        await Promise.race([
-          feedObject({
-            s3,
-            location: options.location,
-            object,
-            pgRestore: programs.pg_restore.path,
-            restoreArgs,
-            psqlStdin: psql.stdin!,
-            key,
-            connection: target.connection,
-            onBytes: (n) =>
-              progress({ phase: "restore", bytes: (bytes += n), totalBytes: manifest.size }),
-            children,
-          }),
-          psqlStopped,
-        ]);
-        // Defence in depth for the gate: if anything in pg_restore's output had committed, the
-        // transaction-local setting is gone and psql stops here, loudly.
-        psql.stdin!.write(GUARD);
-      }
-      // Every object ended with the right digest (and tag): only now may the transaction commit.
-      psql.stdin!.end("COMMIT;\n");
-      await psqlExit;
+      if (via === "pg_restore") await restoreDirect({ ...common, object: only! });
+      else
+        await restoreThroughPsql({
+          ...common,
+          psql: programs.psql.path,
+          objects: restoreOrder(manifest.objects),
+          preamble,
+        });
     } catch (error) {
       children.forEach((c) => c.kill("SIGKILL"));
-      await psqlExit.catch(() => undefined);
-      const detail = psqlErr.trim()
-        ? ` (psql: ${scrubPg(psqlErr.trim().split("\n").slice(-3).join(" "), target.connection)})`
-        : "";
       const message = scrubPg((error as Error).message, target.connection);
       const e = new Error(
-        `restore of ${manifest.id} into ${target.connection.target} failed and was rolled back: ${message}${detail}`,
+        `restore of ${manifest.id} into ${target.connection.target} failed and was rolled back: ${message}`,
       );
       e.name = (error as Error).name;
       throw e;
@@ -403,6 +533,7 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreReport
       manifestKey: mKey,
       target: target.connection.target,
       mode,
+      via,
       tables: compared,
       replaced: [...existing.keys()],
       bytes,

@@ -1,9 +1,17 @@
 /** Connection strings and client programs: validated, and never echoing a password. */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { parseConnection, requirePgBinary } from "../../../infra/backups/pg-tools";
+import { findPgBinaries, parseConnection, requirePgBinary } from "../../../infra/backups/pg-tools";
 
 const PASSWORD = "s3cr#t/p@ss";
 
@@ -74,5 +82,25 @@ describe("requirePgBinary", () => {
       /pg_dump 14 \(.*\) is older than the server, which runs Postgres 16; .*postgresql-client-16/,
     );
     expect(requirePgBinary("pg_dump", 14, { PG_BIN: bin }).major).toBe(14);
+  });
+
+  it("asks each distinct program its version once, however many PATH entries lead to it", () => {
+    dir = mkdtempSync(join(tmpdir(), "pgbin-"));
+    const calls = join(dir, "calls");
+    const real = join(dir, "real");
+    mkdirSync(real);
+    writeFileSync(
+      join(real, "pg_dump"),
+      `#!/bin/sh\necho x >> ${calls}\necho "pg_dump (PostgreSQL) 15.4"\n`,
+    );
+    chmodSync(join(real, "pg_dump"), 0o755);
+    // /bin -> /usr/bin style: two directories, one file.
+    symlinkSync(real, join(dir, "alias"));
+    const found = findPgBinaries("pg_dump", { PATH: `${real}:${join(dir, "alias")}:${real}` });
+    // (This machine's own /usr/lib/postgresql binaries are found too; only ours count here.)
+    expect(found.filter((b) => b.path.startsWith(dir!)).map((b) => b.version)).toEqual([
+      "pg_dump (PostgreSQL) 15.4",
+    ]);
+    expect(readFileSync(calls, "utf8").trim().split("\n")).toHaveLength(1);
   });
 });
