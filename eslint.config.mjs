@@ -29,4 +29,17 @@ export default tseslint.config(
       "no-console": "off",
     },
   },
+  {
+    // The dynamic providers' boot file is plain CommonJS: it runs before ts-node is registered.
+    files: ["**/*.cjs"],
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: {
+        require: "readonly",
+        exports: "writable",
+        module: "writable",
+        __dirname: "readonly",
+      },
+    },
+  },
 );

@@ -162,6 +162,12 @@ async function main() {
       ) / Math.max(1, tables.length),
     );
 
+    // Where those bytes go, field by field, for the first table (inputs and outputs added up).
+    const stateBytesByField: Record<string, number> = {};
+    for (const part of [tables[0]?.inputs, tables[0]?.outputs] as Record<string, unknown>[])
+      for (const [k, v] of Object.entries(part ?? {}))
+        stateBytesByField[k] = (stateBytesByField[k] ?? 0) + JSON.stringify(v).length;
+
     await resetStatementStats(runnerFor(db.url));
     const previewRefresh = await time("pulumi preview --refresh (no-op)", () =>
       stack.preview({ ...quiet, refresh: true }),
@@ -188,7 +194,12 @@ async function main() {
       workload: { tables: all.length, policies: all.length * 4 },
       baseline: { name: "psql -f", seconds: psql },
       floor: { resources: all.length, ...floor },
-      floorSameStateSize: { resources: all.length, stateBytesPerResource: stateBytes, ...sized },
+      floorSameStateSize: {
+        resources: all.length,
+        stateBytesPerResource: stateBytes,
+        stateBytesByField,
+        ...sized,
+      },
       up: {
         seconds: up.seconds,
         ratioToPsql: up.seconds / psql,

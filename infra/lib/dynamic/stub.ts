@@ -11,9 +11,10 @@
  *
  * Where it looks: the provider process's working directory (the engine starts
  * providers in the project directory, so the checkout running pulumi wins),
- * then the checkout that wrote the state. Only `infra/lib/dynamic/entry.ts`:
- * one stable file, never a search up the tree. TypeScript is compiled by
- * ts-node (the language host already needs it), registered for `infra/` only.
+ * then the checkout that wrote the state. Only `infra/lib/dynamic/boot.cjs`:
+ * one stable file, never a search up the tree. boot.cjs registers ts-node
+ * (the language host already needs it) for `infra/` only and asks entry.ts
+ * for the provider.
  *
  * Nothing secret is captured: credentials arrive as secret inputs on each
  * call, and the only captured values are the provider id and a path.
@@ -22,54 +23,37 @@ import type * as pulumi from "@pulumi/pulumi";
 import { REPO_ROOT } from "../paths";
 import type { IdentifiedProvider } from "./types";
 
-/** Where the entry lives below a checkout. Part of every stack's state: never move it. */
+/**
+ * Where the entry lives below a checkout. Loaders written before boot.cjs
+ * (still in older stacks' state) require it directly: never move it.
+ */
 export const ENTRY_PATH_PARTS = ["infra", "lib", "dynamic", "entry.ts"] as const;
+
+/** The loader's first file below a checkout (boot.cjs). Part of every stack's state: never move it. */
+export const BOOT_PATH = "infra/lib/dynamic/boot.cjs";
 
 /**
  * A provider whose methods load and call the real one. `root` is the
  * checkout recorded in state as the fallback location (tests pass another).
+ *
+ * Everything here is serialized into every resource's state, twice, so it is
+ * kept to the lookup: boot.cjs in the checkout does the rest.
  */
 export function providerStub<I, O>(
   providerId: string,
   root: string = REPO_ROOT,
 ): pulumi.dynamic.ResourceProvider<I, O> {
   const load = (): IdentifiedProvider<I, O> => {
-    const fs = require("node:fs") as typeof import("node:fs");
-    const path = require("node:path") as typeof import("node:path");
-    const tried = [...new Set([process.cwd(), root])].map((dir) =>
-      path.join(dir, ...ENTRY_PATH_PARTS),
+    const tried = [...new Set([process.cwd(), root])].map((d) =>
+      require("node:path").join(d, "infra/lib/dynamic/boot.cjs"),
     );
-    const entryFile = tried.find((file) => fs.existsSync(file));
-    const fix =
-      "Run pulumi from the runbooks checkout (the directory with Pulumi.yaml) after 'npm ci'.";
-    if (entryFile === undefined) {
+    const boot = tried.find(require("node:fs").existsSync);
+    if (!boot)
       throw new Error(
-        `the code of dynamic provider '${providerId}' was not found (looked for ${tried.join(", ")}). ${fix}`,
+        `the code of dynamic provider '${providerId}' was not found (looked for ${tried.join(", ")}). ` +
+          "Run pulumi from the runbooks checkout (the directory with Pulumi.yaml) after 'npm ci'.",
       );
-    }
-    const checkout = path.dirname(path.dirname(path.dirname(path.dirname(entryFile))));
-    if (!require.extensions[".ts"]) {
-      const tsNode = require("ts-node") as typeof import("ts-node");
-      // Only this checkout's infra/ is compiled; types are checked by `npm run type-check`.
-      tsNode.register({
-        transpileOnly: true,
-        projectSearchDir: checkout,
-        scope: true,
-        scopeDir: path.join(checkout, "infra"),
-      });
-    }
-    const entry = require(entryFile) as { loadProvider?: (id: string) => IdentifiedProvider<I, O> };
-    if (typeof entry.loadProvider !== "function") {
-      throw new Error(`${entryFile} is not the runbooks provider entry (no loadProvider). ${fix}`);
-    }
-    const provider = entry.loadProvider(providerId);
-    if (provider?.providerId !== providerId) {
-      throw new Error(
-        `${entryFile} returned provider '${String(provider?.providerId)}' for '${providerId}'; ` +
-          `the checkout does not match the state. ${fix}`,
-      );
-    }
-    return provider;
+    return require(boot).load(providerId);
   };
   return {
     check: (olds, news) => load().check!(olds, news),

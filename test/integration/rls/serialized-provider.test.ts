@@ -5,12 +5,22 @@
  * require-from-string in a separate plain `node` process, as the
  * dynamic-provider host does. Mock tests never reach this path.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closePools } from "../../../infra/postgres/client";
 import { providerIds } from "../../../infra/lib/dynamic/entry";
+import { BOOT_PATH } from "../../../infra/lib/dynamic/stub";
+import { REPO_ROOT } from "../../../infra/lib/paths";
 import { declareTable } from "../../../infra/rls/model";
 import {
   RLS_TABLE_PROVIDER_ID,
@@ -54,8 +64,10 @@ describe("the serialized provider", () => {
     expect(serialized.text).not.toMatch(/postgres(ql)?:\/\/[^"'\s]*:[^"'\s]*@/);
     // A stub that loads the provider's code, not the code by value: it is stored in every
     // resource's state, and the state is rewritten after every step (see infra/lib/dynamic/stub.ts).
-    expect(serialized.text.length).toBeLessThan(8_000);
-    expect(serialized.text).toContain('require("ts-node")');
+    // boot.cjs in the checkout registers ts-node and loads the provider; the stub only finds it.
+    expect(serialized.text.length).toBeLessThan(2_600);
+    expect(serialized.text).toContain("infra/lib/dynamic/boot.cjs");
+    expect(serialized.text).not.toContain('require("ts-node")');
     expect(serialized.text).not.toContain('require("pg")');
   });
 
@@ -71,7 +83,7 @@ describe("the serialized provider", () => {
     });
     expect(lost.ok).toBe(false);
     expect(lost.error).toContain(
-      "the code of dynamic provider 'runbooks:rls:RlsTable' was not found (looked for /infra/lib/dynamic/entry.ts, /nonexistent/checkout/infra/lib/dynamic/entry.ts)",
+      "the code of dynamic provider 'runbooks:rls:RlsTable' was not found (looked for /infra/lib/dynamic/boot.cjs, /nonexistent/checkout/infra/lib/dynamic/boot.cjs)",
     );
     expect(lost.error).toContain("Run pulumi from the runbooks checkout");
   });
@@ -166,6 +178,9 @@ describe("the serialized provider", () => {
     try {
       mkdirSync(join(checkout, "infra", "lib", "dynamic"), { recursive: true });
       writeFileSync(join(checkout, "tsconfig.json"), '{"compilerOptions":{"module":"commonjs"}}');
+      // A checkout has the boot file and its dependencies; only its entry is wrong.
+      copyFileSync(join(REPO_ROOT, BOOT_PATH), join(checkout, BOOT_PATH));
+      symlinkSync(join(REPO_ROOT, "node_modules"), join(checkout, "node_modules"));
       writeFileSync(
         join(checkout, "infra", "lib", "dynamic", "entry.ts"),
         'export function loadProvider(id: string) { return { providerId: "runbooks:other:Thing" }; }\n',
