@@ -8,8 +8,11 @@
  */
 import { ConfigError, stackFileFor, type ConfigContext, type StackConfig } from "./config/index";
 import { planAlerting, type AlertingPlan } from "./alerts/plan";
-import { planBackupStorage, type BackupStoragePlan } from "./backup-storage/plan";
-import { BACKUP_SESSION_SECONDS } from "./backup-storage/github-oidc-role";
+import {
+  BACKUP_SESSION_SECONDS,
+  planBackupStorage,
+  type BackupStoragePlan,
+} from "./backup-storage/plan";
 import { planGithub, type GeneratedName, type GithubPlan } from "./github/plan";
 import {
   backupWorkflowNames,

@@ -21,9 +21,9 @@ import {
   type GithubSubjectArgs,
 } from "./iam";
 import { policyJson } from "../lib/aws-iam";
+import { BACKUP_SESSION_SECONDS } from "./plan";
 
-/** Longest a backup job may hold its credentials: a large dump can outlast the 1-hour default. */
-export const BACKUP_SESSION_SECONDS = 4 * 3600;
+export { BACKUP_SESSION_SECONDS };
 
 export interface GithubOidcRoleArgs {
   /** Project, stack and owner: the source of every physical name and tag. */

@@ -11,6 +11,12 @@ import {
   type GithubConfig,
 } from "../config/index";
 
+/**
+ * Longest a backup job may hold its credentials: a large dump can outlast the 1-hour default.
+ * Here, not in the role's component, so that planning loads no cloud SDK.
+ */
+export const BACKUP_SESSION_SECONDS = 4 * 3600;
+
 /** Storage class dumps move to: restorable in milliseconds, unlike GLACIER/DEEP_ARCHIVE (hours). */
 export const ARCHIVE_STORAGE_CLASS = "GLACIER_IR";
 
