@@ -217,6 +217,8 @@ async function main() {
       number
     >;
     const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
+    // Each round's own ratio (its floor was timed just before it): how far the shared machine moves them.
+    const perRound = (a: string, b: string) => rows[a]!.map((x, i) => ratio(x, rows[b]![i]!));
     const result = {
       date: new Date().toISOString(),
       machine: `${execFileSync("nproc").toString().trim()} cores`,
@@ -233,6 +235,11 @@ async function main() {
         jobs2VsFloor: ratio(m.jobs2!, m.floor!),
         jobs2DumpPhaseVsFloor: ratio(m.jobs2Dump!, m.floor!),
         restoreVsPgRestore: ratio(m.restore!, m.pgRestore!),
+      },
+      perRoundRatios: {
+        oursVsFloor: perRound("ours", "floor"),
+        oursDumpPhaseVsFloor: perRound("oursDump", "floor"),
+        restoreVsPgRestore: perRound("restore", "pgRestore"),
       },
       peakRssMb: Number(Math.max(...rss).toFixed(0)),
       minioUploadMBps: Number(minioMBps.toFixed(0)),
@@ -256,6 +263,8 @@ pgbench scale ${SCALE}: ${result.databaseGB} GB database, ${result.dumpMB} MB cu
 | — its dump + upload phase alone | ${s.jobs2Dump} s | the floor | ${result.ratios.jobs2DumpPhaseVsFloor}× | |
 | restore (verified while streaming, committed only if every byte matched) | ${s.restore} s | \`pg_restore -d\` from a local file ${s.pgRestore} s | ${result.ratios.restoreVsPgRestore}× | within 1.1× |
 | peak RSS of our process (any of the above) | ${result.peakRssMb} MB | | | under 200 MB |
+
+Each round's own ratio, in order: backup vs the floor ${result.perRoundRatios.oursVsFloor.join(", ")}; its dump + upload phase ${result.perRoundRatios.oursDumpPhaseVsFloor.join(", ")}; restore vs \`pg_restore -d\` ${result.perRoundRatios.restoreVsPgRestore.join(", ")}.
 
 MinIO's upload rate alone: ${result.minioUploadMBps} MB/s (1 GiB, 16 MiB parts, 4 in flight).
 `;

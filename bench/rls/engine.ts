@@ -180,6 +180,16 @@ async function main() {
     const floor = await engineFloor(root, cli, env, "floor", 0);
     // Outputs repeat the inputs, so half the bytes go in as inputs.
     const sized = await engineFloor(root, cli, env, "floor-sized", Math.round(stateBytes / 2));
+    // The same size again, part of it a secret as an RlsTable's connection is: what encryption adds.
+    const secretBytes = stateBytesByField.connection ?? 0;
+    const sizedSecret = await engineFloor(
+      root,
+      cli,
+      env,
+      "floor-sized-secret",
+      Math.max(0, Math.round((stateBytes - secretBytes) / 2)),
+      true,
+    );
 
     const result = {
       benchmark: "rls-engine",
@@ -200,6 +210,7 @@ async function main() {
         stateBytesByField,
         ...sized,
       },
+      floorSameStateSizeWithSecret: { resources: all.length, ...sizedSecret },
       up: {
         seconds: up.seconds,
         ratioToPsql: up.seconds / psql,
@@ -248,6 +259,7 @@ async function engineFloor(
   baseEnv: Record<string, string>,
   name: string,
   payloadBytes: number,
+  secret = false,
 ): Promise<{ upSeconds: number; upNoOpSeconds: number; destroySeconds: number }> {
   const workDir = join(root, name);
   const backend = join(root, `${name}-state`);
@@ -268,6 +280,7 @@ async function engineFloor(
     PULUMI_BACKEND_URL: `file://${backend}`,
     BENCH_FLOOR_RESOURCES: String(tableSpecs().length),
     BENCH_FLOOR_PAYLOAD_BYTES: String(payloadBytes),
+    BENCH_FLOOR_SECRET: secret ? "1" : "0",
   };
   const workspace = await LocalWorkspace.create({
     workDir,

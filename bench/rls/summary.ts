@@ -42,6 +42,11 @@ interface EngineResult {
     upNoOpSeconds: number;
     destroySeconds: number;
   };
+  floorSameStateSizeWithSecret?: {
+    upSeconds: number;
+    upNoOpSeconds: number;
+    destroySeconds: number;
+  };
   goalRatioToFloor?: number;
   up: {
     seconds: number;
@@ -116,9 +121,13 @@ The same floor with each resource carrying ${r.floorSameStateSize?.stateBytesPer
 | \`pulumi up\`, nothing changed | ${r.upNoOp.seconds.toFixed(2)} s | | ${r.floor ? `${r.floor.upNoOpSeconds.toFixed(2)} s` : ""} | ${ratio(r.upNoOp.ratioToFloor)} | ${r.floorSameStateSize ? `${r.floorSameStateSize.upNoOpSeconds.toFixed(2)} s` : ""} | ${ratio(r.upNoOp.ratioToSameSizeFloor)} |
 | \`pulumi destroy\` | ${r.destroy.seconds.toFixed(2)} s | | ${r.floor ? `${r.floor.destroySeconds.toFixed(2)} s` : ""} | ${ratio(r.destroy.ratioToFloor)} | ${r.floorSameStateSize ? `${r.floorSameStateSize.destroySeconds.toFixed(2)} s` : ""} | ${ratio(r.destroy.ratioToSameSizeFloor)} |
 
-No-op \`preview --refresh\`: **${r.previewRefreshNoOp.catalogSnapshotQueries} catalog query, ${r.previewRefreshNoOp.ddlStatements} DDL** (${r.previewRefreshNoOp.totalStatements} statement(s) in all). No-op \`up\` (its diff compares every table with the live catalog): **${r.upNoOp.catalogSnapshotQueries} catalog query, ${r.upNoOp.ddlStatements} DDL** (${r.upNoOp.totalStatements} statement(s) in all).
+${
+  r.floorSameStateSizeWithSecret
+    ? `The same-size floor with a secret input the size of an RlsTable's connection string (encrypted in every checkpoint, as the RlsTable's is): up ${r.floorSameStateSizeWithSecret.upSeconds.toFixed(2)} s, no-op up ${r.floorSameStateSizeWithSecret.upNoOpSeconds.toFixed(2)} s, destroy ${r.floorSameStateSizeWithSecret.destroySeconds.toFixed(2)} s.\n\n`
+    : ""
+}No-op \`preview --refresh\`: **${r.previewRefreshNoOp.catalogSnapshotQueries} catalog query, ${r.previewRefreshNoOp.ddlStatements} DDL** (${r.previewRefreshNoOp.totalStatements} statement(s) in all). No-op \`up\` (its diff compares every table with the live catalog): **${r.upNoOp.catalogSnapshotQueries} catalog query, ${r.upNoOp.ddlStatements} DDL** (${r.upNoOp.totalStatements} statement(s) in all).
 
-Before infra/postgres/provider-stub.ts, the provider was serialized by value (~75 KB in every resource's state, and the file backend rewrites the whole state after each step): on this machine the same \`pulumi up\` took 144 s and \`pulumi destroy\` 128 s; at 100 tables, 27 s with checkpoints against 6 s with \`PULUMI_SKIP_CHECKPOINTS=true\` — quadratic in the number of tables.
+Before the loader (today infra/lib/dynamic/stub.ts and boot.cjs), the provider was serialized by value (~75 KB in every resource's state, and the file backend rewrites the whole state after each step): on this machine the same \`pulumi up\` took 144 s and \`pulumi destroy\` 128 s; at 100 tables, 27 s with checkpoints against 6 s with \`PULUMI_SKIP_CHECKPOINTS=true\` — quadratic in the number of tables.
 `;
 }
 

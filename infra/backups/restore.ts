@@ -217,6 +217,28 @@ function childDone(child: ChildProcess, name: string, stderr: () => string): Pro
   });
 }
 
+/**
+ * Start a Postgres client program for this restore: the password only in its
+ * environment, killed with the others on failure, and its exit a promise that
+ * rejects with its (scrubbed) stderr.
+ */
+function startPgProgram(
+  path: string,
+  name: string,
+  argv: string[],
+  connection: PgConnection,
+  children: ChildProcess[],
+  stdout: "pipe" | "ignore",
+): { child: ChildProcess; exit: Promise<void>; stderr: () => string } {
+  const child = spawn(path, argv, { env: pgEnv(connection), stdio: ["pipe", stdout, "pipe"] });
+  children.push(child);
+  let stderr = "";
+  child.stderr!.setEncoding("utf8").on("data", (t: string) => (stderr += t.slice(0, 64_000)));
+  const exit = childDone(child, name, () => scrubPg(stderr, connection));
+  exit.catch(() => undefined);
+  return { child, exit, stderr: () => stderr };
+}
+
 async function getObjectBody(
   s3: S3Client,
   location: S3Location,
@@ -275,21 +297,19 @@ async function restoreDirect(args: {
   children: ChildProcess[];
 }): Promise<void> {
   const body = await getObjectBody(args.s3, args.location, args.object);
-  const restore = spawn(
+  const { child: restore, exit: restoreExit } = startPgProgram(
     args.pgRestore,
+    "pg_restore",
     [
       "--single-transaction",
       "--exit-on-error",
       `--dbname=${args.connection.dbnameArg}`,
       ...args.restoreArgs,
     ],
-    { env: pgEnv(args.connection), stdio: ["pipe", "ignore", "pipe"] },
+    args.connection,
+    args.children,
+    "ignore",
   );
-  args.children.push(restore);
-  let stderr = "";
-  restore.stderr!.setEncoding("utf8").on("data", (t: string) => (stderr += t.slice(0, 64_000)));
-  const restoreExit = childDone(restore, "pg_restore", () => scrubPg(stderr, args.connection));
-  restoreExit.catch(() => undefined);
   const stages = [...gatedArchive(body, args.object, args.key, args.onBytes), restore.stdin!];
   try {
     await new Promise<void>((resolve, reject) =>
@@ -329,15 +349,14 @@ async function feedObject(args: {
 }): Promise<void> {
   const { s3, location, object } = args;
   const body = await getObjectBody(s3, location, object);
-  const restore = spawn(args.pgRestore, ["--single-transaction", "--file=-", ...args.restoreArgs], {
-    env: pgEnv(args.connection),
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  args.children.push(restore);
-  let stderr = "";
-  restore.stderr!.setEncoding("utf8").on("data", (t: string) => (stderr += t.slice(0, 64_000)));
-  const restoreExit = childDone(restore, "pg_restore", () => scrubPg(stderr, args.connection));
-  restoreExit.catch(() => undefined);
+  const { child: restore, exit: restoreExit } = startPgProgram(
+    args.pgRestore,
+    "pg_restore",
+    ["--single-transaction", "--file=-", ...args.restoreArgs],
+    args.connection,
+    args.children,
+    "pipe",
+  );
   const hasher = new HashingStream(object);
   hasher.on("data", (chunk: Buffer) => args.onBytes(chunk.length));
   const stages: (Readable | NodeJS.ReadWriteStream | NodeJS.WritableStream)[] = [body, hasher];
@@ -385,16 +404,15 @@ async function restoreThroughPsql(args: {
   onBytes: (n: number) => void;
   children: ChildProcess[];
 }): Promise<void> {
-  const psql = spawn(
+  const psqlRun = startPgProgram(
     args.psql,
+    "psql",
     ["--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--file=-", args.connection.dbnameArg],
-    { env: pgEnv(args.connection), stdio: ["pipe", "ignore", "pipe"] },
+    args.connection,
+    args.children,
+    "ignore",
   );
-  args.children.push(psql);
-  let psqlErr = "";
-  psql.stderr!.setEncoding("utf8").on("data", (t: string) => (psqlErr += t.slice(0, 64_000)));
-  const psqlExit = childDone(psql, "psql", () => scrubPg(psqlErr, args.connection));
-  psqlExit.catch(() => undefined);
+  const { child: psql, exit: psqlExit } = psqlRun;
   // A psql that stops early (ON_ERROR_STOP) must end the restore at once, whatever is still streaming.
   const psqlStopped = psqlExit.then(() => {
     throw new Error("psql ended before the restore was complete");
@@ -415,8 +433,9 @@ async function restoreThroughPsql(args: {
   } catch (error) {
     args.children.forEach((c) => c.kill("SIGKILL"));
     await psqlExit.catch(() => undefined);
-    if (psqlErr.trim()) {
-      const detail = scrubPg(psqlErr.trim().split("\n").slice(-3).join(" "), args.connection);
+    const psqlErr = psqlRun.stderr().trim();
+    if (psqlErr) {
+      const detail = scrubPg(psqlErr.split("\n").slice(-3).join(" "), args.connection);
       (error as Error).message = `${(error as Error).message} (psql: ${detail})`;
     }
     throw error;

@@ -6,13 +6,20 @@
  * by it is this project's own cost. With BENCH_FLOOR_PAYLOAD_BYTES the same
  * resources carry as much state as RlsTable resources do, which separates the
  * cost of state size (the file backend rewrites the whole state per step)
- * from the cost of the provider's work.
+ * from the cost of the provider's work. With BENCH_FLOOR_SECRET=1 each
+ * resource also carries a secret input the size of a connection string, as an
+ * RlsTable does, which the backend encrypts in every checkpoint.
  */
 import * as pulumi from "@pulumi/pulumi";
 
 const COUNT = Number(process.env.BENCH_FLOOR_RESOURCES ?? 250);
 // Optional: inputs this large, so state weighs what an RlsTable's does (outputs repeat inputs).
 const PAYLOAD = "x".repeat(Number(process.env.BENCH_FLOOR_PAYLOAD_BYTES ?? 0));
+// A stand-in, not a credential: the floor connects nowhere.
+const SECRET =
+  process.env.BENCH_FLOOR_SECRET === "1"
+    ? pulumi.secret("postgres://floor:not-a-password@127.0.0.1:5432/floor?sslmode=disable")
+    : undefined;
 
 const noop: pulumi.dynamic.ResourceProvider = {
   async create(inputs) {
@@ -25,7 +32,14 @@ const noop: pulumi.dynamic.ResourceProvider = {
 
 class Noop extends pulumi.dynamic.Resource {
   constructor(name: string) {
-    super(noop, name, { name, payload: PAYLOAD }, {}, "bench", "Noop");
+    super(
+      noop,
+      name,
+      { name, payload: PAYLOAD, ...(SECRET ? { connection: SECRET } : {}) },
+      {},
+      "bench",
+      "Noop",
+    );
   }
 }
 
