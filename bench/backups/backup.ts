@@ -8,6 +8,10 @@
  *   our restore                vs  pg_restore -d from a local file of the same dump
  *   MinIO's upload rate alone  (context: whether the S3 server limits the figures)
  *
+ * Before the rounds: a CHECKPOINT and one unmeasured run of each side. In
+ * each round the floor runs before our backup in odd rounds and after it in
+ * even ones, and every round's own ratio is reported next to the medians.
+ *
  * "Our backup" is the whole thing: preflight, row counts, dump, upload, manifest,
  * reading every object back to verify its SHA-256, latest.json. Its dump phase
  * is also reported alone.
@@ -122,14 +126,25 @@ async function main() {
     const rss: number[] = [];
     let dumpBytes = 0;
     let manifestKey = "";
-    for (let round = 1; round <= ROUNDS; round++) {
+    // The load's writes flushed, and each side run once unmeasured (caches, MinIO's first writes),
+    // so round 1 measures the same machine as round 5.
+    await admin.query("checkpoint");
+    log("warm-up (not measured): pg_dump -Fc and our backup, once each");
+    await timed(pgDump.path, ["-Fc", dbArg], env, "/dev/null");
+    await child({ kind: "backup", options: { databaseUrl: url, location: location("warm-up/") } });
+    const floorRun = async (round: number) => {
       log(`round ${round}: pg_dump -Fc > /dev/null (floor)`);
       rows.floor!.push(await timed(pgDump.path, ["-Fc", dbArg], env, "/dev/null"));
+    };
+    for (let round = 1; round <= ROUNDS; round++) {
+      // Alternate which side goes first, so neither always runs on a machine the other just warmed.
+      if (round % 2 === 1) await floorRun(round);
       log(`round ${round}: our backup, one stream`);
       const ours = await child({
         kind: "backup",
         options: { databaseUrl: url, location: location(`r${round}-j1/`) },
       });
+      if (round % 2 === 0) await floorRun(round);
       rows.ours!.push(ours.seconds);
       rows.oursDump!.push((ours.report.seconds as { dump: number }).dump);
       rss.push(ours.maxRssMb);
@@ -252,7 +267,7 @@ async function main() {
     const s = result.seconds;
     const md = `# Backups benchmark (${result.date.slice(0, 10)}, ${result.machine}, Postgres ${result.postgres})
 
-pgbench scale ${SCALE}: ${result.databaseGB} GB database, ${result.dumpMB} MB custom-format dump; ${ROUNDS} round(s), medians.
+pgbench scale ${SCALE}: ${result.databaseGB} GB database, ${result.dumpMB} MB custom-format dump; ${ROUNDS} round(s) after a warm-up, medians.
 
 | measure | wall time | compared with | ratio | goal |
 |---|---|---|---|---|

@@ -8,7 +8,7 @@
  * `name@version`, so upgrading the SQL parser changes the version too.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { REPO_ROOT } from "../paths";
@@ -51,9 +51,72 @@ function packageOf(specifier: string, fromFile: string): string | undefined {
   return `${name}@unresolved`;
 }
 
+/**
+ * What each source file requires at run time, by the SHA-256 of its text (and
+ * the TypeScript version that transpiled it). Finding that out means
+ * transpiling the file, which for the six providers of a full stack took
+ * 1.4 s of every program start. The key is the content itself, so an edited
+ * file is never served stale edges; the cache only remembers work.
+ */
+const EDGE_CACHE_FILE = join(REPO_ROOT, "node_modules", ".cache", "runbooks", "import-edges.json");
+let edgeCache: Record<string, string[]> | undefined;
+let edgeCacheDirty = false;
+const usedKeys = new Set<string>();
+/** Past this many entries (old versions of edited files), only what this process used is kept. */
+const EDGE_CACHE_MAX = 5_000;
+
+function edgesCache(): Record<string, string[]> {
+  if (edgeCache) return edgeCache;
+  try {
+    edgeCache = JSON.parse(readFileSync(EDGE_CACHE_FILE, "utf8")) as Record<string, string[]>;
+  } catch {
+    edgeCache = {};
+  }
+  return edgeCache;
+}
+
+function saveEdgesCache(): void {
+  if (!edgeCacheDirty || !edgeCache) return;
+  edgeCacheDirty = false;
+  try {
+    if (Object.keys(edgeCache).length > EDGE_CACHE_MAX)
+      edgeCache = Object.fromEntries([...usedKeys].map((k) => [k, edgeCache![k]!]));
+    mkdirSync(dirname(EDGE_CACHE_FILE), { recursive: true });
+    const tmp = `${EDGE_CACHE_FILE}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(edgeCache));
+    renameSync(tmp, EDGE_CACHE_FILE);
+  } catch {
+    // A read-only checkout still works; it only transpiles again next time.
+  }
+}
+
+/** The specifiers `file` requires once transpiled as ts-node runs it (type-only imports vanish). */
+function requiredSpecifiers(file: string, source: string): string[] {
+  if (!file.endsWith(".ts")) return [...source.matchAll(REQUIRE)].map((m) => m[1]!);
+  // The version from package.json: loading the compiler just to read it would cost what the cache saves.
+  const tsVersion = (require("typescript/package.json") as { version: string }).version;
+  const key = createHash("sha256").update(tsVersion).update("\0").update(source).digest("hex");
+  const cache = edgesCache();
+  usedKeys.add(key);
+  const known = cache[key];
+  if (known) return known;
+  const ts = require("typescript") as typeof import("typescript");
+  const js = ts.transpileModule(source, {
+    compilerOptions: {
+      module: ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      removeComments: true,
+    },
+    fileName: file,
+  }).outputText;
+  const specifiers = [...js.matchAll(REQUIRE)].map((m) => m[1]!);
+  cache[key] = specifiers;
+  edgeCacheDirty = true;
+  return specifiers;
+}
+
 /** The runtime import graph of `entryFile` (absolute path). */
 export function importGraph(entryFile: string): ImportGraph {
-  const ts = require("typescript") as typeof import("typescript");
   const files = new Set<string>();
   const packages = new Set<string>();
   const pending = [entryFile];
@@ -62,18 +125,7 @@ export function importGraph(entryFile: string): ImportGraph {
     if (files.has(file)) continue;
     files.add(file);
     const source = readFileSync(file, "utf8");
-    const js = file.endsWith(".ts")
-      ? ts.transpileModule(source, {
-          compilerOptions: {
-            module: ts.ModuleKind.CommonJS,
-            target: ts.ScriptTarget.ES2022,
-            removeComments: true,
-          },
-          fileName: file,
-        }).outputText
-      : source;
-    for (const match of js.matchAll(REQUIRE)) {
-      const specifier = match[1]!;
+    for (const specifier of requiredSpecifiers(file, source)) {
       if (specifier.startsWith(".")) pending.push(resolveLocal(file, specifier));
       else {
         const pkg = packageOf(specifier, file);
@@ -81,6 +133,7 @@ export function importGraph(entryFile: string): ImportGraph {
       }
     }
   }
+  saveEdgesCache();
   return {
     files: [...files].map((f) => relative(REPO_ROOT, f)).sort(),
     packages: [...packages].sort(),

@@ -123,6 +123,21 @@ describe("providerVersion", () => {
     expect(providerVersion(join(d, "v3.ts"))).not.toBe(providerVersion(join(d, "v2.ts")));
   });
 
+  it("follows an edited file's new imports: remembered edges are keyed by the file's content", () => {
+    const d = write({
+      "edited.ts": 'import { b } from "./first"; export const a = b;',
+      "first.ts": "export const b = 1;",
+      "second.ts": "export const b = 2;",
+    });
+    const names = () =>
+      importGraph(join(d, "edited.ts")).files.map((f) => relative(relative(REPO_ROOT, d), f));
+    expect(names().sort()).toEqual(["edited.ts", "first.ts"]);
+    // Asked again (edges now remembered), the same graph.
+    expect(names().sort()).toEqual(["edited.ts", "first.ts"]);
+    write({ "edited.ts": 'import { b } from "./second"; export const a = b;' });
+    expect(names().sort()).toEqual(["edited.ts", "second.ts"]);
+  });
+
   it("names a missing import instead of hashing around it", () => {
     const d = write({ "broken.ts": 'import { x } from "./missing"; export const y = x;' });
     expect(() => importGraph(join(d, "broken.ts"))).toThrow(
