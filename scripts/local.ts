@@ -18,6 +18,11 @@ import {
   runPulumi,
 } from "../infra/local/stack";
 
+// The AWS SDK's notice that Node 20 support ends in 2027 is known (README, Prerequisites). It would
+// print twice in every run, once here and once from the backup provider that pulumi starts with this
+// environment. Clients are created later, in main(), so this line comes first.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 const log = (line: string) => console.log(`[local] ${line}`);
 
 async function summarize(
