@@ -287,6 +287,40 @@ async function seedingRole(client: Queryable): Promise<string | undefined> {
   return undefined;
 }
 
+type ProbeOutcome = Pick<ProbeResult, "actual" | "detail">;
+
+/**
+ * Run one probe as `role` (with `claims` when given) inside a savepoint that
+ * is always rolled back, so no probe changes the database. An error with one
+ * of `deniedCodes` is the database refusing ("denied"); any other is "error".
+ */
+async function probeAs(
+  client: Queryable,
+  role: string,
+  claims: unknown,
+  deniedCodes: readonly string[],
+  run: () => Promise<ProbeOutcome>,
+): Promise<ProbeOutcome> {
+  await client.query("SAVEPOINT smoke_probe");
+  try {
+    await client.query(`SET LOCAL ROLE ${quoteIdent(role)}`);
+    if (claims !== undefined)
+      await client.query("select set_config('request.jwt.claims', $1, true)", [
+        JSON.stringify(claims),
+      ]);
+    return await run();
+  } catch (error) {
+    if (error instanceof PostgresError && deniedCodes.includes(error.code ?? ""))
+      return { actual: "denied", detail: firstLine(error.message) };
+    return {
+      actual: "error",
+      detail: firstLine(error instanceof Error ? error.message : String(error)),
+    };
+  } finally {
+    await client.query("ROLLBACK TO SAVEPOINT smoke_probe");
+  }
+}
+
 async function runProbe(
   client: Queryable,
   spec: TableSpec,
@@ -304,68 +338,60 @@ async function runProbe(
     spec.ownerColumn ??
     shape.columns.find((c) => !c.generatedAlways)?.name ??
     shape.columns[0]!.name;
-  await client.query("SAVEPOINT smoke_probe");
-  try {
-    await client.query(`SET LOCAL ROLE ${quoteIdent(roleOf(probe.actor, appRole))}`);
-    await client.query("select set_config('request.jwt.claims', $1, true)", [
-      JSON.stringify(claimsFor(probe.actor, spec, ids, appRole)),
-    ]);
-    switch (probe.command) {
-      case "SELECT": {
-        const { rows: found } = await client.query(
-          `select count(*)::int as n from ${table} where ctid = $1::tid`,
-          [target.__ctid],
-        );
-        const n = (found[0] as { n: number }).n;
-        return { actual: n === 1 ? "allowed" : "denied", detail: `${n} row(s) visible` };
+  // 42501: insufficient_privilege — an RLS violation or a missing GRANT; both mean "denied".
+  return probeAs(
+    client,
+    roleOf(probe.actor, appRole),
+    claimsFor(probe.actor, spec, ids, appRole),
+    ["42501"],
+    async (): Promise<ProbeOutcome> => {
+      switch (probe.command) {
+        case "SELECT": {
+          const { rows: found } = await client.query(
+            `select count(*)::int as n from ${table} where ctid = $1::tid`,
+            [target.__ctid],
+          );
+          const n = (found[0] as { n: number }).n;
+          return { actual: n === 1 ? "allowed" : "denied", detail: `${n} row(s) visible` };
+        }
+        case "INSERT": {
+          const { text, params } = insertSql(
+            spec.schema,
+            spec.table,
+            shape,
+            inserts[probe.row],
+            false,
+          );
+          const result = await client.query(text, params);
+          return {
+            actual: result.rowCount === 1 ? "allowed" : "denied",
+            detail: `${result.rowCount ?? 0} row(s) inserted`,
+          };
+        }
+        case "UPDATE": {
+          const result = await client.query(
+            `update ${table} set ${quoteIdent(updateColumn)} = ${quoteIdent(updateColumn)} where ctid = $1::tid`,
+            [target.__ctid],
+          );
+          return {
+            actual: result.rowCount === 1 ? "allowed" : "denied",
+            detail: `${result.rowCount ?? 0} row(s) updated`,
+          };
+        }
+        case "DELETE": {
+          const result = await client.query(`delete from ${table} where ctid = $1::tid`, [
+            target.__ctid,
+          ]);
+          return {
+            actual: result.rowCount === 1 ? "allowed" : "denied",
+            detail: `${result.rowCount ?? 0} row(s) deleted`,
+          };
+        }
+        default:
+          return { actual: "error", detail: `${probe.command} is not a row probe` };
       }
-      case "INSERT": {
-        const { text, params } = insertSql(
-          spec.schema,
-          spec.table,
-          shape,
-          inserts[probe.row],
-          false,
-        );
-        const result = await client.query(text, params);
-        return {
-          actual: result.rowCount === 1 ? "allowed" : "denied",
-          detail: `${result.rowCount ?? 0} row(s) inserted`,
-        };
-      }
-      case "UPDATE": {
-        const result = await client.query(
-          `update ${table} set ${quoteIdent(updateColumn)} = ${quoteIdent(updateColumn)} where ctid = $1::tid`,
-          [target.__ctid],
-        );
-        return {
-          actual: result.rowCount === 1 ? "allowed" : "denied",
-          detail: `${result.rowCount ?? 0} row(s) updated`,
-        };
-      }
-      case "DELETE": {
-        const result = await client.query(`delete from ${table} where ctid = $1::tid`, [
-          target.__ctid,
-        ]);
-        return {
-          actual: result.rowCount === 1 ? "allowed" : "denied",
-          detail: `${result.rowCount ?? 0} row(s) deleted`,
-        };
-      }
-      default:
-        return { actual: "error", detail: `${probe.command} is not a row probe` };
-    }
-  } catch (error) {
-    // 42501: insufficient_privilege — an RLS violation or a missing GRANT; both mean "denied".
-    if (error instanceof PostgresError && error.code === "42501")
-      return { actual: "denied", detail: firstLine(error.message) };
-    return {
-      actual: "error",
-      detail: firstLine(error instanceof Error ? error.message : String(error)),
-    };
-  } finally {
-    await client.query("ROLLBACK TO SAVEPOINT smoke_probe");
-  }
+    },
+  );
 }
 
 function firstLine(message: string): string {
@@ -405,21 +431,10 @@ async function runPrivilegeProbe(
   }
   if (probe.command !== "TRUNCATE")
     return { actual: "denied", detail: `${role} does not hold ${probe.command}` };
-  await client.query("SAVEPOINT smoke_probe");
-  try {
-    await client.query(`SET LOCAL ROLE ${quoteIdent(role)}`);
+  return probeAs(client, role, undefined, ["42501"], async () => {
     await client.query(`TRUNCATE ONLY ${table}`);
     return { actual: "allowed", detail: "TRUNCATE ran (rolled back)" };
-  } catch (error) {
-    if (error instanceof PostgresError && error.code === "42501")
-      return { actual: "denied", detail: firstLine(error.message) };
-    return {
-      actual: "error",
-      detail: firstLine(error instanceof Error ? error.message : String(error)),
-    };
-  } finally {
-    await client.query("ROLLBACK TO SAVEPOINT smoke_probe");
-  }
+  });
 }
 
 /**
@@ -464,29 +479,21 @@ async function runReferenceProbe(
   ids: SmokeIdentities,
   appRole: string,
 ): Promise<Pick<ProbeResult, "actual" | "detail">> {
-  await client.query("SAVEPOINT smoke_probe");
-  try {
-    await client.query(`SET LOCAL ROLE ${quoteIdent(roleOf("tenant_a", appRole))}`);
-    await client.query("select set_config('request.jwt.claims', $1, true)", [
-      JSON.stringify(claimsFor("tenant_a", spec, ids, appRole)),
-    ]);
-    const { text, params } = insertSql(spec.schema, spec.table, shape, values, false);
-    const result = await client.query(text, params);
-    return {
-      actual: result.rowCount === 1 ? "allowed" : "denied",
-      detail: `${result.rowCount ?? 0} row(s) inserted pointing at tenant B's row`,
-    };
-  } catch (error) {
-    // 23503 foreign_key_violation: the composite key refused it; 42501: RLS or a grant did.
-    if (error instanceof PostgresError && (error.code === "23503" || error.code === "42501"))
-      return { actual: "denied", detail: firstLine(error.message) };
-    return {
-      actual: "error",
-      detail: firstLine(error instanceof Error ? error.message : String(error)),
-    };
-  } finally {
-    await client.query("ROLLBACK TO SAVEPOINT smoke_probe");
-  }
+  // 23503 foreign_key_violation: the composite key refused it; 42501: RLS or a grant did.
+  return probeAs(
+    client,
+    roleOf("tenant_a", appRole),
+    claimsFor("tenant_a", spec, ids, appRole),
+    ["23503", "42501"],
+    async () => {
+      const { text, params } = insertSql(spec.schema, spec.table, shape, values, false);
+      const result = await client.query(text, params);
+      return {
+        actual: result.rowCount === 1 ? "allowed" : "denied",
+        detail: `${result.rowCount ?? 0} row(s) inserted pointing at tenant B's row`,
+      };
+    },
+  );
 }
 
 async function smokeTable(
