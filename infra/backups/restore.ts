@@ -262,9 +262,25 @@ function readerGone(error: unknown): boolean {
 }
 
 /**
- * The stages between an object's bytes and pg_restore in path 1: SHA-256 and
- * size against the manifest, decryption (GCM tag), then the TailGate, so the
- * archive's last bytes come out only after every check passed.
+ * An object's bytes, checked on the way: SHA-256 and size against the
+ * manifest, then decryption (whose GCM tag is checked at the end). Both
+ * paths read an object through these stages.
+ */
+function verifiedObject(
+  body: Readable,
+  object: Pick<ManifestObject, "key" | "sha256" | "size">,
+  key: Buffer | undefined,
+  onBytes: (n: number) => void,
+): (Readable | NodeJS.ReadWriteStream)[] {
+  const hasher = new HashingStream(object);
+  hasher.on("data", (chunk: Buffer) => onBytes(chunk.length));
+  return key ? [body, hasher, decryptStream(key, object.key)] : [body, hasher];
+}
+
+/**
+ * The stages between an object's bytes and pg_restore in path 1: the checks
+ * of verifiedObject, then the TailGate, so the archive's last bytes come out
+ * only after every check passed.
  */
 export function gatedArchive(
   body: Readable,
@@ -272,12 +288,7 @@ export function gatedArchive(
   key?: Buffer,
   onBytes: (n: number) => void = () => undefined,
 ): (Readable | NodeJS.ReadWriteStream)[] {
-  const hasher = new HashingStream(object);
-  hasher.on("data", (chunk: Buffer) => onBytes(chunk.length));
-  const stages: (Readable | NodeJS.ReadWriteStream)[] = [body, hasher];
-  if (key) stages.push(decryptStream(key, object.key));
-  stages.push(new TailGate());
-  return stages;
+  return [...verifiedObject(body, object, key, onBytes), new TailGate()];
 }
 
 /**
@@ -357,11 +368,7 @@ async function feedObject(args: {
     args.children,
     "pipe",
   );
-  const hasher = new HashingStream(object);
-  hasher.on("data", (chunk: Buffer) => args.onBytes(chunk.length));
-  const stages: (Readable | NodeJS.ReadWriteStream | NodeJS.WritableStream)[] = [body, hasher];
-  if (args.key) stages.push(decryptStream(args.key, object.key));
-  stages.push(restore.stdin!);
+  const stages = [...verifiedObject(body, object, args.key, args.onBytes), restore.stdin!];
   const input = new Promise<void>((resolve, reject) =>
     pipeline(stages as unknown as [Readable, NodeJS.WritableStream], (e) =>
       e ? reject(e) : resolve(),
