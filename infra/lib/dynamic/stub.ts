@@ -23,14 +23,13 @@ import type * as pulumi from "@pulumi/pulumi";
 import { REPO_ROOT } from "../paths";
 import type { IdentifiedProvider } from "./types";
 
-/**
- * Where the entry lives below a checkout. Loaders written before boot.cjs
- * (still in older stacks' state) require it directly: never move it.
- */
-export const ENTRY_PATH_PARTS = ["infra", "lib", "dynamic", "entry.ts"] as const;
+// Loaders written before boot.cjs (still in older stacks' state) require
+// infra/lib/dynamic/entry.ts directly: that file must not move either.
+// Not exported: the loader captures this by value; an export would bring the module's exports along.
+const BOOT = "infra/lib/dynamic/boot.cjs";
 
 /** The loader's first file below a checkout (boot.cjs). Part of every stack's state: never move it. */
-export const BOOT_PATH = "infra/lib/dynamic/boot.cjs";
+export const BOOT_PATH = BOOT;
 
 /**
  * A provider whose methods load and call the real one. `root` is the
@@ -45,7 +44,7 @@ export function providerStub<I, O>(
 ): pulumi.dynamic.ResourceProvider<I, O> {
   const load = (): IdentifiedProvider<I, O> => {
     const tried = [...new Set([process.cwd(), root])].map((d) =>
-      require("node:path").join(d, "infra/lib/dynamic/boot.cjs"),
+      require("node:path").join(d, BOOT),
     );
     const boot = tried.find(require("node:fs").existsSync);
     if (!boot)
