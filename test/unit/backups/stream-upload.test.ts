@@ -52,23 +52,26 @@ function fakeS3(options: { failAfterParts?: number; partDelayMs?: number } = {})
   return { s3: s3 as unknown as S3Client, calls };
 }
 
+/** A dump that never ends by itself: only the kill stops it ($1 is the connection argument). */
+const endlessDump = (s3: S3Client, signal?: AbortSignal) => ({
+  s3,
+  location: { bucket: "b", prefix: "p/", region: "us-east-1" },
+  key: "p/backups/x/db.dump",
+  program: "/bin/sh",
+  args: ["-c", "exec cat /dev/zero", "sh"],
+  connection,
+  partSizeBytes: 1024 * 1024,
+  queueSize: 2,
+  ...(signal ? { signal } : {}),
+});
+
 describe("streamToObject", () => {
   it("kills and reaps a dump that is still streaming when a part fails, and rejects promptly", async () => {
     const { s3, calls } = fakeS3();
     const started = Date.now();
-    // A dump that never ends by itself: only the kill stops it ($1 is the connection argument).
-    await expect(
-      streamToObject({
-        s3,
-        location: { bucket: "b", prefix: "p/", region: "us-east-1" },
-        key: "p/backups/x/db.dump",
-        program: "/bin/sh",
-        args: ["-c", "exec cat /dev/zero", "sh"],
-        connection,
-        partSizeBytes: 1024 * 1024,
-        queueSize: 2,
-      }),
-    ).rejects.toThrow(/upload p\/backups\/x\/db\.dump .*InternalError/);
+    await expect(streamToObject(endlessDump(s3))).rejects.toThrow(
+      /upload p\/backups\/x\/db\.dump .*InternalError/,
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(calls).toContain("AbortMultipartUploadCommand");
   }, 20_000);
@@ -81,19 +84,9 @@ describe("streamToObject", () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);
     const started = Date.now();
-    await expect(
-      streamToObject({
-        s3,
-        location: { bucket: "b", prefix: "p/", region: "us-east-1" },
-        key: "p/backups/x/db.dump",
-        program: "/bin/sh",
-        args: ["-c", "exec cat /dev/zero", "sh"],
-        connection,
-        partSizeBytes: 1024 * 1024,
-        queueSize: 2,
-        signal: controller.signal,
-      }),
-    ).rejects.toThrow(/the backup was cancelled/);
+    await expect(streamToObject(endlessDump(s3, controller.signal))).rejects.toThrow(
+      /the backup was cancelled/,
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(calls).toContain("AbortMultipartUploadCommand");
   }, 20_000);
