@@ -190,6 +190,25 @@ async function main() {
       Math.max(0, Math.round((stateBytes - secretBytes) / 2)),
       true,
     );
+    // The same again with an RlsTable's shape: its own inputs and outputs (the secret connection
+    // and the floor's serialized provider in place of our loader, padded to our loader's size).
+    const shapeFile = join(root, "rls-table-shape.json");
+    const first = tables[0] as { inputs: Record<string, unknown>; outputs: Record<string, unknown> };
+    const { __provider: _ours, connection: _secret, ...shapeInputs } = first.inputs;
+    const added = Object.fromEntries(
+      Object.entries(first.outputs).filter(([k]) => !(k in first.inputs)),
+    );
+    writeFileSync(shapeFile, JSON.stringify({ inputs: shapeInputs, added }));
+    const shaped = await engineFloor(
+      root,
+      cli,
+      env,
+      "floor-shaped",
+      // Payload is stored twice (outputs repeat inputs), as the loader is: pad by half the difference.
+      Math.max(0, Math.round(((stateBytesByField.__provider ?? 0) - floor.providerBytes) / 2)),
+      true,
+      shapeFile,
+    );
 
     const result = {
       benchmark: "rls-engine",
@@ -206,16 +225,19 @@ async function main() {
       floor: { resources: all.length, ...floor },
       floorSameStateSize: {
         resources: all.length,
-        stateBytesPerResource: stateBytes,
-        stateBytesByField,
         ...sized,
+        stateBytesPerResource: stateBytes,
+        floorStateBytesPerResource: sized.stateBytesPerResource,
+        stateBytesByField,
       },
       floorSameStateSizeWithSecret: { resources: all.length, ...sizedSecret },
+      floorSameShapeWithSecret: { resources: all.length, ...shaped },
       up: {
         seconds: up.seconds,
         ratioToPsql: up.seconds / psql,
         ratioToFloor: up.seconds / floor.upSeconds,
         ratioToSameSizeFloor: up.seconds / sized.upSeconds,
+        ratioToSameShapeFloor: up.seconds / shaped.upSeconds,
       },
       previewRefreshNoOp: {
         seconds: previewRefresh.seconds,
@@ -226,12 +248,14 @@ async function main() {
         seconds: upNoop.seconds,
         ratioToFloor: upNoop.seconds / floor.upNoOpSeconds,
         ratioToSameSizeFloor: upNoop.seconds / sized.upNoOpSeconds,
+        ratioToSameShapeFloor: upNoop.seconds / shaped.upNoOpSeconds,
         ...upNoopCounts,
       },
       destroy: {
         seconds: destroy.seconds,
         ratioToFloor: destroy.seconds / floor.destroySeconds,
         ratioToSameSizeFloor: destroy.seconds / sized.destroySeconds,
+        ratioToSameShapeFloor: destroy.seconds / shaped.destroySeconds,
       },
       goalRatioToFloor: 2,
     };
@@ -260,7 +284,14 @@ async function engineFloor(
   name: string,
   payloadBytes: number,
   secret = false,
-): Promise<{ upSeconds: number; upNoOpSeconds: number; destroySeconds: number }> {
+  shapeFile?: string,
+): Promise<{
+  upSeconds: number;
+  upNoOpSeconds: number;
+  destroySeconds: number;
+  stateBytesPerResource: number;
+  providerBytes: number;
+}> {
   const workDir = join(root, name);
   const backend = join(root, `${name}-state`);
   for (const d of [workDir, backend]) mkdirSync(d, { recursive: true });
@@ -281,6 +312,7 @@ async function engineFloor(
     BENCH_FLOOR_RESOURCES: String(tableSpecs().length),
     BENCH_FLOOR_PAYLOAD_BYTES: String(payloadBytes),
     BENCH_FLOOR_SECRET: secret ? "1" : "0",
+    ...(shapeFile ? { BENCH_FLOOR_SHAPE_FILE: shapeFile } : {}),
   };
   const workspace = await LocalWorkspace.create({
     workDir,
@@ -300,9 +332,22 @@ async function engineFloor(
   };
   const upSeconds = await seconds("pulumi up (create)", () => stack.up(quiet));
   const upNoOpSeconds = await seconds("pulumi up (no-op)", () => stack.up(quiet));
+  const resources = ((await stack.exportStack()).deployment as {
+    resources?: { type: string; inputs?: unknown; outputs?: unknown }[];
+  }).resources?.filter((r) => r.type.endsWith(":Noop")) ?? [];
+  const stateBytesPerResource = Math.round(
+    resources.reduce(
+      (n, r) => n + JSON.stringify(r.inputs).length + JSON.stringify(r.outputs).length,
+      0,
+    ) / Math.max(1, resources.length),
+  );
+  const first = resources[0] as { inputs?: { __provider?: string }; outputs?: { __provider?: string } };
+  const providerBytes =
+    JSON.stringify(first?.inputs?.__provider ?? "").length +
+    JSON.stringify(first?.outputs?.__provider ?? "").length;
   const destroySeconds = await seconds("pulumi destroy", () => stack.destroy(quiet));
   await stack.workspace.removeStack(name).catch(() => undefined);
-  return { upSeconds, upNoOpSeconds, destroySeconds };
+  return { upSeconds, upNoOpSeconds, destroySeconds, stateBytesPerResource, providerBytes };
 }
 
 main().catch((error: Error) => {

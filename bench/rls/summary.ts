@@ -47,12 +47,19 @@ interface EngineResult {
     upNoOpSeconds: number;
     destroySeconds: number;
   };
+  floorSameShapeWithSecret?: {
+    upSeconds: number;
+    upNoOpSeconds: number;
+    destroySeconds: number;
+    stateBytesPerResource: number;
+  };
   goalRatioToFloor?: number;
   up: {
     seconds: number;
     ratioToPsql: number;
     ratioToFloor?: number;
     ratioToSameSizeFloor?: number;
+    ratioToSameShapeFloor?: number;
   };
   previewRefreshNoOp: {
     seconds: number;
@@ -64,11 +71,17 @@ interface EngineResult {
     seconds: number;
     ratioToFloor?: number;
     ratioToSameSizeFloor?: number;
+    ratioToSameShapeFloor?: number;
     catalogSnapshotQueries: number;
     ddlStatements: number;
     totalStatements: number;
   };
-  destroy: { seconds: number; ratioToFloor?: number; ratioToSameSizeFloor?: number };
+  destroy: {
+    seconds: number;
+    ratioToFloor?: number;
+    ratioToSameSizeFloor?: number;
+    ratioToSameShapeFloor?: number;
+  };
 }
 
 function ratio(value: number | undefined): string {
@@ -124,6 +137,10 @@ The same floor with each resource carrying ${r.floorSameStateSize?.stateBytesPer
 ${
   r.floorSameStateSizeWithSecret
     ? `The same-size floor with a secret input the size of an RlsTable's connection string (encrypted in every checkpoint, as the RlsTable's is): up ${r.floorSameStateSizeWithSecret.upSeconds.toFixed(2)} s, no-op up ${r.floorSameStateSizeWithSecret.upNoOpSeconds.toFixed(2)} s, destroy ${r.floorSameStateSizeWithSecret.destroySeconds.toFixed(2)} s.\n\n`
+    : ""
+}${
+  r.floorSameShapeWithSecret
+    ? `The same-size floor with the secret and an RlsTable's own inputs and outputs as its state (nested policies and catalog states instead of one string; ${r.floorSameShapeWithSecret.stateBytesPerResource} bytes per resource): up ${r.floorSameShapeWithSecret.upSeconds.toFixed(2)} s (${ratio(r.up.ratioToSameShapeFloor)} of it), no-op up ${r.floorSameShapeWithSecret.upNoOpSeconds.toFixed(2)} s (${ratio(r.upNoOp.ratioToSameShapeFloor)}), destroy ${r.floorSameShapeWithSecret.destroySeconds.toFixed(2)} s (${ratio(r.destroy.ratioToSameShapeFloor)}).\n\n`
     : ""
 }No-op \`preview --refresh\`: **${r.previewRefreshNoOp.catalogSnapshotQueries} catalog query, ${r.previewRefreshNoOp.ddlStatements} DDL** (${r.previewRefreshNoOp.totalStatements} statement(s) in all). No-op \`up\` (its diff compares every table with the live catalog): **${r.upNoOp.catalogSnapshotQueries} catalog query, ${r.upNoOp.ddlStatements} DDL** (${r.upNoOp.totalStatements} statement(s) in all).
 

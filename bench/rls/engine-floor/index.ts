@@ -8,8 +8,10 @@
  * cost of state size (the file backend rewrites the whole state per step)
  * from the cost of the provider's work. With BENCH_FLOOR_SECRET=1 each
  * resource also carries a secret input the size of a connection string, as an
- * RlsTable does, which the backend encrypts in every checkpoint.
+ * RlsTable does, which the backend encrypts in every checkpoint. With
+ * BENCH_FLOOR_SHAPE_FILE the state also has an RlsTable's shape (below).
  */
+import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 
 const COUNT = Number(process.env.BENCH_FLOOR_RESOURCES ?? 250);
@@ -19,9 +21,22 @@ const PAYLOAD = "x".repeat(Number(process.env.BENCH_FLOOR_PAYLOAD_BYTES ?? 0));
 // URL-shaped value would be what secrets:scan exists to catch.
 const SECRET = process.env.BENCH_FLOOR_SECRET === "1" ? pulumi.secret("s".repeat(70)) : undefined;
 
+// Optional: an RlsTable's inputs and the outputs it adds, as a JSON file, so the state has the same
+// shape too (nested policies and catalog states, not one string): the engine handles state value by
+// value, so shape costs time as well as size.
+const SHAPE = process.env.BENCH_FLOOR_SHAPE_FILE
+  ? (JSON.parse(readFileSync(process.env.BENCH_FLOOR_SHAPE_FILE, "utf8")) as {
+      inputs: Record<string, unknown>;
+    })
+  : undefined;
+
 const noop: pulumi.dynamic.ResourceProvider = {
   async create(inputs) {
-    return { id: String(inputs.name), outs: inputs };
+    // Read here, in the provider process, not captured: a captured value would be serialized into
+    // every resource's state with the provider and weigh the floor down.
+    const file = process.env.BENCH_FLOOR_SHAPE_FILE;
+    const added = file ? JSON.parse(require("node:fs").readFileSync(file, "utf8")).added : {};
+    return { id: String(inputs.name), outs: { ...inputs, ...added } };
   },
   async diff() {
     return { changes: false };
@@ -33,7 +48,7 @@ class Noop extends pulumi.dynamic.Resource {
     super(
       noop,
       name,
-      { name, payload: PAYLOAD, ...(SECRET ? { connection: SECRET } : {}) },
+      { ...(SHAPE?.inputs ?? {}), name, payload: PAYLOAD, ...(SECRET ? { connection: SECRET } : {}) },
       {},
       "bench",
       "Noop",
