@@ -193,7 +193,10 @@ async function main() {
     // The same again with an RlsTable's shape: its own inputs and outputs (the secret connection
     // and the floor's serialized provider in place of our loader, padded to our loader's size).
     const shapeFile = join(root, "rls-table-shape.json");
-    const first = tables[0] as { inputs: Record<string, unknown>; outputs: Record<string, unknown> };
+    const first = tables[0] as {
+      inputs: Record<string, unknown>;
+      outputs: Record<string, unknown>;
+    };
     const { __provider: _ours, connection: _secret, ...shapeInputs } = first.inputs;
     const added = Object.fromEntries(
       Object.entries(first.outputs).filter(([k]) => !(k in first.inputs)),
@@ -332,16 +335,22 @@ async function engineFloor(
   };
   const upSeconds = await seconds("pulumi up (create)", () => stack.up(quiet));
   const upNoOpSeconds = await seconds("pulumi up (no-op)", () => stack.up(quiet));
-  const resources = ((await stack.exportStack()).deployment as {
-    resources?: { type: string; inputs?: unknown; outputs?: unknown }[];
-  }).resources?.filter((r) => r.type.endsWith(":Noop")) ?? [];
+  const resources =
+    (
+      (await stack.exportStack()).deployment as {
+        resources?: { type: string; inputs?: unknown; outputs?: unknown }[];
+      }
+    ).resources?.filter((r) => r.type.endsWith(":Noop")) ?? [];
   const stateBytesPerResource = Math.round(
     resources.reduce(
       (n, r) => n + JSON.stringify(r.inputs).length + JSON.stringify(r.outputs).length,
       0,
     ) / Math.max(1, resources.length),
   );
-  const first = resources[0] as { inputs?: { __provider?: string }; outputs?: { __provider?: string } };
+  const first = resources[0] as {
+    inputs?: { __provider?: string };
+    outputs?: { __provider?: string };
+  };
   const providerBytes =
     JSON.stringify(first?.inputs?.__provider ?? "").length +
     JSON.stringify(first?.outputs?.__provider ?? "").length;

@@ -139,10 +139,10 @@ ${
     ? `The same-size floor with a secret input the size of an RlsTable's connection string (encrypted in every checkpoint, as the RlsTable's is): up ${r.floorSameStateSizeWithSecret.upSeconds.toFixed(2)} s, no-op up ${r.floorSameStateSizeWithSecret.upNoOpSeconds.toFixed(2)} s, destroy ${r.floorSameStateSizeWithSecret.destroySeconds.toFixed(2)} s.\n\n`
     : ""
 }${
-  r.floorSameShapeWithSecret
-    ? `The same-size floor with the secret and an RlsTable's own inputs and outputs as its state (nested policies and catalog states instead of one string; ${r.floorSameShapeWithSecret.stateBytesPerResource} bytes per resource): up ${r.floorSameShapeWithSecret.upSeconds.toFixed(2)} s (${ratio(r.up.ratioToSameShapeFloor)} of it), no-op up ${r.floorSameShapeWithSecret.upNoOpSeconds.toFixed(2)} s (${ratio(r.upNoOp.ratioToSameShapeFloor)}), destroy ${r.floorSameShapeWithSecret.destroySeconds.toFixed(2)} s (${ratio(r.destroy.ratioToSameShapeFloor)}).\n\n`
-    : ""
-}No-op \`preview --refresh\`: **${r.previewRefreshNoOp.catalogSnapshotQueries} catalog query, ${r.previewRefreshNoOp.ddlStatements} DDL** (${r.previewRefreshNoOp.totalStatements} statement(s) in all). No-op \`up\` (its diff compares every table with the live catalog): **${r.upNoOp.catalogSnapshotQueries} catalog query, ${r.upNoOp.ddlStatements} DDL** (${r.upNoOp.totalStatements} statement(s) in all).
+    r.floorSameShapeWithSecret
+      ? `The same-size floor with the secret and an RlsTable's own inputs and outputs as its state (nested policies and catalog states instead of one string; ${r.floorSameShapeWithSecret.stateBytesPerResource} bytes per resource): up ${r.floorSameShapeWithSecret.upSeconds.toFixed(2)} s (${ratio(r.up.ratioToSameShapeFloor)} of it), no-op up ${r.floorSameShapeWithSecret.upNoOpSeconds.toFixed(2)} s (${ratio(r.upNoOp.ratioToSameShapeFloor)}), destroy ${r.floorSameShapeWithSecret.destroySeconds.toFixed(2)} s (${ratio(r.destroy.ratioToSameShapeFloor)}).\n\n`
+      : ""
+  }No-op \`preview --refresh\`: **${r.previewRefreshNoOp.catalogSnapshotQueries} catalog query, ${r.previewRefreshNoOp.ddlStatements} DDL** (${r.previewRefreshNoOp.totalStatements} statement(s) in all). No-op \`up\` (its diff compares every table with the live catalog): **${r.upNoOp.catalogSnapshotQueries} catalog query, ${r.upNoOp.ddlStatements} DDL** (${r.upNoOp.totalStatements} statement(s) in all).
 
 Before the loader (today infra/lib/dynamic/stub.ts and boot.cjs), the provider was serialized by value (~75 KB in every resource's state, and the file backend rewrites the whole state after each step): on this machine the same \`pulumi up\` took 144 s and \`pulumi destroy\` 128 s; at 100 tables, 27 s with checkpoints against 6 s with \`PULUMI_SKIP_CHECKPOINTS=true\` — quadratic in the number of tables.
 `;

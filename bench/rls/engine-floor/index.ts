@@ -48,7 +48,12 @@ class Noop extends pulumi.dynamic.Resource {
     super(
       noop,
       name,
-      { ...(SHAPE?.inputs ?? {}), name, payload: PAYLOAD, ...(SECRET ? { connection: SECRET } : {}) },
+      {
+        ...(SHAPE?.inputs ?? {}),
+        name,
+        payload: PAYLOAD,
+        ...(SECRET ? { connection: SECRET } : {}),
+      },
       {},
       "bench",
       "Noop",
