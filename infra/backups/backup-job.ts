@@ -5,16 +5,9 @@
  */
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { providerStub } from "../lib/dynamic/stub";
+import { LoadedDynamicResource } from "../lib/dynamic/resource";
 import { providerVersion } from "../lib/dynamic/version";
-import {
-  BACKUP_JOB_PROVIDER_ID,
-  type BackupJobInputs,
-  type BackupJobOutputs,
-  type LatestBackup,
-} from "./provider";
-
-const provider = providerStub<BackupJobInputs, BackupJobOutputs>(BACKUP_JOB_PROVIDER_ID);
+import { BACKUP_JOB_PROVIDER_ID, type BackupJobInputs, type LatestBackup } from "./provider";
 
 /** The version of the code behind `BackupJob`: a hash of ./provider.ts's import graph. */
 export function backupProviderVersion(): string {
@@ -26,7 +19,7 @@ type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 /** Everything a `BackupJob` takes; `connection`, `credentials` and `encryptionKey` must be secrets. */
 export type BackupJobArgs = Inputs<Omit<BackupJobInputs, "providerVersion">>;
 
-export class BackupJob extends pulumi.dynamic.Resource {
+export class BackupJob extends LoadedDynamicResource {
   /** The latest verified backup: key (manifest), sha256, size, time. */
   declare readonly latest: pulumi.Output<LatestBackup | undefined>;
   /** The latest backup is older than maxAgeHours. */
@@ -36,7 +29,7 @@ export class BackupJob extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: BackupJobArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      provider,
+      BACKUP_JOB_PROVIDER_ID,
       name,
       {
         ...args,

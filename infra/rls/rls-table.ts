@@ -7,16 +7,9 @@ import type { PolicySpec } from "./model";
 import type { LiveTableState } from "./catalog";
 import type { PrivilegeMap } from "./privileges";
 import { join } from "node:path";
-import { providerStub } from "../lib/dynamic/stub";
+import { LoadedDynamicResource } from "../lib/dynamic/resource";
 import { providerVersion } from "../lib/dynamic/version";
-import { RLS_TABLE_PROVIDER_ID, type RlsTableInputs, type RlsTableOutputs } from "./provider";
-
-/**
- * One loader for the whole program, so it is serialized once. It loads
- * ./provider.ts in the provider process (see infra/lib/dynamic/stub.ts for
- * why the code is not captured by value).
- */
-const provider = providerStub<RlsTableInputs, RlsTableOutputs>(RLS_TABLE_PROVIDER_ID);
+import { RLS_TABLE_PROVIDER_ID } from "./provider";
 
 /** The version of the code behind `RlsTable`: a hash of ./provider.ts's import graph. */
 export function rlsProviderVersion(): string {
@@ -54,18 +47,18 @@ export interface RlsTableArgs {
   tenantClaim?: pulumi.Input<string | null>;
 }
 
-export class RlsTable extends pulumi.dynamic.Resource {
+export class RlsTable extends LoadedDynamicResource {
   /** The table as the last apply committed it. */
   declare readonly expected: pulumi.Output<LiveTableState>;
-  /** The table as last seen (apply or refresh). */
-  declare readonly live: pulumi.Output<LiveTableState>;
+  /** The table as the last refresh saw it, when that differed from `expected`; else undefined. */
+  declare readonly live: pulumi.Output<LiveTableState | undefined>;
   /** Out-of-band changes found by the last refresh. */
   declare readonly drift: pulumi.Output<string[]>;
   declare readonly providerVersion: pulumi.Output<string>;
 
   constructor(name: string, args: RlsTableArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      provider,
+      RLS_TABLE_PROVIDER_ID,
       name,
       {
         ...args,

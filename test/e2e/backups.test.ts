@@ -225,7 +225,7 @@ describe("the local stack's BackupJob through the engine", () => {
       const serialized = String(job.outputs?.__provider ?? "");
       expect(serialized).toContain('"runbooks:backups:BackupJob"');
       expect(serialized).toContain("infra/lib/dynamic/boot.cjs");
-      expect(serialized.length).toBeLessThan(3_000);
+      expect(serialized.length).toBeLessThan(1_000);
       expect(serialized).not.toContain(services().s3.accessKeyId);
       expect(serialized).not.toMatch(/127\.0\.0\.1:\d+/);
       expect(leakedSecrets(e.captured(), e.secretValues)).toEqual([]);

@@ -98,7 +98,7 @@ describe("secrets stay secret through the engine", () => {
       // not an empty or encrypted placeholder, and small enough that checkpoints stay cheap.
       expect(serialized).toContain('"runbooks:rls:RlsTable"');
       expect(serialized).toContain("infra/lib/dynamic/boot.cjs");
-      expect(serialized.length).toBeLessThan(3_000);
+      expect(serialized.length).toBeLessThan(1_000);
       expectClean("__provider", serialized);
       expect(serialized).not.toContain("postgres://");
       expect(serialized).not.toContain(e.db.ownerRole);

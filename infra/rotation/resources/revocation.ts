@@ -5,12 +5,10 @@
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ROTATION_STEPS_MODULE } from "./modules";
-import { providerStub } from "../../lib/dynamic/stub";
+import { LoadedDynamicResource } from "../../lib/dynamic/resource";
 import { providerVersion } from "../../lib/dynamic/version";
 import type { RevocationInputs } from "../inputs";
-import { REVOCATION_PROVIDER_ID, type RevocationOutputs } from "../providers/revocation";
-
-const provider = providerStub<RevocationInputs, RevocationOutputs>(REVOCATION_PROVIDER_ID);
+import { REVOCATION_PROVIDER_ID } from "../providers/revocation";
 
 export function revocationProviderVersion(): string {
   return providerVersion(join(__dirname, "..", "providers", "revocation.ts"));
@@ -21,13 +19,13 @@ export type RevocationArgs = {
   [K in keyof Omit<RevocationInputs, "providerVersion">]: pulumi.Input<RevocationInputs[K]>;
 };
 
-export class Revocation extends pulumi.dynamic.Resource {
+export class Revocation extends LoadedDynamicResource {
   declare readonly revoked: pulumi.Output<string[]>;
   declare readonly pending: pulumi.Output<string[]>;
 
   constructor(name: string, args: RevocationArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      provider,
+      REVOCATION_PROVIDER_ID,
       name,
       {
         ...args,

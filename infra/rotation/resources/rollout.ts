@@ -5,12 +5,10 @@
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ROTATION_STEPS_MODULE } from "./modules";
-import { providerStub } from "../../lib/dynamic/stub";
+import { LoadedDynamicResource } from "../../lib/dynamic/resource";
 import { providerVersion } from "../../lib/dynamic/version";
 import type { RolloutInputs } from "../inputs";
 import { ROLLOUT_PROVIDER_ID, type RolloutOutputs } from "../providers/rollout";
-
-const provider = providerStub<RolloutInputs, RolloutOutputs>(ROLLOUT_PROVIDER_ID);
 
 export function rolloutProviderVersion(): string {
   return providerVersion(join(__dirname, "..", "providers", "rollout.ts"));
@@ -21,14 +19,14 @@ export type RolloutArgs = {
   [K in keyof Omit<RolloutInputs, "providerVersion">]: pulumi.Input<RolloutInputs[K]>;
 };
 
-export class Rollout extends pulumi.dynamic.Resource {
+export class Rollout extends LoadedDynamicResource {
   /** Credential → generation id the gate verified. */
   declare readonly verified: pulumi.Output<Record<string, string>>;
   declare readonly deployments: pulumi.Output<RolloutOutputs["deployments"]>;
 
   constructor(name: string, args: RolloutArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      provider,
+      ROLLOUT_PROVIDER_ID,
       name,
       {
         ...args,

@@ -11,14 +11,12 @@
  */
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { providerStub } from "../../lib/dynamic/stub";
+import { LoadedDynamicResource } from "../../lib/dynamic/resource";
 import { providerVersion } from "../../lib/dynamic/version";
 import type { CredentialInputs } from "../inputs";
 import type { CredentialState } from "../plan";
 import { CREDENTIAL_PROVIDER_ID, type CredentialOutputs } from "../providers/credential";
 import type { RotationSinkRef } from "../stack-plan";
-
-const provider = providerStub<CredentialInputs, CredentialOutputs>(CREDENTIAL_PROVIDER_ID);
 
 export function credentialProviderVersion(): string {
   return providerVersion(join(__dirname, "..", "providers", "credential.ts"));
@@ -31,7 +29,7 @@ type Args = {
 /** Inputs of a rotated credential (see CredentialInputs for each field). */
 export type RotatedCredentialArgs = Args;
 
-export class RotatedCredential extends pulumi.dynamic.Resource {
+export class RotatedCredential extends LoadedDynamicResource {
   declare readonly state: pulumi.Output<CredentialState>;
   declare readonly current: pulumi.Output<string>;
   declare readonly previousOrCurrent: pulumi.Output<string>;
@@ -45,7 +43,7 @@ export class RotatedCredential extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: RotatedCredentialArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      provider,
+      CREDENTIAL_PROVIDER_ID,
       name,
       {
         ...args,

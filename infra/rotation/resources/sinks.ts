@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ROTATION_STEPS_MODULE } from "./modules";
-import { providerStub } from "../../lib/dynamic/stub";
+import { LoadedDynamicResource } from "../../lib/dynamic/resource";
 import { providerVersion } from "../../lib/dynamic/version";
 import {
   GITHUB_SECRETS_PROVIDER_ID,
@@ -14,11 +14,6 @@ import {
   type GithubSecretsInputs,
   type VercelEnvInputs,
 } from "../providers/sinks";
-
-const vercelProvider = providerStub<VercelEnvInputs, VercelEnvInputs>(VERCEL_ENV_PROVIDER_ID);
-const githubProvider = providerStub<GithubSecretsInputs, GithubSecretsInputs>(
-  GITHUB_SECRETS_PROVIDER_ID,
-);
 
 export function sinksProviderVersion(): string {
   return providerVersion(join(__dirname, "..", "providers", "sinks.ts"));
@@ -31,10 +26,10 @@ export type VercelEnvSinkArgs = Args<VercelEnvInputs>;
 /** One GitHub repository's rotated Actions secrets. */
 export type GithubSecretsSinkArgs = Args<GithubSecretsInputs>;
 
-export class VercelEnvSink extends pulumi.dynamic.Resource {
+export class VercelEnvSink extends LoadedDynamicResource {
   constructor(name: string, args: VercelEnvSinkArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      vercelProvider,
+      VERCEL_ENV_PROVIDER_ID,
       name,
       {
         ...args,
@@ -50,10 +45,10 @@ export class VercelEnvSink extends pulumi.dynamic.Resource {
   }
 }
 
-export class GithubSecretsSink extends pulumi.dynamic.Resource {
+export class GithubSecretsSink extends LoadedDynamicResource {
   constructor(name: string, args: GithubSecretsSinkArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      githubProvider,
+      GITHUB_SECRETS_PROVIDER_ID,
       name,
       {
         ...args,

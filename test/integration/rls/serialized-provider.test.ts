@@ -1,9 +1,9 @@
 /**
- * The provider as the engine really runs it: the object RlsTable hands to
- * pulumi.dynamic.Resource, serialized by Pulumi's closure serializer under
- * ts-node (as the Node.js language host does), then loaded with
- * require-from-string in a separate plain `node` process, as the
- * dynamic-provider host does. Mock tests never reach this path.
+ * The provider as the engine really runs it: the loader module RlsTable
+ * stores as `__provider` (test/unit/lib/dynamic/resource.test.ts proves it is
+ * this one), loaded with require-from-string in a separate plain `node`
+ * process, as the dynamic-provider host does. Mock tests never reach this
+ * path. Loaders that older state holds are fixtures, run the same way.
  */
 import {
   copyFileSync,
@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closePools } from "../../../infra/postgres/client";
 import { providerIds } from "../../../infra/lib/dynamic/entry";
-import { BOOT_PATH } from "../../../infra/lib/dynamic/stub";
+import { BOOT_PATH, loaderModule } from "../../../infra/lib/dynamic/stub";
 import { REPO_ROOT } from "../../../infra/lib/paths";
 import { declareTable } from "../../../infra/rls/model";
 import {
@@ -27,29 +27,25 @@ import {
   type RlsTableInputs,
   type RlsTableOutputs,
 } from "../../../infra/rls/provider";
-import {
-  runSerialized as runText,
-  serializeStub,
-  type SerializedProvider,
-} from "../../support/dynamic/serialized";
+import { runSerialized as runText } from "../../support/dynamic/serialized";
 import { appDatabase, inputsFor, livePolicies, rlsFlags, type TestDatabase } from "./helpers";
 
 let db: TestDatabase;
-let serialized: SerializedProvider;
-let relocated: SerializedProvider;
+let serialized: string;
+let relocated: string;
 
 function runSerialized(
   ops: { op: string; args: unknown[] }[],
   options: { text?: string; cwd?: string } = {},
 ) {
-  return runText(options.text ?? serialized.text, ops, { cwd: options.cwd });
+  return runText(options.text ?? serialized, ops, { cwd: options.cwd });
 }
 
 beforeAll(async () => {
   db = await appDatabase("rls_serialized");
-  serialized = serializeStub(RLS_TABLE_PROVIDER_ID);
+  serialized = loaderModule(RLS_TABLE_PROVIDER_ID);
   // State written by a checkout that has since moved (another machine, another CI runner).
-  relocated = serializeStub(RLS_TABLE_PROVIDER_ID, "/nonexistent/checkout");
+  relocated = loaderModule(RLS_TABLE_PROVIDER_ID, "/nonexistent/checkout");
 }, 180_000);
 
 afterAll(async () => {
@@ -59,26 +55,25 @@ afterAll(async () => {
 
 describe("the serialized provider", () => {
   it("captures no credential, client or connection string", () => {
-    expect(serialized.containsSecrets).toBe(false);
-    expect(serialized.text).not.toContain(db.url);
-    expect(serialized.text).not.toMatch(/postgres(ql)?:\/\/[^"'\s]*:[^"'\s]*@/);
-    // A stub that loads the provider's code, not the code by value: it is stored in every
-    // resource's state, and the state is rewritten after every step (see infra/lib/dynamic/stub.ts).
-    // boot.cjs in the checkout registers ts-node and loads the provider; the stub only finds it.
-    expect(serialized.text.length).toBeLessThan(2_600);
-    expect(serialized.text).toContain("infra/lib/dynamic/boot.cjs");
-    expect(serialized.text).not.toContain('require("ts-node")');
-    expect(serialized.text).not.toContain('require("pg")');
+    expect(serialized).not.toContain(db.url);
+    expect(serialized).not.toMatch(/postgres(ql)?:\/\/[^"'\s]*:[^"'\s]*@/);
+    // A loader of the provider's code, not the code by value: it is stored in every resource's
+    // state, and the state is rewritten after every step (see infra/lib/dynamic/stub.ts).
+    // boot.cjs in the checkout registers ts-node and loads the provider; the loader only finds it.
+    expect(serialized.length).toBeLessThan(1_000);
+    expect(serialized).toContain("infra/lib/dynamic/boot.cjs");
+    expect(serialized).not.toContain('require("ts-node")');
+    expect(serialized).not.toContain('require("pg")');
   });
 
   it("finds the code in the provider's working directory when the checkout has moved, and says so when it cannot", () => {
     const spec = declareTable({ table: "tenants", publicRead: true });
     const checked = runSerialized([{ op: "check", args: [{}, inputsFor(spec, db.url)] }], {
-      text: relocated.text,
+      text: relocated,
     });
     expect(checked.error).toBeUndefined();
     const lost = runSerialized([{ op: "check", args: [{}, inputsFor(spec, db.url)] }], {
-      text: relocated.text,
+      text: relocated,
       cwd: "/",
     });
     expect(lost.ok).toBe(false);
@@ -173,6 +168,24 @@ describe("the serialized provider", () => {
     expect((run.results[0] as { id: string }).id).toBe("public.tenant_members");
   });
 
+  it("a closure-serialized loader (what state written before the loader module holds) still works, wherever that checkout went", () => {
+    const legacy = readFileSync(join(__dirname, "fixtures", "closure-loader.js"), "utf8");
+    expect(legacy).toContain('root: "/checkout/that/wrote/the/state"');
+    const spec = declareTable({ table: "tenants", publicRead: true });
+    const run = runSerialized([{ op: "check", args: [{}, inputsFor(spec, db.url)] }], {
+      text: legacy,
+    });
+    expect(run.error).toBeUndefined();
+    expect((run.results[0] as { failures: unknown[] }).failures).toEqual([]);
+    const lost = runSerialized([{ op: "check", args: [{}, inputsFor(spec, db.url)] }], {
+      text: legacy,
+      cwd: "/",
+    });
+    expect(lost.error).toContain(
+      "was not found (looked for /infra/lib/dynamic/boot.cjs, /checkout/that/wrote/the/state/infra/lib/dynamic/boot.cjs)",
+    );
+  });
+
   it("refuses code that says it is another provider, and names the ids this checkout has", () => {
     const checkout = mkdtempSync(join(tmpdir(), "runbooks-wrong-entry-"));
     try {
@@ -193,8 +206,8 @@ describe("the serialized provider", () => {
     } finally {
       rmSync(checkout, { recursive: true, force: true });
     }
-    const unknown = serializeStub("runbooks:rls:NoSuchThing");
-    const refused = runSerialized([{ op: "check", args: [{}, {}] }], { text: unknown.text });
+    const unknown = loaderModule("runbooks:rls:NoSuchThing");
+    const refused = runSerialized([{ op: "check", args: [{}, {}] }], { text: unknown });
     expect(refused.error).toContain(
       "this checkout has no dynamic provider 'runbooks:rls:NoSuchThing' (it has: ",
     );

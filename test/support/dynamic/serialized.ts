@@ -1,29 +1,12 @@
 /**
- * A dynamic provider as the engine really runs it: its loader serialized by
- * Pulumi's closure serializer under ts-node (as the Node.js language host
- * does), then loaded with require-from-string in a separate plain `node`
- * process, as the dynamic-provider host does. Mock tests never reach this path.
+ * A dynamic provider as the engine really runs it: the loader module a
+ * resource stores as `__provider` (infra/lib/dynamic/stub.ts), loaded with
+ * require-from-string in a separate plain `node` process, as the
+ * dynamic-provider host does. Mock tests never reach this path.
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../../infra/lib/paths";
-
-export interface SerializedProvider {
-  text: string;
-  containsSecrets: boolean;
-}
-
-/** The loader for `providerId`, with `root` as the checkout recorded in state. */
-export function serializeStub(providerId: string, root?: string): SerializedProvider {
-  const args = ["-r", "ts-node/register/transpile-only", join(__dirname, "serialize-stub.ts")];
-  const result = spawnSync(process.execPath, [...args, providerId, ...(root ? [root] : [])], {
-    cwd: REPO_ROOT,
-    encoding: "utf8",
-    timeout: 120_000,
-  });
-  if (result.status !== 0) throw new Error(`serialization failed: ${result.stderr}`);
-  return JSON.parse(result.stdout) as SerializedProvider;
-}
 
 export interface SerializedRun {
   ok: boolean;
