@@ -58,7 +58,8 @@ export function decideDiff(
     if (stale) reasons.push("the drift the last refresh recorded is gone; up records that");
     changed ||= steps.length > 0 || stale;
   } else if (!live) {
-    const drift = describeDrift(expected, olds.live ?? MISSING_TABLE, grantees);
+    // No live in state: the last refresh found the table as the last apply left it.
+    const drift = describeDrift(expected, olds.live ?? expected, grantees);
     if (drift.length > 0) reasons.push(`the last refresh saw: ${drift.join("; ")}`);
     changed ||= drift.length > 0;
   }

@@ -44,8 +44,15 @@ export const RLS_TABLE_PROVIDER_ID = "runbooks:rls:RlsTable";
 export interface RlsTableOutputs extends RlsTableInputs {
   /** The table as the last apply committed it (expressions normalized by Postgres). */
   expected: LiveTableState;
-  /** The table as last seen: after the last apply or refresh. */
-  live: LiveTableState;
+  /**
+   * The table as the last refresh saw it, present only when that differed
+   * from `expected` (absent: live matched). Stored only then because every
+   * byte of a resource's state is rewritten by the file backend after every
+   * step of an `up`, and a copy of `expected` on each of 250 tables was a
+   * tenth of the state (bench/rls/engine.ts). State written before holds it
+   * always; both read the same.
+   */
+  live?: LiveTableState;
   /** Differences between `expected` and `live`, one sentence each; empty when in sync. */
   drift: string[];
 }
@@ -67,7 +74,13 @@ function lockOptions(p: RlsTableInputs) {
 }
 
 function outputs(inputs: RlsTableInputs, live: LiveTableState): RlsTableOutputs {
-  return { ...inputs, expected: live, live, drift: [] };
+  return { ...inputs, expected: live, drift: [] };
+}
+
+/** What a refresh records: the live table and its drift, or neither when there is none. */
+function refreshed(props: RlsTableOutputs, live: LiveTableState, drift: string[]): RlsTableOutputs {
+  const { live: _previous, ...rest } = props;
+  return drift.length > 0 ? { ...rest, live, drift } : { ...rest, drift: [] };
 }
 
 function known(value: unknown): value is string {
@@ -152,7 +165,7 @@ export function createRlsTableProvider(options: RlsProviderOptions = {}): RlsTab
       if (!live.exists) return {};
       const drift = describeDrift(props.expected ?? MISSING_TABLE, live, grantees(props));
       if (drift.length > 0) report(`rls ${id}: drift: ${drift.join("; ")}`);
-      return { id, props: { ...props, live, drift } };
+      return { id, props: refreshed(props, live, drift) };
     },
 
     async update(_id, olds, news) {

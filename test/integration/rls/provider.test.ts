@@ -64,7 +64,8 @@ describe("create", () => {
     expect(select.qual).toBe(
       "(tenant_id = ((( SELECT auth.jwt() AS jwt) ->> 'tenant_id'::text))::uuid)",
     );
-    expect(outs.expected).toEqual(outs.live);
+    // Live is recorded only when it differs from what the apply left.
+    expect(outs.live).toBeUndefined();
     expect(outs.drift).toEqual([]);
     expect(outs.expected.policies.find((p) => p.name === "tenant_isolation_select")!.using).toBe(
       select.qual,
@@ -123,9 +124,10 @@ describe("names that need quoting", () => {
     });
     const provider = freshProvider();
     const { outs } = await createTable(provider, inputsFor(spec, db.url));
-    expect(outs.live.policies.map((p) => p.name)).toEqual(['Odd "name"']);
+    expect(outs.expected.policies.map((p) => p.name)).toEqual(['Odd "name"']);
     const read = await freshProvider().read!(`public.We'ird\\Name`, outs);
     expect((read.props as RlsTableOutputs).drift).toEqual([]);
+    expect((read.props as RlsTableOutputs).live).toBeUndefined();
     await provider.delete!(`public.We'ird\\Name`, outs);
     expect(await livePolicies(db, "We'ird\\Name")).toEqual([]);
   });
@@ -495,6 +497,8 @@ describe("drift", () => {
     expect(read.id).toBe("public.plans");
     expect(props.drift).toEqual(["policy public_read was dropped out of band"]);
     expect(props.expected).toEqual(outs.expected);
+    // What the refresh saw is recorded beside what the apply left, while they differ.
+    expect(props.live?.policies.map((p) => p.name)).toEqual(["service_write"]);
 
     const news = await checked(refresh, inputsFor(spec, db.url), props);
     expect(await refresh.diff!("public.plans", props, news)).toMatchObject({ changes: true });
@@ -507,6 +511,7 @@ describe("drift", () => {
 
     const after = (await freshProvider().read!("public.plans", updated)).props as RlsTableOutputs;
     expect(after.drift).toEqual([]);
+    expect(after).not.toHaveProperty("live");
     expect((await freshProvider().diff!("public.plans", after, news)).changes).toBe(false);
   });
 

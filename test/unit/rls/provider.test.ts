@@ -125,6 +125,11 @@ describe("decideDiff (the provider's diff against the live table)", () => {
     expect(decideDiff(olds, inputs, undefined)).toEqual(same);
   });
 
+  it("without a known connection, state with no live (the refresh found it in sync) is no change", () => {
+    const { live: _omitted, ...inSync } = olds;
+    expect(decideDiff(inSync, inputs, undefined)).toEqual(same);
+  });
+
   it("state from before privileges were managed: no change when live grants match, an update that says so when not", () => {
     const declared = {
       anon: [],
