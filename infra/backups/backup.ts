@@ -212,23 +212,41 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
       "require-valid-jobs",
     );
 
-  const source = await preflightSource(options.databaseUrl);
-  const programs = preflightPrograms(["pg_dump"], source.serverMajor, env);
-  const pgDump: PgBinary = programs.pg_dump;
-  const started = clock();
-  const startedMs = Date.now();
-  const id = backupId(started, randomBytes(3).toString("hex"));
-  const lease = options.lease ?? DEFAULT_LEASE;
-
   return withS3(location, async (s3) => {
-    await preflightBucket(s3, location, { write: true });
-    const abortedOrphans = await abortOrphanedUploads(s3, location, {
+    // The database and the bucket are checked at once: neither check changes anything, and each
+    // is a few round trips that the floor (pg_dump alone) does not pay. A bad source is still
+    // reported first, as when they ran in turn.
+    const [sourceCheck, bucketCheck] = await Promise.allSettled([
+      preflightSource(options.databaseUrl).then((source) => ({
+        source,
+        pgDump: preflightPrograms(["pg_dump"], source.serverMajor, env).pg_dump,
+      })),
+      preflightBucket(s3, location, { write: true }),
+    ]);
+    if (sourceCheck.status === "rejected") throw sourceCheck.reason;
+    if (bucketCheck.status === "rejected") throw bucketCheck.reason;
+    const { source } = sourceCheck.value;
+    const pgDump: PgBinary = sourceCheck.value.pgDump;
+    const started = clock();
+    const startedMs = Date.now();
+    const id = backupId(started, randomBytes(3).toString("hex"));
+    const lease = options.lease ?? DEFAULT_LEASE;
+
+    // Orphans are aborted and the lease taken while the snapshot is opened and its facts read
+    // (read-only); no dump starts and nothing is uploaded before the lease is held.
+    const s3Side = abortOrphanedUploads(s3, location, {
       ownId: id,
       timing: lease,
       now: started,
-    });
-    const held = await holdLease(s3, location, id, lease, clock);
+    }).then(async (abortedOrphans) => ({
+      abortedOrphans,
+      held: await holdLease(s3, location, id, lease, clock),
+    }));
+    // Handled here so a failure while the snapshot is still opening is not an unhandled
+    // rejection; it is thrown where the lease is awaited.
+    s3Side.catch(() => undefined);
     try {
+      let abortedOrphans: string[] = [];
       const lockWaits: string[] = [];
       let facts!: SourceFacts;
       let objects: ManifestObject[] = [];
@@ -253,6 +271,9 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
             lockWaits.push(...(await lockHolders(client)));
             for (const w of lockWaits)
               progress({ phase: "dump", bytes: 0, note: `waiting behind a lock: ${w}` });
+            const ready = await s3Side;
+            abortedOrphans = ready.abortedOrphans;
+            const held = ready.held;
             databaseBytes = facts.sizes.reduce((n, t) => n + t.bytes, 0);
             const common = [
               "--format=custom",
@@ -345,17 +366,25 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
         },
       };
       const mKey = manifestKey(location.prefix, id);
-      await putJson(s3, location, mKey, manifest);
-
+      // The manifest is written while the objects are read back: "latest" moves only after both
+      // (and the read of the current pointer, which neither affects) have succeeded.
       const verifyStarted = Date.now();
       let verifiedBytes = 0;
-      for (const o of objects)
-        await verifyObject(s3, location, o, (n) =>
-          progress({ phase: "verify", bytes: (verifiedBytes += n), totalBytes: manifest.size }),
-        );
-      const verifySeconds = (Date.now() - verifyStarted) / 1000;
-
-      const current = await readLatest(s3, location);
+      const settled = await Promise.allSettled([
+        putJson(s3, location, mKey, manifest),
+        (async () => {
+          for (const o of objects)
+            await verifyObject(s3, location, o, (n) =>
+              progress({ phase: "verify", bytes: (verifiedBytes += n), totalBytes: manifest.size }),
+            );
+          return (Date.now() - verifyStarted) / 1000;
+        })(),
+        readLatest(s3, location),
+      ] as const);
+      const failed = settled.find((r) => r.status === "rejected");
+      if (failed) throw failed.reason;
+      const verifySeconds = (settled[1] as PromiseFulfilledResult<number>).value;
+      const current = (settled[2] as PromiseFulfilledResult<LatestPointer | undefined>).value;
       const latestUpdated = current === undefined || current.id < id;
       if (latestUpdated) {
         const pointer: LatestPointer = {
@@ -389,7 +418,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
         },
       };
     } finally {
-      held.release();
+      (await s3Side.catch(() => undefined))?.held.release();
     }
   });
 }
