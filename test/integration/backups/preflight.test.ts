@@ -56,6 +56,18 @@ describe("preflight", () => {
     expect(e.message).toMatch(/the bucket 'no-such-bucket-here' does not exist .*Fix: create it/);
   });
 
+  it("with the database and the bucket both wrong (checked at once), names the database first", async () => {
+    const e = await failure(
+      runBackup({
+        databaseUrl: urlAs("postgres", "not-the-password-5678"),
+        location: location("no-such-bucket-either"),
+      }),
+    );
+    expect(e.message).toMatch(/password authentication failed/);
+    expect(e.message).not.toContain("no-such-bucket-either");
+    expect(e.message).not.toContain("not-the-password-5678");
+  });
+
   it("names rejected credentials, without them", async () => {
     const loc = location("preflight", {
       credentials: { accessKeyId: "wrongkey", secretAccessKey: "wrong-secret-value" },
