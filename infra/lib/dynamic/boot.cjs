@@ -13,6 +13,7 @@
  * The path and the `load` contract are part of every stack's state written
  * since: never move this file or change what `load` takes and returns.
  */
+/* global process */
 "use strict";
 
 const fs = require("node:fs");
@@ -20,6 +21,14 @@ const path = require("node:path");
 
 const FIX =
   "Run pulumi from the runbooks checkout (the directory with Pulumi.yaml) after 'npm ci'.";
+
+// Provider processes inherit the environment of whoever ran `pulumi`, so the
+// commands' own switch (scripts/lib/backup-cli.ts) is not set here: without it,
+// the AWS SDK's notice that its 2027 releases need Node 22 is printed by every
+// provider process that makes a client, and the engine shows it as a warning
+// on every `up`. The notice is about SDK releases after January 2027, not the
+// versions package-lock.json installs; a user's own value wins.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 /** The provider `providerId` from this checkout, checked to be the one asked for. */
 exports.load = function load(providerId) {
