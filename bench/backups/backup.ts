@@ -7,6 +7,8 @@
  *   peak RSS of our process    (a child process per measurement, getrusage)
  *   our restore                vs  pg_restore -d from a local file of the same dump
  *   MinIO's upload rate alone  (context: whether the S3 server limits the figures)
+ *   CPU seconds the machine, our process and MinIO spend on the floor and on
+ *   our backup (/proc: where the backup's extra wall time goes on 2 cores)
  *
  * Before the rounds: a CHECKPOINT and one unmeasured run of each side. In
  * each round the floor runs before our backup in odd rounds and after it in
@@ -19,7 +21,14 @@
  *   npx tsx bench/backups/backup.ts [--scale 70] [--rounds 1]
  */
 import { execFileSync, spawn } from "node:child_process";
-import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  createReadStream,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -41,6 +50,27 @@ const ROUNDS = Number(option("rounds", "1"));
 const MIB = 1024 * 1024;
 
 const log = (line: string) => console.log(`[bench:backups] ${line}`);
+
+const TICK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+
+/** CPU seconds every core of the machine has been busy (not idle, not waiting on I/O). */
+function machineBusySeconds(): number {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8")
+    .split("\n")[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  return (user! + nice! + system! + irq! + softirq! + (steal ?? 0)) / TICK;
+}
+
+/** CPU seconds (user + system) one process has used so far. */
+function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name, which may hold spaces: state is the first, utime the 12th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / TICK;
+}
 
 function timed(
   cmd: string,
@@ -122,6 +152,10 @@ async function main() {
       jobs2Dump: [],
       restore: [],
       pgRestore: [],
+      floorMachineCpu: [],
+      oursMachineCpu: [],
+      oursProcessCpu: [],
+      oursMinioCpu: [],
     };
     const rss: number[] = [];
     let dumpBytes = 0;
@@ -134,16 +168,24 @@ async function main() {
     await child({ kind: "backup", options: { databaseUrl: url, location: location("warm-up/") } });
     const floorRun = async (round: number) => {
       log(`round ${round}: pg_dump -Fc > /dev/null (floor)`);
+      const busy = machineBusySeconds();
       rows.floor!.push(await timed(pgDump.path, ["-Fc", dbArg], env, "/dev/null"));
+      rows.floorMachineCpu!.push(machineBusySeconds() - busy);
     };
     for (let round = 1; round <= ROUNDS; round++) {
       // Alternate which side goes first, so neither always runs on a machine the other just warmed.
       if (round % 2 === 1) await floorRun(round);
       log(`round ${round}: our backup, one stream`);
+      // An external S3 server (S3_ENDPOINT) has no pid here: its CPU is not measured.
+      const minioCpu = () => (s3.pid ? processCpuSeconds(s3.pid) : Number.NaN);
+      const [busy, minio] = [machineBusySeconds(), minioCpu()];
       const ours = await child({
         kind: "backup",
         options: { databaseUrl: url, location: location(`r${round}-j1/`) },
       });
+      rows.oursMachineCpu!.push(machineBusySeconds() - busy);
+      rows.oursMinioCpu!.push(minioCpu() - minio);
+      rows.oursProcessCpu!.push(ours.cpuSeconds);
       if (round % 2 === 0) await floorRun(round);
       rows.ours!.push(ours.seconds);
       rows.oursDump!.push((ours.report.seconds as { dump: number }).dump);
@@ -282,6 +324,8 @@ pgbench scale ${SCALE}: ${result.databaseGB} GB database, ${result.dumpMB} MB cu
 Each round's own ratio, in order: backup vs the floor ${result.perRoundRatios.oursVsFloor.join(", ")}; its dump + upload phase ${result.perRoundRatios.oursDumpPhaseVsFloor.join(", ")}; restore vs \`pg_restore -d\` ${result.perRoundRatios.restoreVsPgRestore.join(", ")}.
 
 MinIO's upload rate alone: ${result.minioUploadMBps} MB/s (1 GiB, 16 MiB parts, 4 in flight).
+
+CPU seconds (medians; the machine's busy time over all cores, from /proc/stat): the floor ${s.floorMachineCpu} s in ${s.floor} s of wall time; our backup ${s.oursMachineCpu} s in ${s.ours} s, of which our process ${s.oursProcessCpu} s and MinIO ${s.oursMinioCpu} s.
 `;
     writeFileSync(join(__dirname, "..", "results", "backups.md"), md);
     console.log(md);

@@ -1,6 +1,6 @@
 /**
  * One backup or restore in a process of its own, so the benchmark reads this
- * process's peak RSS (getrusage) for exactly that work. Input: JSON in
+ * process's peak RSS (getrusage) and CPU time for exactly that work. Input: JSON in
  * RUNBOOKS_BENCH (bench-local credentials only). Output: one JSON line.
  */
 import { runBackup, type BackupOptions } from "../../infra/backups/backup";
@@ -12,12 +12,20 @@ const job = JSON.parse(process.env.RUNBOOKS_BENCH ?? "{}") as
 
 async function main() {
   const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   const report =
     job.kind === "backup" ? await runBackup(job.options) : await runRestore(job.options);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const used = process.cpuUsage(cpu);
+  const cpuSeconds = (used.user + used.system) / 1e6;
   await closePools();
   process.stdout.write(
-    JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, report }) + "\n",
+    JSON.stringify({
+      seconds,
+      cpuSeconds,
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+      report,
+    }) + "\n",
   );
 }
 

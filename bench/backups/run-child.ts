@@ -7,7 +7,7 @@ import { join } from "node:path";
 
 export function runChild<R>(
   job: unknown,
-): Promise<{ seconds: number; maxRssMb: number; report: R }> {
+): Promise<{ seconds: number; cpuSeconds: number; maxRssMb: number; report: R }> {
   return new Promise((resolve, reject) => {
     const p = spawn(
       process.execPath,
