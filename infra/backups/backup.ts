@@ -213,37 +213,25 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
     );
 
   return withS3(location, async (s3) => {
-    // The database and the bucket are checked at once: neither check changes anything, and each
-    // is a few round trips that the floor (pg_dump alone) does not pay. A bad source is still
-    // reported first, as when they ran in turn.
-    const [sourceCheck, bucketCheck] = await Promise.allSettled([
-      preflightSource(options.databaseUrl).then((source) => ({
-        source,
-        pgDump: preflightPrograms(["pg_dump"], source.serverMajor, env).pg_dump,
-      })),
-      preflightBucket(s3, location, { write: true }),
-    ]);
-    if (sourceCheck.status === "rejected") throw sourceCheck.reason;
-    if (bucketCheck.status === "rejected") throw bucketCheck.reason;
-    const { source } = sourceCheck.value;
-    const pgDump: PgBinary = sourceCheck.value.pgDump;
+    // The database first: its errors come before any other, and the dump needs its snapshot.
+    const source = await preflightSource(options.databaseUrl);
+    const pgDump: PgBinary = preflightPrograms(["pg_dump"], source.serverMajor, env).pg_dump;
     const started = clock();
     const startedMs = Date.now();
     const id = backupId(started, randomBytes(3).toString("hex"));
     const lease = options.lease ?? DEFAULT_LEASE;
 
-    // Orphans are aborted and the lease taken while the snapshot is opened and its facts read
-    // (read-only); no dump starts and nothing is uploaded before the lease is held.
-    const s3Side = abortOrphanedUploads(s3, location, {
-      ownId: id,
-      timing: lease,
-      now: started,
-    }).then(async (abortedOrphans) => ({
-      abortedOrphans,
-      held: await holdLease(s3, location, id, lease, clock),
-    }));
+    // The bucket is checked, orphans aborted and the lease taken while the snapshot opens and
+    // pg_dump starts: each is a few round trips (and the S3 client's first load) that the floor,
+    // pg_dump alone, does not pay. Nothing is uploaded before all three are done (the gate).
+    const s3Side = preflightBucket(s3, location, { write: true })
+      .then(() => abortOrphanedUploads(s3, location, { ownId: id, timing: lease, now: started }))
+      .then(async (abortedOrphans) => ({
+        abortedOrphans,
+        held: await holdLease(s3, location, id, lease, clock),
+      }));
     // Handled here so a failure while the snapshot is still opening is not an unhandled
-    // rejection; it is thrown where the lease is awaited.
+    // rejection; it is thrown where the gate is awaited.
     s3Side.catch(() => undefined);
     try {
       let abortedOrphans: string[] = [];
@@ -271,9 +259,6 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
             lockWaits.push(...(await lockHolders(client)));
             for (const w of lockWaits)
               progress({ phase: "dump", bytes: 0, note: `waiting behind a lock: ${w}` });
-            const ready = await s3Side;
-            abortedOrphans = ready.abortedOrphans;
-            const held = ready.held;
             databaseBytes = facts.sizes.reduce((n, t) => n + t.bytes, 0);
             const common = [
               "--format=custom",
@@ -282,9 +267,14 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
               "--no-password",
             ];
             const planned = planStreams(facts, jobs, common, key !== undefined);
-            await held.announce(
-              planned.map((p) => `${backupFolder(location.prefix, id)}${p.name}`),
-            );
+            // The lease names the keys before the first part, so a sweep can abort them if we die.
+            const gate = s3Side.then(async (ready) => {
+              abortedOrphans = ready.abortedOrphans;
+              await ready.held.announce(
+                planned.map((p) => `${backupFolder(location.prefix, id)}${p.name}`),
+              );
+            });
+            gate.catch(() => undefined);
             let total = 0;
             const results = await Promise.all(
               planned.map((p) =>
@@ -300,6 +290,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
                   queueSize: options.queueSize ?? (jobs > 1 ? 2 : 4),
                   signal: options.signal,
                   onBytes: (n) => progress({ phase: "dump", bytes: (total += n) }),
+                  gate,
                 }),
               ),
             );

@@ -34,6 +34,13 @@ export interface StreamUploadOptions {
   onBytes?: (bytes: number) => void;
   /** Called with pg_dump's stderr lines as they arrive (scrubbed). */
   onStderr?: (line: string) => void;
+  /**
+   * Nothing is uploaded until this resolves (the bucket checked, the lease
+   * held): the program starts at once and waits in the pipe meanwhile, its
+   * output bounded by the pipe's and the streams' buffers. If it rejects, the
+   * program is killed and its error is thrown as it is.
+   */
+  gate?: Promise<unknown>;
 }
 
 export class DumpFailedError extends Error {
@@ -50,6 +57,8 @@ export async function streamToObject(
   options: StreamUploadOptions,
 ): Promise<{ key: string; size: number; sha256: string }> {
   const { s3, location, key, connection } = options;
+  // Observed at once: a gate that fails while the dump is starting is handled below, not unhandled.
+  options.gate?.catch(() => undefined);
   const child = spawn(options.program, [...options.args, connection.dbnameArg], {
     env: pgEnv(connection),
     stdio: ["ignore", "pipe", "pipe"],
@@ -69,6 +78,9 @@ export async function streamToObject(
 
   const hasher = new HashingStream();
   const body = new PassThrough();
+  // The failure is reported through `failed`; before the gate opens the body has no reader,
+  // and an 'error' nobody listens to would crash the process.
+  body.on("error", () => undefined);
   const stages: (Readable | NodeJS.ReadWriteStream)[] = [child.stdout];
   if (options.encryptionKey) stages.push(encryptStream(options.encryptionKey));
   stages.push(hasher);
@@ -111,7 +123,14 @@ export async function streamToObject(
   const onAbort = () => fail(new Error("the backup was cancelled (signal received)"));
   options.signal?.addEventListener("abort", onAbort, { once: true });
 
+  let gateFailed = false;
   try {
+    if (options.gate)
+      await options.gate.catch((error: unknown) => {
+        gateFailed = true;
+        throw error;
+      });
+    if (failed) throw failed;
     await uploadStream({
       s3,
       location,
@@ -125,6 +144,8 @@ export async function streamToObject(
   } catch (error) {
     const cause = failed ?? (error as Error);
     fail(cause);
+    // Before the gate opened nothing was uploaded, and its error already says what to do.
+    if (gateFailed) throw cause;
     await abortUploadsOf(s3, location, key).catch(() => undefined);
     if (cause instanceof DumpFailedError || cause.message.startsWith("the backup was cancelled"))
       throw cause;

@@ -9,6 +9,7 @@
  */
 import {
   AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   ListMultipartUploadsCommand,
   UploadPartCommand,
@@ -46,6 +47,7 @@ function fakeS3(options: { failAfterParts?: number; partDelayMs?: number } = {})
       }
       if (command instanceof ListMultipartUploadsCommand) return { Uploads: [] };
       if (command instanceof AbortMultipartUploadCommand) return {};
+      if (command instanceof CompleteMultipartUploadCommand) return {};
       throw new Error(`unexpected ${(command as object).constructor.name}`);
     },
   };
@@ -89,5 +91,37 @@ describe("streamToObject", () => {
     );
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(calls).toContain("AbortMultipartUploadCommand");
+  }, 20_000);
+});
+
+describe("streamToObject's gate", () => {
+  it("starts the dump at once but sends nothing to S3 until the gate opens", async () => {
+    const { s3, calls } = fakeS3({ failAfterParts: 1_000 });
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const controller = new AbortController();
+    const run = streamToObject({
+      ...endlessDump(s3, controller.signal),
+      args: ["-c", "head -c 3000000 /dev/zero", "sh"],
+      gate,
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    // The dump is waiting in the pipe; the bucket has seen nothing.
+    expect(calls).toEqual([]);
+    open();
+    await expect(run).resolves.toMatchObject({ size: 3_000_000 });
+    expect(calls[0]).toBe("CreateMultipartUploadCommand");
+  }, 20_000);
+
+  it("kills the dump and throws the gate's own error, without touching S3, when the gate fails", async () => {
+    const { s3, calls } = fakeS3();
+    const refused = new Error("the bucket 'b' does not exist. Fix: create it");
+    const started = Date.now();
+    await expect(
+      streamToObject({ ...endlessDump(s3), gate: Promise.reject(refused) }),
+    ).rejects.toBe(refused);
+    // Settling at all proves the never-ending dump was killed and reaped.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(calls).toEqual([]);
   }, 20_000);
 });
