@@ -166,6 +166,8 @@ async function main() {
     log("warm-up (not measured): pg_dump -Fc and our backup, once each");
     await timed(pgDump.path, ["-Fc", dbArg], env, "/dev/null");
     await child({ kind: "backup", options: { databaseUrl: url, location: location("warm-up/") } });
+    // An external S3 server (S3_ENDPOINT) has no pid here: its CPU is not measured.
+    const minioCpu = () => (s3.pid ? processCpuSeconds(s3.pid) : Number.NaN);
     const floorRun = async (round: number) => {
       log(`round ${round}: pg_dump -Fc > /dev/null (floor)`);
       const busy = machineBusySeconds();
@@ -176,8 +178,6 @@ async function main() {
       // Alternate which side goes first, so neither always runs on a machine the other just warmed.
       if (round % 2 === 1) await floorRun(round);
       log(`round ${round}: our backup, one stream`);
-      // An external S3 server (S3_ENDPOINT) has no pid here: its CPU is not measured.
-      const minioCpu = () => (s3.pid ? processCpuSeconds(s3.pid) : Number.NaN);
       const [busy, minio] = [machineBusySeconds(), minioCpu()];
       const ours = await child({
         kind: "backup",

@@ -234,7 +234,6 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
     // rejection; it is thrown where the gate is awaited.
     s3Side.catch(() => undefined);
     try {
-      let abortedOrphans: string[] = [];
       const lockWaits: string[] = [];
       let facts!: SourceFacts;
       let objects: ManifestObject[] = [];
@@ -268,13 +267,12 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
             ];
             const planned = planStreams(facts, jobs, common, key !== undefined);
             // The lease names the keys before the first part, so a sweep can abort them if we die.
-            const gate = s3Side.then(async (ready) => {
-              abortedOrphans = ready.abortedOrphans;
-              await ready.held.announce(
+            // streamToObject observes the gate at once, so its failure is never unhandled.
+            const gate = s3Side.then((ready) =>
+              ready.held.announce(
                 planned.map((p) => `${backupFolder(location.prefix, id)}${p.name}`),
-              );
-            });
-            gate.catch(() => undefined);
+              ),
+            );
             let total = 0;
             const results = await Promise.all(
               planned.map((p) =>
@@ -400,7 +398,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
         verified: true as const,
         latestUpdated,
         metric,
-        abortedOrphans,
+        // Settled: every upload waited for it.
+        abortedOrphans: (await s3Side).abortedOrphans,
         lockWaits,
         seconds: {
           dump: Number(dumpSeconds.toFixed(3)),
