@@ -174,6 +174,7 @@ describe("up converges to the declaration without a refresh", () => {
         await holder.end().catch(() => undefined);
       }
       await run.done;
+      e.repairAfterKill();
       // The premise: state still holds what the apply before the kill committed.
       const recorded = (await e.rlsResources()).get("public.audit_log")?.outputs?.expected as {
         policies: { using: string }[];

@@ -115,6 +115,7 @@ async function upKilledAfter(step: string, extraEnv: Record<string, string> = {}
   }
   process.kill(-child.pid!, "SIGKILL");
   await exited;
+  e.repairAfterKill();
   e.record(output);
   rmSync(marker, { force: true });
 }

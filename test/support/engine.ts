@@ -51,6 +51,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { readStackFileValues } from "../../infra/config/stack-file";
 import { APP_SCHEMA_SQL_PATH } from "../../infra/local/example-app/rls";
 import { ensurePulumiCli, pulumiEnv } from "../../infra/tools/pulumi-cli";
+import { repairInterruptedCheckpoints } from "../../infra/local/state-repair";
 import { REPO_ROOT } from "../../infra/lib/paths";
 import { createTestDatabase, withDatabase } from "../../infra/local/postgres";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
@@ -139,6 +140,13 @@ export interface E2eProject {
   startCli(args: string[]): { child: ChildProcess; done: Promise<CliResult> };
   /** Text of every file in the backend directory (gzip-decoded), by relative path. */
   backendFiles(): Map<string, string>;
+  /**
+   * After a test kills the engine: the README's recovery step for a kill that
+   * landed while the backend was writing a checkpoint (an empty `.attrs`, then
+   * `failed to load checkpoint: EOF`), as `npm run local` does. Returns what
+   * it removed; a kill between writes leaves nothing to remove.
+   */
+  repairAfterKill(): string[];
   dispose(): Promise<void>;
 }
 
@@ -323,6 +331,12 @@ export async function createE2eProject(
       return { child, done };
     },
     backendFiles: () => readTree(backendDir),
+    repairAfterKill: () => {
+      const removed = repairInterruptedCheckpoints(backendDir);
+      if (removed.length > 0)
+        console.log(`[e2e:${label}] after the kill, removed ${removed.join(", ")}`);
+      return removed;
+    },
     async dispose() {
       const summary = timings.map((t) => `${t.op} ${t.seconds.toFixed(1)} s`).join(", ");
       console.log(`[e2e:${label}] engine timings: ${summary}`);
