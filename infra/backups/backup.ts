@@ -2,8 +2,8 @@
  * `runBackup`: the one implementation behind `npm run backup`, the nightly
  * workflow and the BackupJob provider.
  *
- *   preflight → snapshot session (row counts) → pg_dump stream(s) → upload
- *   → manifest → read back and verify every object → latest.json → metric
+ *   preflight → snapshot session → pg_dump stream(s) → upload (row counts
+ *   beside it) → manifest → read back and verify every object → latest.json → metric
  *
  * Each arrow is a point of no return only in one direction: a failure before
  * the manifest leaves a folder no reader counts as a backup (its uploads
@@ -31,17 +31,20 @@ import {
   type ManifestObject,
 } from "./manifest";
 import { publishBackupMetric, type MetricTarget } from "./metric";
-import { BackupSetupError, scrubPg, type PgBinary } from "./pg-tools";
-import { preflightBucket, preflightPrograms, preflightSource } from "./preflight";
+import { BackupSetupError, findPgBinariesAsync, pickPgBinary, scrubPg } from "./pg-tools";
+import { preflightBucket, preflightSource } from "./preflight";
 import { noProgress, type ProgressCallback } from "./progress";
 import { explainS3Error, withS3, type S3Location } from "./s3";
 import {
+  countRows,
+  exportSnapshot,
   lockHolders,
+  lockTablesToCount,
   openSnapshotSession,
-  readSourceFacts,
   rlsHiddenTables,
   splitStreams,
-  type SourceFacts,
+  type RowCounts,
+  type SnapshotFacts,
 } from "./snapshot";
 import { streamToObject, verifyObject } from "./stream-upload";
 
@@ -108,7 +111,7 @@ function partSizeFor(databaseBytes: number): number {
 function dumpArgs(
   common: string[],
   section: string,
-  tables?: SourceFacts["sizes"],
+  tables?: SnapshotFacts["sizes"],
   extras: string[] = [],
 ) {
   const args = [...common, `--section=${section}`, ...extras];
@@ -124,7 +127,7 @@ interface PlannedStream {
 }
 
 function planStreams(
-  facts: SourceFacts,
+  facts: SnapshotFacts,
   jobs: number,
   common: string[],
   encrypted: boolean,
@@ -213,29 +216,41 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
     );
 
   return withS3(location, async (s3) => {
-    // The database first: its errors come before any other, and the dump needs its snapshot.
+    // pg_dump's copies answer --version while we connect (each answer is a process start);
+    // the database's errors still come first, before any other.
+    const dumpers = findPgBinariesAsync("pg_dump", env);
+    dumpers.catch(() => undefined);
     const source = await preflightSource(options.databaseUrl);
-    const pgDump: PgBinary = preflightPrograms(["pg_dump"], source.serverMajor, env).pg_dump;
+    const pgDump = pickPgBinary(await dumpers, "pg_dump", source.serverMajor, env);
     const started = clock();
     const startedMs = Date.now();
     const id = backupId(started, randomBytes(3).toString("hex"));
     const lease = options.lease ?? DEFAULT_LEASE;
 
-    // The bucket is checked, orphans aborted and the lease taken while the snapshot opens and
-    // pg_dump starts: each is a few round trips (and the S3 client's first load) that the floor,
-    // pg_dump alone, does not pay. Nothing is uploaded before all three are done (the gate).
-    const s3Side = preflightBucket(s3, location, { write: true })
-      .then(() => abortOrphanedUploads(s3, location, { ownId: id, timing: lease, now: started }))
-      .then(async (abortedOrphans) => ({
-        abortedOrphans,
-        held: await holdLease(s3, location, id, lease, clock),
-      }));
-    // Handled here so a failure while the snapshot is still opening is not an unhandled
-    // rejection; it is thrown where the gate is awaited.
-    s3Side.catch(() => undefined);
+    // The bucket check, the orphan sweep and the lease start once pg_dump has: each is a few
+    // round trips (and the S3 client's first requests) that the floor, pg_dump alone, does not
+    // pay, and pg_dump spends its first tens of milliseconds reading the catalog anyway.
+    // Nothing is uploaded before all three are done (the gate).
+    let s3Side:
+      | Promise<{ abortedOrphans: string[]; held: Awaited<ReturnType<typeof holdLease>> }>
+      | undefined;
+    const startS3Side = () => {
+      const side = preflightBucket(s3, location, { write: true })
+        .then(() => abortOrphanedUploads(s3, location, { ownId: id, timing: lease, now: started }))
+        .then(async (abortedOrphans) => ({
+          abortedOrphans,
+          held: await holdLease(s3, location, id, lease, clock),
+        }));
+      // Handled here so a failure while the dump is starting is not an unhandled rejection;
+      // it is thrown where the gate is awaited.
+      side.catch(() => undefined);
+      s3Side = side;
+      return side;
+    };
     try {
       const lockWaits: string[] = [];
-      let facts!: SourceFacts;
+      let facts!: SnapshotFacts;
+      let counts!: RowCounts;
       let objects: ManifestObject[] = [];
       let databaseBytes = 0;
       try {
@@ -251,13 +266,11 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
                 "connect as a role with BYPASSRLS or superuser (on Supabase: postgres), or ALTER ROLE <role> BYPASSRLS",
                 "require-rls-bypass",
               );
-            facts = await readSourceFacts(client, {
-              lockWaitTimeoutSeconds: lockWait,
-              exactCountMaxRows,
-            });
+            facts = await exportSnapshot(client);
             lockWaits.push(...(await lockHolders(client)));
             for (const w of lockWaits)
               progress({ phase: "dump", bytes: 0, note: `waiting behind a lock: ${w}` });
+            await lockTablesToCount(client, facts, exactCountMaxRows);
             databaseBytes = facts.sizes.reduce((n, t) => n + t.bytes, 0);
             const common = [
               "--format=custom",
@@ -266,33 +279,48 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
               "--no-password",
             ];
             const planned = planStreams(facts, jobs, common, key !== undefined);
-            // The lease names the keys before the first part, so a sweep can abort them if we die.
-            // streamToObject observes the gate at once, so its failure is never unhandled.
-            const gate = s3Side.then((ready) =>
-              ready.held.announce(
-                planned.map((p) => `${backupFolder(location.prefix, id)}${p.name}`),
-              ),
-            );
+            const keys = planned.map((p) => `${backupFolder(location.prefix, id)}${p.name}`);
+            // The gate settles as the S3 side does, once that has started below.
+            let openGate!: (side: Promise<unknown>) => void;
+            const gate = new Promise<unknown>((resolve) => (openGate = resolve));
+            // A failed count stops the dump: a backup without its row counts is not recorded.
+            const countFailed = new AbortController();
+            const signal = options.signal
+              ? AbortSignal.any([options.signal, countFailed.signal])
+              : countFailed.signal;
             let total = 0;
-            const results = await Promise.all(
-              planned.map((p) =>
+            // Each streamToObject spawns its pg_dump before it first awaits.
+            const streams = Promise.all(
+              planned.map((p, i) =>
                 streamToObject({
                   s3,
                   location,
-                  key: `${backupFolder(location.prefix, id)}${p.name}`,
+                  key: keys[i]!,
                   program: pgDump.path,
                   args: p.args,
                   connection: source.connection,
                   encryptionKey: key,
                   partSizeBytes: options.partSizeBytes ?? partSizeFor(databaseBytes),
                   queueSize: options.queueSize ?? (jobs > 1 ? 2 : 4),
-                  signal: options.signal,
+                  signal,
                   onBytes: (n) => progress({ phase: "dump", bytes: (total += n) }),
                   gate,
                 }),
               ),
             );
-            objects = results.map((r, i) => ({
+            // The lease names the keys before the first part, so a sweep can abort them if we die.
+            openGate(startS3Side().then((ready) => ready.held.announce(keys)));
+            // The counts share the snapshot and run while pg_dump does; their locks are held.
+            const counted = countRows(client, facts, exactCountMaxRows).catch((error: unknown) => {
+              countFailed.abort();
+              throw error;
+            });
+            // Both settle before either error is thrown: nothing of a stream is left mid-upload.
+            const [streamed, countedResult] = await Promise.allSettled([streams, counted]);
+            if (countedResult.status === "rejected") throw countedResult.reason;
+            if (streamed.status === "rejected") throw streamed.reason;
+            counts = countedResult.value;
+            objects = streamed.value.map((r, i) => ({
               key: r.key,
               section: planned[i]!.section,
               ...(planned[i]!.tables ? { tables: planned[i]!.tables } : {}),
@@ -345,8 +373,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
         size: objects.reduce((n, o) => n + o.size, 0),
         sha256: combinedSha256(objects),
         exactCountMaxRows,
-        tables: facts.tables,
-        largeObjects: facts.largeObjects,
+        tables: counts.tables,
+        largeObjects: counts.largeObjects,
         encryption: {
           server: location.kmsKeyId ? "aws:kms" : "bucket default",
           ...(key
@@ -399,7 +427,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
         latestUpdated,
         metric,
         // Settled: every upload waited for it.
-        abortedOrphans: (await s3Side).abortedOrphans,
+        abortedOrphans: (await s3Side!).abortedOrphans,
         lockWaits,
         seconds: {
           dump: Number(dumpSeconds.toFixed(3)),
@@ -408,7 +436,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
         },
       };
     } finally {
-      (await s3Side.catch(() => undefined))?.held.release();
+      (await s3Side?.catch(() => undefined))?.held.release();
     }
   });
 }

@@ -11,7 +11,7 @@
  *   the URL we pass carries none. Every message from these programs is scrubbed
  *   of the connection string and password before it goes anywhere.
  */
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { redactSecrets } from "../lib/redact";
@@ -49,43 +49,77 @@ function installHint(program: PgProgram, major?: number): string {
   );
 }
 
-function versionOf(path: string): PgBinary | undefined {
-  const out = spawnSync(path, ["--version"], { encoding: "utf8" });
-  if (out.status !== 0) return undefined;
-  const major = Number(/\b(\d+)(?:\.\d+)?/.exec(out.stdout)?.[1]);
-  return Number.isInteger(major) ? { path, major, version: out.stdout.trim() } : undefined;
+function parseVersion(path: string, stdout: string): PgBinary | undefined {
+  const major = Number(/\b(\d+)(?:\.\d+)?/.exec(stdout)?.[1]);
+  return Number.isInteger(major) ? { path, major, version: stdout.trim() } : undefined;
 }
 
-/** Every installed copy of `program`: $PG_BIN, Debian's per-major directories, then PATH. */
-export function findPgBinaries(
-  program: PgProgram,
-  env: NodeJS.ProcessEnv = process.env,
-): PgBinary[] {
+/**
+ * The copies of `program` worth asking for their version: $PG_BIN, Debian's per-major
+ * directories, then PATH. Each distinct program is listed once (`--version` costs a process
+ * start; /bin and /usr/bin are often one directory). Debian's /usr/bin/pg_dump is pg_wrapper,
+ * a Perl script that runs one of the per-major binaries already listed: asking it adds ~50 ms
+ * to every backup and finds nothing new, so it is asked only when no per-major binary exists.
+ */
+function candidatePaths(program: PgProgram, env: NodeJS.ProcessEnv): string[] {
   const dirs: string[] = [];
   if (env.PG_BIN) dirs.push(env.PG_BIN);
   const debian = "/usr/lib/postgresql";
   if (!env.PG_BIN && existsSync(debian))
     for (const entry of readdirSync(debian)) dirs.push(join(debian, entry, "bin"));
   if (!env.PG_BIN) dirs.push(...(env.PATH ?? "").split(":").filter(Boolean));
-  const found = new Map<string, PgBinary>();
+  const paths: string[] = [];
   const seen = new Set<string>();
-  let debianFound = false;
+  let debianListed = false;
   for (const dir of dirs) {
     const path = join(dir, program);
     if (!existsSync(path)) continue;
-    // Each distinct program is run once (`--version` costs a process start; /bin and /usr/bin are
-    // often one directory). Debian's /usr/bin/pg_dump is pg_wrapper, a Perl script that runs one of
-    // the per-major binaries already listed: asking it adds ~50 ms to every backup and finds nothing new.
     const real = realpathSync(path);
     if (seen.has(real)) continue;
     seen.add(real);
-    if (debianFound && real.endsWith("/postgresql-common/pg_wrapper")) continue;
-    const binary = versionOf(path);
-    if (!binary) continue;
-    found.set(path, binary);
-    if (path.startsWith(`${debian}/`)) debianFound = true;
+    if (debianListed && real.endsWith("/postgresql-common/pg_wrapper")) continue;
+    paths.push(path);
+    if (path.startsWith(`${debian}/`)) debianListed = true;
   }
-  return [...found.values()].sort((a, b) => b.major - a.major);
+  return paths;
+}
+
+const newestFirst = (found: (PgBinary | undefined)[]): PgBinary[] =>
+  found.filter((b): b is PgBinary => b !== undefined).sort((a, b) => b.major - a.major);
+
+/** Every installed copy of `program` that answers `--version`, newest first. */
+export function findPgBinaries(
+  program: PgProgram,
+  env: NodeJS.ProcessEnv = process.env,
+): PgBinary[] {
+  return newestFirst(
+    candidatePaths(program, env).map((path) => {
+      const out = spawnSync(path, ["--version"], { encoding: "utf8" });
+      return out.status === 0 ? parseVersion(path, out.stdout) : undefined;
+    }),
+  );
+}
+
+/**
+ * findPgBinaries without blocking: the copies are asked at once, so a backup asks
+ * while it connects to the database instead of before (each ask is a process start).
+ */
+export async function findPgBinariesAsync(
+  program: PgProgram,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PgBinary[]> {
+  return newestFirst(
+    await Promise.all(
+      candidatePaths(program, env).map(
+        (path) =>
+          new Promise<PgBinary | undefined>((resolve) =>
+            execFile(path, ["--version"], { encoding: "utf8" }, (error, stdout) =>
+              resolve(error ? undefined : parseVersion(path, stdout)),
+            ),
+          ),
+      ),
+    ),
+  );
 }
 
 /**
@@ -97,15 +131,24 @@ export function requirePgBinary(
   serverMajor?: number,
   env: NodeJS.ProcessEnv = process.env,
 ): PgBinary {
-  const all = findPgBinaries(program, env);
+  return pickPgBinary(findPgBinaries(program, env), program, serverMajor, env);
+}
+
+/** The newest of `found` (as findPgBinaries lists them), checked as requirePgBinary checks it. */
+export function pickPgBinary(
+  found: readonly PgBinary[],
+  program: PgProgram,
+  serverMajor?: number,
+  env: NodeJS.ProcessEnv = process.env,
+): PgBinary {
   const where = env.PG_BIN ? `in PG_BIN (${env.PG_BIN})` : "on this machine";
-  if (all.length === 0)
+  if (found.length === 0)
     throw new BackupSetupError(
       `${program} was not found ${where}.`,
       installHint(program, serverMajor),
       `require-${program.replace("_", "-")}`,
     );
-  const best = all[0]!;
+  const best = found[0]!;
   if (serverMajor !== undefined && best.major < serverMajor)
     throw new BackupSetupError(
       `${program} ${best.major} (${best.path}) is older than the server, which runs Postgres ${serverMajor}; ` +

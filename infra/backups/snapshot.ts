@@ -1,8 +1,10 @@
 /**
  * The source session of a backup: one REPEATABLE READ transaction that
  * exports its snapshot, so every pg_dump stream (one, or one per job) and the
- * manifest's row counts see exactly the same database state, and keeps it
- * open until the last stream has started reading.
+ * manifest's row counts see exactly the same database state. It stays open
+ * while the dump runs, because the counts run beside it rather than before it
+ * (a database of many mid-sized tables would otherwise wait for every count
+ * before the first byte was dumped).
  *
  * `lock_timeout` applies here as well as to pg_dump (`--lock-wait-timeout`):
  * counting a table takes the same ACCESS SHARE lock pg_dump takes, and neither
@@ -13,16 +15,23 @@ import type { Queryable } from "../postgres/client";
 import { qualifiedTable } from "../postgres/identifiers";
 import type { TableCount } from "./manifest";
 
-export interface SourceFacts {
+/** What the dump needs before it starts: the exported snapshot and each table's size. */
+export interface SnapshotFacts {
   serverVersion: string;
   serverMajor: number;
   snapshot: string;
-  tables: TableCount[];
-  largeObjects: number;
   /** Tables with their estimated size, for splitting data streams. */
   sizes: { schema: string; table: string; bytes: number }[];
   /** Sequences no table owns: their values ride with the first data stream. */
   freeSequences: { schema: string; name: string }[];
+  /** The planner's row estimate of each table (reltuples; -1 when never analyzed). */
+  estimates: { schema: string; table: string; estimate: number }[];
+}
+
+/** What the manifest records of the same snapshot: rows per table, and large objects. */
+export interface RowCounts {
+  tables: TableCount[];
+  largeObjects: number;
 }
 
 const SYSTEM_SCHEMAS = `n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_toast' and n.nspname !~ '^pg_temp'`;
@@ -33,11 +42,8 @@ export async function openSnapshotSession(client: Queryable, lockWaitTimeoutSeco
   await client.query(`set local lock_timeout = ${Math.round(lockWaitTimeoutSeconds * 1000)}`);
 }
 
-/** Export the snapshot and read what the manifest needs; the caller keeps the transaction open. */
-export async function readSourceFacts(
-  client: Queryable,
-  options: { lockWaitTimeoutSeconds: number; exactCountMaxRows: number },
-): Promise<SourceFacts> {
+/** Export the snapshot and read what planning the dump needs; the caller keeps the transaction open. */
+export async function exportSnapshot(client: Queryable): Promise<SnapshotFacts> {
   const head = await client.query(
     "select current_setting('server_version') as version, current_setting('server_version_num')::int as num, pg_export_snapshot() as snapshot",
   );
@@ -49,50 +55,67 @@ export async function readSourceFacts(
       where c.relkind = 'r' and c.relpersistence <> 't' and ${SYSTEM_SCHEMAS}
       order by 1, 2`,
   );
-  const tables: TableCount[] = [];
-  const sizes: SourceFacts["sizes"] = [];
-  for (const r of rels.rows as {
-    schema: string;
-    table: string;
-    estimate: number;
-    bytes: number;
-  }[]) {
-    sizes.push({ schema: r.schema, table: r.table, bytes: r.bytes });
-    const exact = r.estimate <= options.exactCountMaxRows;
-    if (exact) {
-      const counted = await client.query(
-        `select count(*)::bigint as n from only ${qualifiedTable({ schema: r.schema, table: r.table })}`,
-      );
-      tables.push({
-        schema: r.schema,
-        table: r.table,
-        rows: Number((counted.rows[0] as { n: string }).n),
-        exact,
-      });
-    } else {
-      tables.push({
-        schema: r.schema,
-        table: r.table,
-        rows: Math.max(0, Math.round(r.estimate)),
-        exact,
-      });
-    }
-  }
-  const lo = await client.query("select count(*)::int as n from pg_largeobject_metadata");
   const seqs = await client.query(
     `select n.nspname as schema, c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where c.relkind = 'S' and ${SYSTEM_SCHEMAS}
         and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype in ('a', 'i'))`,
   );
+  const tables = rels.rows as { schema: string; table: string; estimate: number; bytes: number }[];
   return {
     serverVersion: row.version,
     serverMajor: Math.floor(row.num / 10000),
     snapshot: row.snapshot,
-    tables,
-    largeObjects: (lo.rows[0] as { n: number }).n,
-    sizes,
-    freeSequences: seqs.rows as SourceFacts["freeSequences"],
+    sizes: tables.map(({ schema, table, bytes }) => ({ schema, table, bytes })),
+    freeSequences: seqs.rows as SnapshotFacts["freeSequences"],
+    estimates: tables.map(({ schema, table, estimate }) => ({ schema, table, estimate })),
   };
+}
+
+const countsExactly = (facts: SnapshotFacts, exactCountMaxRows: number) =>
+  facts.estimates.filter((t) => t.estimate <= exactCountMaxRows);
+
+/**
+ * Take, before the dump starts, the ACCESS SHARE lock each exact count needs (pg_dump takes
+ * the same on every table it dumps). The counts then run beside the dump and never wait: a
+ * migration's ACCESS EXCLUSIVE request that arrives meanwhile would otherwise queue them
+ * until the dump ends, and past lock_timeout.
+ */
+export async function lockTablesToCount(
+  client: Queryable,
+  facts: SnapshotFacts,
+  exactCountMaxRows: number,
+): Promise<void> {
+  const tables = countsExactly(facts, exactCountMaxRows);
+  if (tables.length === 0) return;
+  await client.query(
+    `lock table ${tables.map((t) => `only ${qualifiedTable(t)}`).join(", ")} in access share mode`,
+  );
+}
+
+/**
+ * Rows per table in the snapshot's transaction: exact up to `exactCountMaxRows` (the
+ * planner's estimate decides), the estimate above it, and which one each is.
+ */
+export async function countRows(
+  client: Queryable,
+  facts: SnapshotFacts,
+  exactCountMaxRows: number,
+): Promise<RowCounts> {
+  const tables: TableCount[] = [];
+  for (const t of facts.estimates) {
+    const exact = t.estimate <= exactCountMaxRows;
+    const rows = exact
+      ? Number(
+          (
+            (await client.query(`select count(*)::bigint as n from only ${qualifiedTable(t)}`))
+              .rows[0] as { n: string }
+          ).n,
+        )
+      : Math.max(0, Math.round(t.estimate));
+    tables.push({ schema: t.schema, table: t.table, rows, exact });
+  }
+  const lo = await client.query("select count(*)::int as n from pg_largeobject_metadata");
+  return { tables, largeObjects: (lo.rows[0] as { n: number }).n };
 }
 
 /**

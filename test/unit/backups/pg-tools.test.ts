@@ -11,7 +11,13 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { findPgBinaries, parseConnection, requirePgBinary } from "../../../infra/backups/pg-tools";
+import {
+  findPgBinaries,
+  findPgBinariesAsync,
+  parseConnection,
+  pickPgBinary,
+  requirePgBinary,
+} from "../../../infra/backups/pg-tools";
 
 const PASSWORD = "s3cr#t/p@ss";
 
@@ -102,5 +108,38 @@ describe("requirePgBinary", () => {
       "pg_dump (PostgreSQL) 15.4",
     ]);
     expect(readFileSync(calls, "utf8").trim().split("\n")).toHaveLength(1);
+  });
+
+  it("finds the same programs without blocking, asking them all at once, and checks them the same way", async () => {
+    dir = mkdtempSync(join(tmpdir(), "pgbin-"));
+    const env = { PATH: "" } as NodeJS.ProcessEnv;
+    for (const [name, version, delay] of [
+      ["old", "13.2", 0.6],
+      ["new", "16.1", 0.6],
+      ["broken", "", 0],
+    ] as const) {
+      mkdirSync(join(dir, name));
+      writeFileSync(
+        join(dir, name, "pg_dump"),
+        version
+          ? `#!/bin/sh\nsleep ${delay}\necho "pg_dump (PostgreSQL) ${version}"\n`
+          : "#!/bin/sh\nexit 3\n",
+      );
+      chmodSync(join(dir, name, "pg_dump"), 0o755);
+      env.PATH = `${env.PATH}${env.PATH ? ":" : ""}${join(dir, name)}`;
+    }
+    const ours = (found: { path: string; version: string }[]) =>
+      found.filter((b) => b.path.startsWith(dir!)).map((b) => b.version);
+    const t0 = Date.now();
+    const found = await findPgBinariesAsync("pg_dump", env);
+    // Two programs that each take 0.6 s answered together: one after the other takes 1.2 s or more.
+    expect(Date.now() - t0).toBeLessThan(1150);
+    expect(ours(found)).toEqual(["pg_dump (PostgreSQL) 16.1", "pg_dump (PostgreSQL) 13.2"]);
+    expect(ours(found)).toEqual(ours(findPgBinaries("pg_dump", env)));
+    const mine = found.filter((b) => b.path.startsWith(dir!));
+    expect(pickPgBinary(mine, "pg_dump", 15, env).major).toBe(16);
+    expect(() => pickPgBinary(mine.slice(1), "pg_dump", 15, env)).toThrow(
+      /pg_dump 13 .* is older than the server, which runs Postgres 15/,
+    );
   });
 });
