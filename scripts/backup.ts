@@ -1,7 +1,7 @@
 /**
  * `backup` (also `db:backup`) — take a backup now: pg_dump streamed to S3
- * with a SHA-256, a manifest, read back and verified, then latest.json and
- * the freshness metric. A failure replaces nothing.
+ * with a SHA-256 and CRC32s, confirmed by S3's checksum of what it stored, a
+ * manifest, then latest.json and the freshness metric. A failure replaces nothing.
  */
 import { backupCommand } from "../infra/backups/commands";
 import { defineCommand, type ArgSpecs } from "./lib/command";
@@ -41,8 +41,9 @@ const ARGS = {
 
 const HELP =
   "Streams pg_dump --format=custom straight into S3 (no temp file), hashes it on the way, writes a\n" +
-  "manifest (versions, sizes, SHA-256, row counts), reads every object back to verify it, and only\n" +
-  "then moves latest.json and publishes the freshness metric the stale-backup alarm watches.\n" +
+  "manifest (versions, sizes, SHA-256, row counts) once S3's checksum of every object matches the\n" +
+  "bytes sent (or, where the server reports none, the object read back matches), and only then\n" +
+  "moves latest.json and publishes the freshness metric the stale-backup alarm watches.\n" +
   "Exit 2: could not back up, and nothing was replaced.\n" +
   ENVIRONMENT;
 

@@ -3,7 +3,7 @@
  * workflow and the BackupJob provider.
  *
  *   preflight → snapshot session → pg_dump stream(s) → upload (row counts
- *   beside it) → manifest → read back and verify every object → latest.json → metric
+ *   beside it) → manifest → confirm every object is stored as sent → latest.json → metric
  *
  * Each arrow is a point of no return only in one direction: a failure before
  * the manifest leaves a folder no reader counts as a backup (its uploads
@@ -46,7 +46,8 @@ import {
   type RowCounts,
   type SnapshotFacts,
 } from "./snapshot";
-import { streamToObject, verifyObject } from "./stream-upload";
+import { confirmStored, type SentObject } from "./stored-checksum";
+import { streamToObject } from "./stream-upload";
 
 /** `runbooks-as-code@<version>`, recorded in every manifest. */
 export function toolVersion(): string {
@@ -89,8 +90,10 @@ export interface BackupReport {
   id: string;
   manifestKey: string;
   manifest: BackupManifest;
-  /** Every object was read back and matched its SHA-256. */
+  /** Every object is stored exactly as sent: S3's checksum of it matched ours, or it was read back and matched its SHA-256. */
   verified: true;
+  /** How: "stored checksum" when S3 reported one for every object, else "read back". */
+  verifiedBy: "stored checksum" | "read back";
   /** false when a newer backup had already become latest (two runs overlapped). */
   latestUpdated: boolean;
   metric: "published" | "not configured";
@@ -252,6 +255,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
       let facts!: SnapshotFacts;
       let counts!: RowCounts;
       let objects: ManifestObject[] = [];
+      let sent: SentObject[] = [];
       let databaseBytes = 0;
       try {
         await withTransaction(
@@ -320,6 +324,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
             if (countedResult.status === "rejected") throw countedResult.reason;
             if (streamed.status === "rejected") throw streamed.reason;
             counts = countedResult.value;
+            sent = streamed.value;
             objects = streamed.value.map((r, i) => ({
               key: r.key,
               section: planned[i]!.section,
@@ -383,25 +388,30 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
         },
       };
       const mKey = manifestKey(location.prefix, id);
-      // The manifest is written while the objects are read back: "latest" moves only after both
-      // (and the read of the current pointer, which neither affects) have succeeded.
+      // The objects are confirmed (and the current pointer read) before the manifest is written:
+      // a folder with a manifest counts as a complete backup, so one is written only for objects
+      // S3 holds exactly as sent. "latest" moves after the manifest.
       const verifyStarted = Date.now();
       let verifiedBytes = 0;
       const settled = await Promise.allSettled([
-        putJson(s3, location, mKey, manifest),
-        (async () => {
-          for (const o of objects)
-            await verifyObject(s3, location, o, (n) =>
+        Promise.all(
+          sent.map((o) =>
+            confirmStored(s3, location, o, (n) =>
               progress({ phase: "verify", bytes: (verifiedBytes += n), totalBytes: manifest.size }),
-            );
-          return (Date.now() - verifyStarted) / 1000;
-        })(),
+            ),
+          ),
+        ),
         readLatest(s3, location),
       ] as const);
       const failed = settled.find((r) => r.status === "rejected");
       if (failed) throw failed.reason;
-      const verifySeconds = (settled[1] as PromiseFulfilledResult<number>).value;
-      const current = (settled[2] as PromiseFulfilledResult<LatestPointer | undefined>).value;
+      const how = (settled[0] as PromiseFulfilledResult<("stored checksum" | "read back")[]>).value;
+      const verifiedBy = how.every((h) => h === "stored checksum")
+        ? ("stored checksum" as const)
+        : ("read back" as const);
+      const verifySeconds = (Date.now() - verifyStarted) / 1000;
+      await putJson(s3, location, mKey, manifest);
+      const current = (settled[1] as PromiseFulfilledResult<LatestPointer | undefined>).value;
       const latestUpdated = current === undefined || current.id < id;
       if (latestUpdated) {
         const pointer: LatestPointer = {
@@ -424,6 +434,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
         manifestKey: mKey,
         manifest,
         verified: true as const,
+        verifiedBy,
         latestUpdated,
         metric,
         // Settled: every upload waited for it.

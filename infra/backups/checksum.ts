@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
+import { crc32 } from "node:zlib";
 
 export class ChecksumMismatchError extends Error {
   constructor(
@@ -26,14 +27,26 @@ export class HashingStream extends Transform {
   private readonly hash = createHash("sha256");
   private bytes = 0;
   private digest?: string;
+  private whole = 0;
+  private readonly parts: number[] = [];
+  private part = 0;
+  private inPart = 0;
 
-  constructor(private readonly expected?: { key: string; sha256: string; size: number }) {
+  constructor(
+    private readonly expected?: { key: string; sha256: string; size: number },
+    /**
+     * With a part size, the CRC32 of the whole stream and of each `partSizeBytes` window is kept
+     * too: what S3 computes of an object uploaded in parts of that size (stored-checksum.ts).
+     */
+    private readonly partSizeBytes?: number,
+  ) {
     super();
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.hash.update(chunk);
     this.bytes += chunk.length;
+    if (this.partSizeBytes) this.crcParts(chunk, this.partSizeBytes);
     // A stream longer than the manifest says is refused as soon as it is known.
     if (this.expected && this.bytes > this.expected.size) {
       done(
@@ -55,6 +68,34 @@ export class HashingStream extends Transform {
       return;
     }
     done();
+  }
+
+  private crcParts(chunk: Buffer, partSize: number): void {
+    this.whole = crc32(chunk, this.whole);
+    for (let at = 0; at < chunk.length;) {
+      const take = Math.min(partSize - this.inPart, chunk.length - at);
+      this.part = crc32(chunk.subarray(at, at + take), this.part);
+      this.inPart += take;
+      at += take;
+      if (this.inPart === partSize) {
+        this.parts.push(this.part);
+        this.part = 0;
+        this.inPart = 0;
+      }
+    }
+  }
+
+  /**
+   * The CRC32 of the whole stream and of each part-size window, in order (the last window may be
+   * short); only after the stream ended, and only with a part size.
+   */
+  get crc32(): { whole: number; parts: number[] } {
+    if (this.digest === undefined) throw new Error("the stream has not ended yet");
+    if (!this.partSizeBytes) throw new Error("no part size was given");
+    return {
+      whole: this.whole,
+      parts: this.inPart > 0 || this.parts.length === 0 ? [...this.parts, this.part] : this.parts,
+    };
   }
 
   /** Bytes seen so far. */

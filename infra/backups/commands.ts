@@ -92,7 +92,7 @@ export async function backupCommand(
         id: "require-verified-backup",
         severity: "info",
         subject: report.manifestKey,
-        message: `backup ${report.id}: ${formatBytes(m.size)} in ${m.objects.length} object(s), ${m.tables.length} tables, read back and verified (sha256 ${m.sha256.slice(0, 16)}…)`,
+        message: `backup ${report.id}: ${formatBytes(m.size)} in ${m.objects.length} object(s), ${m.tables.length} tables, ${report.verifiedBy === "read back" ? "read back and verified" : "confirmed by S3's checksum of what it stored"} (sha256 ${m.sha256.slice(0, 16)}…)`,
         fix: "nothing to do",
       },
     ];

@@ -118,6 +118,7 @@ export async function uploadStream(options: MultipartOptions): Promise<void> {
           Key: key,
           Body: Buffer.concat(pending, pendingBytes),
           ContentType: "application/octet-stream",
+          ChecksumAlgorithm: "CRC32",
           ...sse,
         }),
       );

@@ -18,6 +18,7 @@ import { abortUploadsOf } from "./lease";
 import { uploadStream } from "./multipart";
 import { pgEnv, scrubPg, type PgConnection } from "./pg-tools";
 import { explainS3Error, type S3Location } from "./s3";
+import type { SentObject } from "./stored-checksum";
 
 export interface StreamUploadOptions {
   s3: S3Client;
@@ -53,9 +54,7 @@ export class DumpFailedError extends Error {
   }
 }
 
-export async function streamToObject(
-  options: StreamUploadOptions,
-): Promise<{ key: string; size: number; sha256: string }> {
+export async function streamToObject(options: StreamUploadOptions): Promise<SentObject> {
   const { s3, location, key, connection } = options;
   // Observed at once: a gate that fails while the dump is starting is handled below, not unhandled.
   options.gate?.catch(() => undefined);
@@ -76,7 +75,8 @@ export async function streamToObject(
   });
   exited.catch(() => undefined);
 
-  const hasher = new HashingStream();
+  // The upload's part size, so the CRC32s match what S3 computes of the parts (stored-checksum.ts).
+  const hasher = new HashingStream(undefined, options.partSizeBytes);
   const body = new PassThrough();
   // The failure is reported through `failed`; before the gate opens the body has no reader,
   // and an 'error' nobody listens to would crash the process.
@@ -140,7 +140,7 @@ export async function streamToObject(
       queueSize: options.queueSize,
     });
     if (failed) throw failed;
-    return { key, size: hasher.size, sha256: hasher.sha256 };
+    return { key, size: hasher.size, sha256: hasher.sha256, crc32: hasher.crc32 };
   } catch (error) {
     const cause = failed ?? (error as Error);
     fail(cause);

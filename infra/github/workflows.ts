@@ -98,7 +98,7 @@ export interface BackupWorkflowInput {
  * The nightly backup is this repository's own `npm run backup`, the same
  * tested code the BackupJob provider runs: pg_dump streamed to S3 (no copy on
  * the runner's disk) with a SHA-256 and a manifest, encrypted with the
- * bucket's CMK, every object read back and verified, then latest.json and the
+ * bucket's CMK, every object confirmed by S3's checksum of what it stored, then latest.json and the
  * freshness metric — published only after all of that, so the alarm fires for
  * any failure. AWS access comes from the OIDC role; nothing is stored.
  */

@@ -15,7 +15,13 @@ export interface ProxiedRequest {
 }
 
 export type FaultDecision =
-  { action: "pass"; delayMs?: number } | { action: "fail"; status: number; code: string };
+  | {
+      action: "pass";
+      delayMs?: number;
+      /** Response headers to set (or, with undefined, remove) on the server's answer. */
+      responseHeaders?: Record<string, string | undefined>;
+    }
+  | { action: "fail"; status: number; code: string };
 
 export interface FaultProxy {
   endpoint: string;
@@ -58,7 +64,11 @@ export async function startFaultProxy(
           headers: req.headers,
         },
         (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
+          const headers = { ...up.headers };
+          for (const [name, value] of Object.entries(decision.responseHeaders ?? {}))
+            if (value === undefined) delete headers[name];
+            else headers[name] = value;
+          res.writeHead(up.statusCode ?? 502, headers);
           up.pipe(res);
         },
       );

@@ -109,6 +109,73 @@ describe("the freshness metric", () => {
   });
 });
 
+describe("confirming what S3 stored", () => {
+  const dumpHead = (r: { method: string; path: string }) =>
+    r.method === "HEAD" && r.path.endsWith(".dump");
+
+  it("compares S3's checksum of every object with the bytes sent, and downloads none of them", async () => {
+    const stack = `confirm-${Date.now()}`;
+    proxy.setRule(() => ({ action: "pass" }));
+    const seenBefore = proxy.seen.length;
+    const report = await runBackup({
+      databaseUrl: big.url,
+      location: proxied(stack),
+      stack,
+      partSizeBytes: 5 * 1024 * 1024,
+      jobs: 2,
+    });
+    expect(report.verifiedBy).toBe("stored checksum");
+    const seen = proxy.seen.slice(seenBefore);
+    expect(seen.filter(dumpHead)).toHaveLength(report.manifest.objects.length);
+    expect(seen.filter((r) => r.method === "GET" && r.path.endsWith(".dump"))).toEqual([]);
+  });
+
+  it("reads an object back when the server reports no checksum for it", async () => {
+    const stack = `readback-${Date.now()}`;
+    proxy.setRule((r) =>
+      dumpHead(r)
+        ? { action: "pass", responseHeaders: { "x-amz-checksum-crc32": undefined } }
+        : { action: "pass" },
+    );
+    const seenBefore = proxy.seen.length;
+    try {
+      const report = await runBackup({ databaseUrl: source.url, location: proxied(stack), stack });
+      expect(report.verifiedBy).toBe("read back");
+      expect(
+        proxy.seen.slice(seenBefore).filter((r) => r.method === "GET" && r.path.endsWith(".dump")),
+      ).toHaveLength(1);
+    } finally {
+      proxy.setRule(() => ({ action: "pass" }));
+    }
+  });
+
+  it("refuses a backup whose stored checksum differs from the bytes sent: no manifest, latest or metric", async () => {
+    const stack = `mismatch-${Date.now()}`;
+    const options = {
+      databaseUrl: big.url,
+      location: proxied(stack),
+      metric: metricTarget(stack),
+      stack,
+      partSizeBytes: 5 * 1024 * 1024,
+    };
+    const previous = await goodBackup(options);
+    const before = await metricCount(stack);
+    proxy.setRule((r) =>
+      dumpHead(r)
+        ? { action: "pass", responseHeaders: { "x-amz-checksum-crc32": "AAAAAA==-5" } }
+        : { action: "pass" },
+    );
+    try {
+      await expect(runBackup(options)).rejects.toThrow(
+        /db\.dump is stored as \d+ bytes with CRC32 AAAAAA==-5, but the backup sent \d+ bytes .*latest\.json is unchanged/,
+      );
+    } finally {
+      proxy.setRule(() => ({ action: "pass" }));
+    }
+    await assertNothingNew(options, previous, stack, before);
+  });
+});
+
 describe("a failure publishes nothing and leaves the previous latest", () => {
   it("an upload that fails part-way (HTTP 500 on every part after the first)", async () => {
     const stack = `upload-${Date.now()}`;
