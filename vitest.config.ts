@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { TEST_WORKERS } from "./test/support/workers";
 
 export default defineConfig({
   test: {
@@ -7,6 +8,9 @@ export default defineConfig({
     // Real Postgres, S3 and Pulumi processes start once for the whole run.
     globalSetup: ["test/support/global-setup.ts"],
     pool: "forks",
+    // Each worker has its own Postgres cluster (test/support/workers.ts says why).
+    maxWorkers: TEST_WORKERS,
+    minWorkers: 1,
     // The SDK's notice that Node 20 support ends in 2027 is known (README, Prerequisites); keep test output readable.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     testTimeout: 60_000,

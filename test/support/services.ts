@@ -4,10 +4,13 @@ import { createTestDatabase } from "../../infra/local/postgres";
 import type { PostgresServer } from "../../infra/local/postgres";
 import type { S3Server } from "../../infra/local/s3";
 import type { CloudWatchServer } from "../../infra/local/cloudwatch";
+import { workerIndex } from "./workers";
 
 /** What the global setup started, as the test files see it (serializable: no stop()). */
 export interface ServicesInfo {
+  /** This worker's cluster (services() picks it from postgresByWorker). */
   postgres: Pick<PostgresServer, "adminUrl" | "port" | "major" | "external">;
+  postgresByWorker: Pick<PostgresServer, "adminUrl" | "port" | "major" | "external">[];
   s3: Pick<
     S3Server,
     "endpoint" | "region" | "accessKeyId" | "secretAccessKey" | "server" | "external"
@@ -26,7 +29,8 @@ declare module "vitest" {
 }
 
 export function services(): ServicesInfo {
-  return inject("services");
+  const all = inject("services");
+  return { ...all, postgres: all.postgresByWorker[workerIndex()] ?? all.postgres };
 }
 
 /** A database cloned for one test file, with `sql` on a short-lived superuser connection. */
