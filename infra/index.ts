@@ -13,14 +13,7 @@ guardEngineDebugLog();
 
 const outputs = deployStack(loadStackConfig());
 
-export const stack = outputs.stack;
-export const owner = outputs.owner;
-export const features = outputs.features;
-export const escalation = outputs.escalation;
-export const rls = outputs.rls;
-export const backupStorage = outputs.backupStorage;
-export const backups = outputs.backups;
-export const alerts = outputs.alerts;
-export const vercel = outputs.vercel;
-export const github = outputs.github;
-export const rotation = outputs.rotation;
+// An area the stack turns off has no outputs. Exported as `undefined`, it would make the engine
+// warn on every run ("Undefined value (alerts) will not show as a stack output"), a warning that
+// says nothing is wrong; so the outputs are the areas that exist, and `features` says which.
+export = Object.fromEntries(Object.entries(outputs).filter(([, value]) => value !== undefined));

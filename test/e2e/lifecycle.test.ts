@@ -87,6 +87,10 @@ describe("local stack lifecycle through the engine", () => {
     // Outputs are nested by area; whether the area is on is `features.rls`.
     expect(outputs.features?.value).toMatchObject({ rls: true });
     expect(outputs.rls?.value).toMatchObject({ tables: MANAGED.map((t) => `public.${t}`) });
+    // Areas this stack turns off are left out of the outputs, not exported as undefined.
+    expect(outputs.features?.value).toMatchObject({ vercel: false });
+    expect(Object.keys(outputs)).not.toContain("vercel");
+    expect(e.captured()).not.toMatch(/Undefined value \(\w+\) will not show as a stack output/);
   });
 
   it("a second up reports only unchanged resources", STEP, async () => {
