@@ -67,6 +67,23 @@ async function metricCount(stack: string): Promise<number> {
   return points.reduce((n, p) => n + p.count, 0);
 }
 
+/**
+ * A stack whose first backup succeeded, with its latest.json and metric count: what a failure
+ * that follows must leave as they were.
+ */
+async function afterAGoodBackup(name: string, db: Db, extra: Partial<BackupOptions> = {}) {
+  const stack = `${name}-${Date.now()}`;
+  const options: BackupOptions = {
+    databaseUrl: db.url,
+    location: proxied(stack),
+    metric: metricTarget(stack),
+    stack,
+    ...extra,
+  };
+  const previous = await goodBackup(options);
+  return { stack, options, previous, before: await metricCount(stack) };
+}
+
 /** A good backup first, so "the previous latest is untouched" means something. */
 async function goodBackup(options: BackupOptions) {
   proxy.setRule(() => ({ action: "pass" }));
@@ -150,16 +167,9 @@ describe("confirming what S3 stored", () => {
   });
 
   it("refuses a backup whose stored checksum differs from the bytes sent: no manifest, latest or metric", async () => {
-    const stack = `mismatch-${Date.now()}`;
-    const options = {
-      databaseUrl: big.url,
-      location: proxied(stack),
-      metric: metricTarget(stack),
-      stack,
+    const { stack, options, previous, before } = await afterAGoodBackup("mismatch", big, {
       partSizeBytes: 5 * 1024 * 1024,
-    };
-    const previous = await goodBackup(options);
-    const before = await metricCount(stack);
+    });
     proxy.setRule((r) =>
       dumpHead(r)
         ? { action: "pass", responseHeaders: { "x-amz-checksum-crc32": "AAAAAA==-5" } }
@@ -178,16 +188,9 @@ describe("confirming what S3 stored", () => {
 
 describe("a failure publishes nothing and leaves the previous latest", () => {
   it("an upload that fails part-way (HTTP 500 on every part after the first)", async () => {
-    const stack = `upload-${Date.now()}`;
-    const options = {
-      databaseUrl: big.url,
-      location: proxied(stack),
-      metric: metricTarget(stack),
-      stack,
+    const { stack, options, previous, before } = await afterAGoodBackup("upload", big, {
       partSizeBytes: 5 * 1024 * 1024,
-    };
-    const previous = await goodBackup(options);
-    const before = await metricCount(stack);
+    });
     let parts = 0;
     proxy.setRule((r) =>
       r.method === "PUT" && r.query.has("partNumber") && ++parts > 1
@@ -200,15 +203,7 @@ describe("a failure publishes nothing and leaves the previous latest", () => {
   });
 
   it("a dump that exits non-zero after writing a complete archive (the body ends only on exit 0)", async () => {
-    const stack = `dump-${Date.now()}`;
-    const options = {
-      databaseUrl: source.url,
-      location: proxied(stack),
-      metric: metricTarget(stack),
-      stack,
-    };
-    const previous = await goodBackup(options);
-    const before = await metricCount(stack);
+    const { stack, options, previous, before } = await afterAGoodBackup("dump", source);
     const real = requirePgBinary("pg_dump");
     const dir = mkdtempSync(join(tmpdir(), "fake-pg-bin-"));
     try {
@@ -227,15 +222,7 @@ describe("a failure publishes nothing and leaves the previous latest", () => {
   });
 
   it("a manifest that cannot be written", async () => {
-    const stack = `manifest-${Date.now()}`;
-    const options = {
-      databaseUrl: source.url,
-      location: proxied(stack),
-      metric: metricTarget(stack),
-      stack,
-    };
-    const previous = await goodBackup(options);
-    const before = await metricCount(stack);
+    const { stack, options, previous, before } = await afterAGoodBackup("manifest", source);
     proxy.setRule((r) =>
       r.method === "PUT" && r.path.endsWith("/manifest.json")
         ? { action: "fail", status: 503, code: "SlowDown" }
@@ -247,16 +234,9 @@ describe("a failure publishes nothing and leaves the previous latest", () => {
   });
 
   it("a process killed mid-upload: no latest, and the next run aborts its orphaned upload", async () => {
-    const stack = `killed-${Date.now()}`;
-    const options = {
-      databaseUrl: big.url,
-      location: proxied(stack),
-      metric: metricTarget(stack),
-      stack,
+    const { stack, options, previous, before } = await afterAGoodBackup("killed", big, {
       partSizeBytes: 5 * 1024 * 1024,
-    };
-    const previous = await goodBackup(options);
-    const before = await metricCount(stack);
+    });
     // Slow parts down so the kill lands mid-upload.
     proxy.setRule((r) =>
       r.method === "PUT" && r.query.has("partNumber")
