@@ -75,6 +75,23 @@ describe("loaderModule", () => {
     });
   });
 
+  it("prefers the working directory's checkout when both have the code (the one running pulumi wins)", () => {
+    const text = loaderModule("runbooks:backups:BackupJob", "/recorded/checkout");
+    const module = { exports: {} as { handler?: () => unknown } };
+    const fakeRequire = (id: string) => {
+      if (id === "node:path") return require("node:path");
+      if (id === "node:fs") return { existsSync: () => true };
+      return { load: (providerId: string) => ({ providerId, from: id }) };
+    };
+    new Function("exports", "require", "process", text)(module.exports, fakeRequire, {
+      cwd: () => "/running/checkout",
+    });
+    expect(module.exports.handler!()).toEqual({
+      providerId: "runbooks:backups:BackupJob",
+      from: "/running/checkout/infra/lib/dynamic/boot.cjs",
+    });
+  });
+
   it("names both places and the fix when neither has the code", () => {
     const text = loaderModule("runbooks:rls:RlsTable", "/recorded/checkout");
     const module = { exports: {} as { handler?: () => unknown } };
