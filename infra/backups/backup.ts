@@ -34,7 +34,7 @@ import { publishBackupMetric, type MetricTarget } from "./metric";
 import { BackupSetupError, findPgBinariesAsync, pickPgBinary, scrubPg } from "./pg-tools";
 import { preflightBucket, preflightSource } from "./preflight";
 import { noProgress, type ProgressCallback } from "./progress";
-import { explainS3Error, withS3, type S3Location } from "./s3";
+import { explainS3Error, withS3, type S3Location, type S3Timeouts } from "./s3";
 import {
   countRows,
   exportSnapshot,
@@ -84,6 +84,8 @@ export interface BackupOptions {
   queueSize?: number;
   lease?: LeaseTiming;
   env?: NodeJS.ProcessEnv;
+  /** How long S3 may keep a request waiting (default DEFAULT_S3_TIMEOUTS). */
+  s3Timeouts?: S3Timeouts;
 }
 
 export interface BackupReport {
@@ -218,7 +220,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
       "require-valid-jobs",
     );
 
-  return withS3(location, async (s3) => {
+  return withS3(location, options.s3Timeouts, async (s3) => {
     // pg_dump's copies answer --version while we connect (each answer is a process start);
     // the database's errors still come first, before any other.
     const dumpers = findPgBinariesAsync("pg_dump", env);

@@ -20,8 +20,25 @@ export interface S3Location {
   kmsKeyId?: string;
 }
 
+/**
+ * How long S3 may keep a request waiting. The SDK's default for S3 is forever: a half-open
+ * connection (a NAT that dropped it, a proxy that stalled) hung a backup, and the deploy waiting
+ * for its pre-change backup, until something outside killed it. `idleMs` is time with no byte
+ * sent or received, not the request's length, so a large part that keeps moving is never cut; a
+ * timed-out request is retried like any transient failure (maxAttempts), then the upload aborted.
+ */
+export interface S3Timeouts {
+  connectMs: number;
+  idleMs: number;
+}
+
+export const DEFAULT_S3_TIMEOUTS: S3Timeouts = { connectMs: 10_000, idleMs: 120_000 };
+
 /** A fresh client for one operation. Call `destroy()` when done. */
-export function s3Client(location: S3Location): S3Client {
+export function s3Client(
+  location: S3Location,
+  timeouts: S3Timeouts = DEFAULT_S3_TIMEOUTS,
+): S3Client {
   const { S3Client: Client } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
   return new Client({
     region: location.region,
@@ -30,16 +47,25 @@ export function s3Client(location: S3Location): S3Client {
     // A copy: the SDK writes bookkeeping ($source) into the credentials object it is given,
     // which would otherwise leak into the caller's data (and a BackupJob's state, as a diff).
     credentials: location.credentials && { ...location.credentials },
-    // The SDK's own retries cover throttling and 5xx; an upload that still fails is aborted.
+    // The SDK's own retries cover throttling, 5xx and timeouts; an upload that still fails is aborted.
     maxAttempts: 3,
+    requestHandler: { connectionTimeout: timeouts.connectMs, socketTimeout: timeouts.idleMs },
   });
 }
 
+/** Run `fn` with a fresh client (optionally with its own timeouts), destroyed after. */
+export async function withS3<T>(location: S3Location, fn: (s3: S3Client) => Promise<T>): Promise<T>;
 export async function withS3<T>(
   location: S3Location,
+  timeouts: S3Timeouts | undefined,
   fn: (s3: S3Client) => Promise<T>,
+): Promise<T>;
+export async function withS3<T>(
+  location: S3Location,
+  ...args: [(s3: S3Client) => Promise<T>] | [S3Timeouts | undefined, (s3: S3Client) => Promise<T>]
 ): Promise<T> {
-  const s3 = s3Client(location);
+  const [timeouts, fn] = args.length === 1 ? [undefined, args[0]] : args;
+  const s3 = s3Client(location, timeouts);
   try {
     return await fn(s3);
   } finally {
@@ -88,6 +114,11 @@ export function explainS3Error(error: unknown, doing: string, location: S3Locati
       `${doing}: the S3 credentials were rejected (${code}).`,
       "check the access key id and secret (AWS_PROFILE, or runbooks:backup.credentials for a custom endpoint)",
       "require-backup-permissions",
+    );
+  if (code === "TimeoutError")
+    return new Error(
+      `${doing} (${where}): S3 stopped answering (${e.message ?? "timed out"}), three times; ` +
+        "nothing was recorded. Fix: check the network path to the endpoint and run it again",
     );
   if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|getaddrinfo/.test(String(e.message)))
     return new BackupSetupError(

@@ -75,8 +75,11 @@ export async function startFaultProxy(
       out.on("error", () => res.destroy());
       req.pipe(out);
     };
-    if (decision.delayMs) setTimeout(forward, decision.delayMs);
-    else forward();
+    if (decision.delayMs) {
+      // A client that gives up first (a timeout) is not answered later: nothing is forwarded.
+      const timer = setTimeout(forward, decision.delayMs);
+      res.on("close", () => clearTimeout(timer));
+    } else forward();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;

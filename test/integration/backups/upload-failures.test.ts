@@ -202,6 +202,31 @@ describe("a failure publishes nothing and leaves the previous latest", () => {
     await assertNothingNew(options, previous, stack, before);
   });
 
+  it("a part upload that hangs: timed out, retried, then aborted, instead of waiting forever", async () => {
+    const { stack, options, previous, before } = await afterAGoodBackup("hang", big, {
+      partSizeBytes: 5 * 1024 * 1024,
+      s3Timeouts: { connectMs: 2_000, idleMs: 1_000 },
+    });
+    // Every part stalls for longer than the idle timeout; nothing else does.
+    proxy.setRule((r) =>
+      r.method === "PUT" && r.query.has("partNumber")
+        ? { action: "pass", delayMs: 60_000 }
+        : { action: "pass" },
+    );
+    const started = Date.now();
+    try {
+      await expect(runBackup(options)).rejects.toThrow(
+        /upload .*db\.dump .*S3 stopped answering .*Fix: check the network path/,
+      );
+    } finally {
+      proxy.setRule(() => ({ action: "pass" }));
+    }
+    // Each part in flight gives up after three attempts of about a second, not the minute the
+    // server would have taken.
+    expect(Date.now() - started).toBeLessThan(20_000);
+    await assertNothingNew(options, previous, stack, before);
+  });
+
   it("a dump that exits non-zero after writing a complete archive (the body ends only on exit 0)", async () => {
     const { stack, options, previous, before } = await afterAGoodBackup("dump", source);
     const real = requirePgBinary("pg_dump");
