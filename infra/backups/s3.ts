@@ -22,7 +22,7 @@ export interface S3Location {
 
 /**
  * How long S3 may keep a request waiting. The SDK's default for S3 is forever: a half-open
- * connection (a NAT that dropped it, a proxy that stalled) hung a backup, and the deploy waiting
+ * connection (a NAT that dropped it, a proxy that stalled) would hang a backup, and the deploy waiting
  * for its pre-change backup, until something outside killed it. `idleMs` is time with no byte
  * sent or received, not the request's length, so a large part that keeps moving is never cut; a
  * timed-out request is retried like any transient failure (maxAttempts), then the upload aborted.
