@@ -15,8 +15,11 @@ import { join } from "node:path";
 import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyChain } from "../../infra/rotation/audit";
+import type { RotateStep, StackHandle } from "../../infra/rotation/command";
 import { REQUEST_ENV } from "../../infra/rotation/request";
 import { ensurePulumiCli } from "../../infra/tools/pulumi-cli";
+import { runCommand } from "../../scripts/lib/runner";
+import { rotate, type RotateDeps } from "../../scripts/rotate";
 import {
   SECRET_SIG,
   credentialUrls,
@@ -226,16 +229,35 @@ describe("the local stack's rotation through the engine", () => {
   );
 
   it(
-    "a rotation asked through RUNBOOKS_ROTATION_REQUEST (npm run rotate --all) rotates every credential",
+    "npm run rotate -- --all: one up through the command rotates every credential and lists each step",
     STEP,
     async () => {
       const before = await resources(CREDENTIAL);
-      setEnv(REQUEST_ENV, JSON.stringify({ id: "all-1", rotate: "all" }));
-      try {
-        expect((await e.up()).summary.result).toBe("succeeded");
-      } finally {
-        setEnv(REQUEST_ENV, undefined);
-      }
+      // The command as `npm run rotate` runs it, on this suite's engine instead of .state/.
+      const handle: StackHandle = { setEnv, up: (onEvent) => e.up({ onEvent }) };
+      const out: string[] = [];
+      const code = await runCommand(rotate, {
+        argv: ["-s", "local", "--all", "--json"],
+        env: {},
+        stdout: (t) => out.push(t),
+        stderr: () => undefined,
+        deps: { openStack: async () => handle } satisfies Partial<RotateDeps>,
+      });
+      expect(code).toBe(0);
+      const { report } = JSON.parse(out.join("\n")) as {
+        report: { result: string; request: { rotate: unknown }; steps: RotateStep[] };
+      };
+      expect(report.result).toBe("succeeded");
+      expect(report.request.rotate).toBe("all");
+      const done = report.steps.filter((s) => s.status === "done").map((s) => s.resource);
+      expect(done).toEqual(
+        expect.arrayContaining([
+          "runbooks-rotation-app-db-login",
+          "runbooks-rotation-session-secret",
+          "runbooks-rotation-service-key",
+        ]),
+      );
+      expect(report.steps.filter((s) => s.status === "failed")).toEqual([]);
       for (const [name, now] of await resources(CREDENTIAL))
         expect(now.generation, name).toBe((before.get(name)!.generation as number) + 1);
       // The request acted once: a plain up afterwards changes nothing.

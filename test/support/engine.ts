@@ -451,9 +451,18 @@ export async function createE2eStack(
         stack.preview({ ...opts, ...QUIET, ...capture() }).then(record, recordFailure),
       ),
     up: (opts) =>
-      timed("up", () =>
-        stack.up({ ...opts, ...QUIET, ...NO_SECRETS, ...capture() }).then(record, recordFailure),
-      ),
+      timed("up", () => {
+        // The caller's own onEvent (a command under test reading the engine's events) sees
+        // every event too.
+        const captured = capture();
+        const onEvent = (event: EngineEvent) => {
+          captured.onEvent(event);
+          opts?.onEvent?.(event);
+        };
+        return stack
+          .up({ ...opts, ...QUIET, ...NO_SECRETS, ...captured, onEvent })
+          .then(record, recordFailure);
+      }),
     refresh: (opts) =>
       timed("refresh", () =>
         stack
