@@ -7,14 +7,21 @@ import { runBackup, type BackupOptions } from "../../infra/backups/backup";
 import { runRestore, type RestoreOptions } from "../../infra/backups/restore";
 import { closePools } from "../../infra/postgres/client";
 
+// "noop": the same process start and imports and nothing else, for what starting a child costs.
 const job = JSON.parse(process.env.RUNBOOKS_BENCH ?? "{}") as
-  { kind: "backup"; options: BackupOptions } | { kind: "restore"; options: RestoreOptions };
+  | { kind: "backup"; options: BackupOptions }
+  | { kind: "restore"; options: RestoreOptions }
+  | { kind: "noop" };
 
 async function main() {
   const started = process.hrtime.bigint();
   const cpu = process.cpuUsage();
   const report =
-    job.kind === "backup" ? await runBackup(job.options) : await runRestore(job.options);
+    job.kind === "noop"
+      ? {}
+      : job.kind === "backup"
+        ? await runBackup(job.options)
+        : await runRestore(job.options);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const used = process.cpuUsage(cpu);
   const cpuSeconds = (used.user + used.system) / 1e6;
