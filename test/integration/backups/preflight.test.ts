@@ -8,11 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runBackup } from "../../../infra/backups/backup";
 import { closePools } from "../../../infra/postgres/client";
 import { services } from "../../support/services";
-import { bucket, listKeys, location, seeded, type Db } from "./helpers";
+import { bucket, listKeys, location, multipartUploads, seeded, type Db } from "./helpers";
 
 let source: Db;
 const ROLE_PASSWORD = `pw-${randomBytes(8).toString("hex")}`;
 const role = `bk_reader_${randomBytes(3).toString("hex")}`;
+// Bypasses RLS, as a backup role must, but was never granted one schema.
+const partial = `bk_partial_${randomBytes(3).toString("hex")}`;
 
 beforeAll(async () => {
   await bucket("preflight");
@@ -20,7 +22,11 @@ beforeAll(async () => {
   await source.sql(`create role ${role} login password '${ROLE_PASSWORD}';
     grant usage on schema billing, public to ${role};
     grant select on all tables in schema public, billing to ${role};
-    alter table billing.invoices enable row level security;`);
+    alter table billing.invoices enable row level security;
+    create role ${partial} login bypassrls password '${ROLE_PASSWORD}';
+    grant usage on schema billing, public to ${partial};
+    grant select on all tables in schema public, billing to ${partial};
+    grant select on all sequences in schema public, billing to ${partial};`);
 });
 
 afterAll(async () => {
@@ -28,6 +34,7 @@ afterAll(async () => {
   const admin = new Client({ connectionString: services().postgres.adminUrl });
   await admin.connect();
   await admin.query(`drop role if exists ${role}`);
+  await admin.query(`drop role if exists ${partial}`);
   await admin.end();
   await closePools();
 });
@@ -88,6 +95,19 @@ describe("preflight", () => {
       /password authentication failed .*Fix: check the host, port, database, user and password/,
     );
     expect(e.message).not.toContain("not-the-password-1234");
+  });
+
+  it("refuses a role that cannot read one of the tables, before any dump, saying what to grant", async () => {
+    const loc = location("preflight");
+    const e = await failure(
+      runBackup({ databaseUrl: urlAs(partial, ROLE_PASSWORD), location: loc }),
+    );
+    expect(e.message).toMatch(
+      /the backup's role cannot read everything pg_dump must dump: .*permission denied for schema \w+ .*Fix: connect as a role that can read every schema and table/,
+    );
+    expect(e.message).not.toContain(ROLE_PASSWORD);
+    expect((await listKeys(loc)).filter((k) => k.includes(partial))).toEqual([]);
+    expect(await multipartUploads(loc)).toEqual([]);
   });
 
   it("refuses a role that RLS would hide rows from, before any dump", async () => {
