@@ -34,6 +34,9 @@ export interface S3Timeouts {
 
 export const DEFAULT_S3_TIMEOUTS: S3Timeouts = { connectMs: 10_000, idleMs: 120_000 };
 
+/** Attempts per request, the first included: the SDK retries throttling, 5xx and timeouts. */
+const S3_MAX_ATTEMPTS = 3;
+
 /** A fresh client for one operation. Call `destroy()` when done. */
 export function s3Client(
   location: S3Location,
@@ -48,7 +51,7 @@ export function s3Client(
     // which would otherwise leak into the caller's data (and a BackupJob's state, as a diff).
     credentials: location.credentials && { ...location.credentials },
     // The SDK's own retries cover throttling, 5xx and timeouts; an upload that still fails is aborted.
-    maxAttempts: 3,
+    maxAttempts: S3_MAX_ATTEMPTS,
     requestHandler: { connectionTimeout: timeouts.connectMs, socketTimeout: timeouts.idleMs },
   });
 }
@@ -117,7 +120,7 @@ export function explainS3Error(error: unknown, doing: string, location: S3Locati
     );
   if (code === "TimeoutError")
     return new Error(
-      `${doing} (${where}): S3 stopped answering (${e.message ?? "timed out"}), three times; ` +
+      `${doing} (${where}): S3 stopped answering (${e.message ?? "timed out"}), ${S3_MAX_ATTEMPTS} times; ` +
         "nothing was recorded. Fix: check the network path to the endpoint and run it again",
     );
   if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|getaddrinfo/.test(String(e.message)))

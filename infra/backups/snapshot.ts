@@ -71,8 +71,9 @@ export async function exportSnapshot(client: Queryable): Promise<SnapshotFacts> 
   };
 }
 
-const countsExactly = (facts: SnapshotFacts, exactCountMaxRows: number) =>
-  facts.estimates.filter((t) => t.estimate <= exactCountMaxRows);
+/** The one rule for which tables are counted exactly: the planner's estimate decides. */
+const countedExactly = (t: { estimate: number }, exactCountMaxRows: number) =>
+  t.estimate <= exactCountMaxRows;
 
 /**
  * Take, before the dump starts, the ACCESS SHARE lock each exact count needs (pg_dump takes
@@ -85,7 +86,7 @@ export async function lockTablesToCount(
   facts: SnapshotFacts,
   exactCountMaxRows: number,
 ): Promise<void> {
-  const tables = countsExactly(facts, exactCountMaxRows);
+  const tables = facts.estimates.filter((t) => countedExactly(t, exactCountMaxRows));
   if (tables.length === 0) return;
   await client.query(
     `lock table ${tables.map((t) => `only ${qualifiedTable(t)}`).join(", ")} in access share mode`,
@@ -103,7 +104,7 @@ export async function countRows(
 ): Promise<RowCounts> {
   const tables: TableCount[] = [];
   for (const t of facts.estimates) {
-    const exact = t.estimate <= exactCountMaxRows;
+    const exact = countedExactly(t, exactCountMaxRows);
     const rows = exact
       ? Number(
           (

@@ -15,10 +15,11 @@
  * A server that reports no checksum gets the read-back instead, so the
  * guarantee never depends on what the S3 implementation supports.
  */
+import { pipeline, type Readable } from "node:stream";
 import { crc32 } from "node:zlib";
 import type { S3Client } from "@aws-sdk/client-s3";
+import { HashingStream } from "./checksum";
 import { explainS3Error, type S3Location } from "./s3";
-import { verifyObject } from "./stream-upload";
 
 /** What the backup hashed of one object: its size, SHA-256, and CRC32s (HashingStream.crc32). */
 export interface SentObject {
@@ -92,4 +93,26 @@ export async function confirmStored(
     throw new StoredObjectMismatchError(sent.key, sent, stored);
   onBytes?.(sent.size);
   return "stored checksum";
+}
+
+/** Read an object back and check it against its manifest entry, without keeping it. */
+export async function verifyObject(
+  s3: S3Client,
+  location: S3Location,
+  expected: { key: string; size: number; sha256: string },
+  onBytes?: (bytes: number) => void,
+): Promise<void> {
+  const { GetObjectCommand } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+  let got;
+  try {
+    got = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: expected.key }));
+  } catch (error) {
+    throw explainS3Error(error, `read ${expected.key} back`, location);
+  }
+  const hasher = new HashingStream(expected);
+  await new Promise<void>((resolve, reject) => {
+    hasher.on("data", (chunk: Buffer) => onBytes?.(chunk.length));
+    pipeline(got.Body as Readable, hasher, (error) => (error ? reject(error) : resolve()));
+    hasher.resume();
+  });
 }

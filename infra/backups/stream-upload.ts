@@ -155,25 +155,3 @@ export async function streamToObject(options: StreamUploadOptions): Promise<Sent
     await exited.catch(() => undefined);
   }
 }
-
-/** Read an object back and check it against its manifest entry, without keeping it. */
-export async function verifyObject(
-  s3: S3Client,
-  location: S3Location,
-  expected: { key: string; size: number; sha256: string },
-  onBytes?: (bytes: number) => void,
-): Promise<void> {
-  const { GetObjectCommand } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
-  let got;
-  try {
-    got = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: expected.key }));
-  } catch (error) {
-    throw explainS3Error(error, `read ${expected.key} back`, location);
-  }
-  const hasher = new HashingStream(expected);
-  await new Promise<void>((resolve, reject) => {
-    hasher.on("data", (chunk: Buffer) => onBytes?.(chunk.length));
-    pipeline(got.Body as Readable, hasher, (error) => (error ? reject(error) : resolve()));
-    hasher.resume();
-  });
-}
