@@ -55,52 +55,49 @@ describe("LoadedDynamicResource", () => {
   });
 });
 
+/**
+ * The module's handler as the provider host runs it, with the checkout recorded at
+ * /recorded/checkout, on a file system where `exists` says which files are there.
+ * The boot file it finds "loads" as `{ providerId, from }`.
+ */
+function loaderHandler(providerId: string, exists: (file: string) => boolean, cwd: string) {
+  const text = loaderModule(providerId, "/recorded/checkout");
+  const module = { exports: {} as { handler?: () => unknown } };
+  const fakeRequire = (id: string) => {
+    if (id === "node:path") return require("node:path");
+    if (id === "node:fs") return { existsSync: exists };
+    return { load: (loaded: string) => ({ providerId: loaded, from: id }) };
+  };
+  new Function("exports", "require", "process", text)(module.exports, fakeRequire, {
+    cwd: () => cwd,
+  });
+  return module.exports.handler!;
+}
+
 describe("loaderModule", () => {
   it("is CommonJS whose handler loads boot.cjs from the working directory, then the recorded checkout", () => {
-    const text = loaderModule("runbooks:rls:RlsTable", "/recorded/checkout");
-    const required: string[] = [];
-    const module = { exports: {} as { handler?: () => unknown } };
-    const fakeRequire = (id: string) => {
-      required.push(id);
-      if (id === "node:path") return require("node:path");
-      if (id === "node:fs") return { existsSync: (f: string) => f.startsWith("/recorded/") };
-      return { load: (providerId: string) => ({ providerId, from: id }) };
-    };
-    new Function("exports", "require", "process", text)(module.exports, fakeRequire, {
-      cwd: () => "/elsewhere",
-    });
-    expect(module.exports.handler!()).toEqual({
+    const handler = loaderHandler(
+      "runbooks:rls:RlsTable",
+      (f) => f.startsWith("/recorded/"),
+      "/elsewhere",
+    );
+    expect(handler()).toEqual({
       providerId: "runbooks:rls:RlsTable",
       from: "/recorded/checkout/infra/lib/dynamic/boot.cjs",
     });
   });
 
   it("prefers the working directory's checkout when both have the code (the one running pulumi wins)", () => {
-    const text = loaderModule("runbooks:backups:BackupJob", "/recorded/checkout");
-    const module = { exports: {} as { handler?: () => unknown } };
-    const fakeRequire = (id: string) => {
-      if (id === "node:path") return require("node:path");
-      if (id === "node:fs") return { existsSync: () => true };
-      return { load: (providerId: string) => ({ providerId, from: id }) };
-    };
-    new Function("exports", "require", "process", text)(module.exports, fakeRequire, {
-      cwd: () => "/running/checkout",
-    });
-    expect(module.exports.handler!()).toEqual({
+    const handler = loaderHandler("runbooks:backups:BackupJob", () => true, "/running/checkout");
+    expect(handler()).toEqual({
       providerId: "runbooks:backups:BackupJob",
       from: "/running/checkout/infra/lib/dynamic/boot.cjs",
     });
   });
 
   it("names both places and the fix when neither has the code", () => {
-    const text = loaderModule("runbooks:rls:RlsTable", "/recorded/checkout");
-    const module = { exports: {} as { handler?: () => unknown } };
-    const fakeRequire = (id: string) =>
-      id === "node:fs" ? { existsSync: () => false } : require("node:path");
-    new Function("exports", "require", "process", text)(module.exports, fakeRequire, {
-      cwd: () => "/elsewhere",
-    });
-    expect(() => module.exports.handler!()).toThrow(
+    const handler = loaderHandler("runbooks:rls:RlsTable", () => false, "/elsewhere");
+    expect(() => handler()).toThrow(
       "the code of dynamic provider 'runbooks:rls:RlsTable' was not found (looked for " +
         "/elsewhere/infra/lib/dynamic/boot.cjs, /recorded/checkout/infra/lib/dynamic/boot.cjs). " +
         "Run pulumi from the runbooks checkout (the directory with Pulumi.yaml) after 'npm ci'.",
