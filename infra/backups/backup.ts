@@ -259,6 +259,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
       let objects: ManifestObject[] = [];
       let sent: SentObject[] = [];
       let databaseBytes = 0;
+      // Set as the dump starts: from then on the source session runs only the counts.
+      let dumping = false;
       try {
         await withTransaction(
           { connectionString: options.databaseUrl, applicationName: "runbooks-backup" },
@@ -295,6 +297,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
               ? AbortSignal.any([options.signal, countFailed.signal])
               : countFailed.signal;
             let total = 0;
+            dumping = true;
             // Each streamToObject spawns its pg_dump before it first awaits.
             const streams = Promise.all(
               planned.map((p, i) =>
@@ -339,8 +342,12 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
         );
       } catch (error) {
         if (error instanceof PostgresError && error.code === "55P03") {
+          // Beside the dump only a count can wait: the tables' locks were taken before it, but not
+          // their indexes' (planning a count opens them; a REINDEX holds one ACCESS EXCLUSIVE).
           throw new BackupSetupError(
-            `a lock wait exceeded ${lockWait} s before the dump could start: ${scrubPg(error.message, source.connection)}`,
+            dumping
+              ? `a row count waited more than ${lockWait} s for a lock while the dump ran, so the backup was stopped: ${scrubPg(error.message, source.connection)}`
+              : `a lock wait exceeded ${lockWait} s before the dump could start: ${scrubPg(error.message, source.connection)}`,
             "wait for the migration or session holding the lock to finish (npm run db:status shows it), or raise --lock-wait-timeout",
             "require-lock-within-timeout",
           );

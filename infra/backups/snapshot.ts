@@ -77,9 +77,11 @@ const countedExactly = (t: { estimate: number }, exactCountMaxRows: number) =>
 
 /**
  * Take, before the dump starts, the ACCESS SHARE lock each exact count needs (pg_dump takes
- * the same on every table it dumps). The counts then run beside the dump and never wait: a
- * migration's ACCESS EXCLUSIVE request that arrives meanwhile would otherwise queue them
- * until the dump ends, and past lock_timeout.
+ * the same on every table it dumps). The counts then run beside the dump and never wait for a
+ * table: a migration's ACCESS EXCLUSIVE request that arrives meanwhile would otherwise queue
+ * them until the dump ends, and past lock_timeout. A count can still wait for one of the
+ * table's indexes, which planning it opens and LOCK TABLE cannot take (a REINDEX holds the
+ * index ACCESS EXCLUSIVE while pg_dump reads on); lock_timeout bounds that wait.
  */
 export async function lockTablesToCount(
   client: Queryable,
