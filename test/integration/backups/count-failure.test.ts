@@ -1,0 +1,235 @@
+/**
+ * A row count that fails while pg_dump is still running stops the dump, and
+ * the backup records nothing: runBackup throws the count's error, no manifest
+ * is written and latest.json stays as the previous good backup left it, the
+ * dump's multipart upload is aborted, no freshness metric is published, and
+ * pg_dump's session does not outlive the run. The counts run on the backup's
+ * own session beside the dump (snapshot.ts), so when one fails a stream is
+ * mid-upload; without the abort the run would wait for a dump whose backup can
+ * no longer be recorded (here, forever: the dump is held at a lock).
+ *
+ * Locks hold both sides still, so nothing depends on timing. pg_dump waits
+ * for pg_largeobject (a test session holds it in SHARE mode; reading a large
+ * object needs ROW EXCLUSIVE) after it has streamed a table's worth of data,
+ * more than one part. The count waits for an index a REINDEX holds: planning
+ * a count opens the table's indexes, and the ACCESS SHARE lock the backup
+ * takes on the table before the dump does not cover them. The count then
+ * fails as an operator cancels it, or as its lock_timeout ends the wait (which
+ * must then not be reported as a wait "before the dump could start").
+ */
+import { Client } from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runBackup, type BackupOptions } from "../../../infra/backups/backup";
+import { latestKey } from "../../../infra/backups/manifest";
+import { readBackupMetric } from "../../../infra/backups/metric";
+import { BackupSetupError } from "../../../infra/backups/pg-tools";
+import { closePools, PostgresError } from "../../../infra/postgres/client";
+import {
+  bucket,
+  getText,
+  listKeys,
+  location,
+  metricTarget,
+  multipartUploads,
+  seeded,
+  type Db,
+} from "./helpers";
+
+const BUCKET = "count-failure";
+const MIB = 1024 * 1024;
+
+let source: Db;
+
+beforeAll(async () => {
+  await bucket(BUCKET);
+  source = await seeded("bkcount");
+  // ~8 MB of incompressible bytes (about as much again as hex in the dump): more than one
+  // 5 MiB part goes up before pg_dump reaches the large objects.
+  await source.sql(
+    "create table public.payload as select g as id, decode(string_agg(md5(g::text || '-' || i::text || random()::text), ''), 'hex') as b from generate_series(1, 1000) g, generate_series(1, 500) i group by g",
+  );
+});
+
+afterAll(async () => {
+  await source?.drop();
+  await closePools();
+});
+
+async function metricCount(stack: string): Promise<number> {
+  const now = Date.now();
+  const points = await readBackupMetric(
+    metricTarget(stack),
+    new Date(now - 3_600_000),
+    new Date(now + 60_000),
+  );
+  return points.reduce((n, p) => n + p.count, 0);
+}
+
+async function connect(applicationName: string): Promise<Client> {
+  const c = new Client({ connectionString: source.url, application_name: applicationName });
+  await c.connect();
+  return c;
+}
+
+/** Ask `probe` until it answers, and fail naming what never happened after `ms`. */
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const answer = await probe();
+    if (answer !== undefined) return answer;
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** The run's outcome: its error, or a string saying it resolved or was still running after `ms`. */
+async function outcomeWithin(run: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`still running ${ms} ms after its count failed`), ms);
+  });
+  try {
+    return await Promise.race([
+      run.then(
+        () => "resolved",
+        (error: unknown) => error,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const BACKUP_SESSIONS = `select pid, wait_event_type, query from pg_stat_activity
+  where datname = $1 and application_name = 'runbooks-backup' and backend_type = 'client backend'`;
+
+interface Session {
+  pid: number;
+  wait_event_type: string | null;
+  query: string;
+}
+
+/** A stack whose first backup succeeded: what the failed run that follows must leave as it was. */
+async function afterAGoodBackup(name: string, extra: Partial<BackupOptions> = {}) {
+  const stack = `${name}-${Date.now()}`;
+  const options: BackupOptions = {
+    databaseUrl: source.url,
+    location: location(BUCKET, { prefix: `${stack}/` }),
+    metric: metricTarget(stack),
+    stack,
+    partSizeBytes: 5 * MIB,
+    ...extra,
+  };
+  await runBackup(options);
+  const latest = await getText(options.location, latestKey(options.location.prefix));
+  const metrics = await metricCount(stack);
+  // Else "no metric published" below would prove nothing.
+  expect(metrics).toBe(1);
+  return { stack, options, latest, metrics };
+}
+
+/**
+ * Start the backup with pg_dump held at pg_largeobject and the count of public.notes at its
+ * index, and hand the run to `during`; the locks are released, and the run settled, after it.
+ */
+async function withDumpAndCountHeld<T>(
+  options: BackupOptions,
+  during: (run: Promise<unknown>) => Promise<T>,
+): Promise<T> {
+  const reindex = await connect("bk-count-reindex");
+  const largeObjects = await connect("bk-count-lo");
+  let run: Promise<unknown> | undefined;
+  try {
+    await reindex.query("begin");
+    await reindex.query("reindex index public.notes_pkey");
+    await largeObjects.query("begin");
+    await largeObjects.query("lock table pg_catalog.pg_largeobject in share mode");
+    run = runBackup(options);
+    // `during` awaits its outcome; until then a rejection must not be unhandled.
+    run.catch(() => undefined);
+    return await during(run);
+  } finally {
+    await reindex.query("rollback").catch(() => undefined);
+    await largeObjects.query("rollback").catch(() => undefined);
+    await run?.catch(() => undefined);
+    await Promise.all([reindex.end(), largeObjects.end()]);
+  }
+}
+
+async function assertNothingRecorded(
+  before: Awaited<ReturnType<typeof afterAGoodBackup>>,
+  observer: Client,
+) {
+  const { options, latest, stack, metrics } = before;
+  const keys = await listKeys(options.location);
+  expect(keys.filter((k) => k.endsWith("/manifest.json"))).toHaveLength(1);
+  expect(await getText(options.location, latestKey(options.location.prefix))).toBe(latest);
+  expect(await multipartUploads(options.location)).toEqual([]);
+  expect(await metricCount(stack)).toBe(metrics);
+  // With the pools closed no backup session remains, pg_dump's included: it was killed while
+  // its server session waited for the lock, and Postgres notices a vanished client only when
+  // that wait ends, so the session goes once the lock is released (above), not before.
+  await closePools();
+  await until(
+    "every backup session ending",
+    async () => {
+      const rows = (await observer.query(BACKUP_SESSIONS, [source.name])).rows as Session[];
+      return rows.length === 0 ? true : undefined;
+    },
+    10_000,
+  );
+}
+
+describe("a row count that fails while the dump runs stops the dump and records nothing", () => {
+  it("a count cancelled mid-upload: its error is thrown, the upload aborted", async () => {
+    const before = await afterAGoodBackup("cancel");
+    const observer = await connect("bk-count-observer");
+    try {
+      const { outcome, uploading } = await withDumpAndCountHeld(before.options, async (run) => {
+        const countPid = await until("the count and pg_dump both waiting for a lock", async () => {
+          const rows = (await observer.query(BACKUP_SESSIONS, [source.name])).rows as Session[];
+          const blocked = rows.filter((r) => r.wait_event_type === "Lock");
+          const count = blocked.find((r) => r.query.startsWith("select count(*)"));
+          return count && blocked.length === 2 ? count.pid : undefined;
+        });
+        // The dump is mid-upload, not merely started.
+        const uploads = await until("the dump's multipart upload", async () => {
+          const found = await multipartUploads(before.options.location);
+          return found.length > 0 ? found : undefined;
+        });
+        await observer.query("select pg_cancel_backend($1)", [countPid]);
+        // The locks are still held: only the abort can end the dump now.
+        return { outcome: await outcomeWithin(run, 15_000), uploading: uploads };
+      });
+      expect(uploading).toHaveLength(1);
+      expect(outcome).toBeInstanceOf(PostgresError);
+      expect((outcome as PostgresError).code).toBe("57014");
+      expect((outcome as Error).message).toMatch(
+        /^back up .*canceling statement due to user request/,
+      );
+      await assertNothingRecorded(before, observer);
+    } finally {
+      await observer.end();
+    }
+  });
+
+  it("a count that waits for a lock longer than lock_timeout: the error says the dump had started", async () => {
+    const before = await afterAGoodBackup("locktimeout", { lockWaitTimeoutSeconds: 1 });
+    const observer = await connect("bk-count-observer-timeout");
+    try {
+      // The count fails by itself, a second after the dump starts; pg_dump cannot finish first.
+      const outcome = await withDumpAndCountHeld(before.options, (run) =>
+        outcomeWithin(run, 15_000),
+      );
+      expect(outcome).toBeInstanceOf(BackupSetupError);
+      expect((outcome as BackupSetupError).id).toBe("require-lock-within-timeout");
+      expect((outcome as Error).message).toMatch(
+        /^a row count waited more than 1 s for a lock while the dump ran, so the backup was stopped: .*canceling statement due to lock timeout \[SQLSTATE 55P03\] Fix: /,
+      );
+      await assertNothingRecorded(before, observer);
+    } finally {
+      await observer.end();
+    }
+  });
+});
