@@ -137,14 +137,24 @@ export async function withConnection<T>(
     throw wrapError(error, `${context}: could not connect`, target);
   }
   let broken: Error | undefined;
+  // The pool's own error listener is detached while a client is checked out, so a
+  // server that drops this session (pg_terminate_backend, a failover, a pooler
+  // restart) would otherwise be an uncaught 'error' event that kills the process
+  // with a stack trace instead of the error below. The failing query (or the next
+  // one) still rejects, and the client is discarded.
+  const onError = (error: Error) => {
+    broken ??= error;
+  };
+  client.on("error", onError);
   try {
     return await fn(guard(client, context, target));
   } catch (error) {
     // A query error (SQLSTATE set) leaves a usable connection; anything else —
     // a dropped socket, or our own error mid-transaction — and we discard it.
-    if (!(error instanceof PostgresError) || error.code === undefined) broken = error as Error;
+    if (!(error instanceof PostgresError) || error.code === undefined) broken ??= error as Error;
     throw error;
   } finally {
+    client.off("error", onError);
     client.release(broken);
   }
 }
