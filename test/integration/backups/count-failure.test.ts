@@ -14,8 +14,13 @@
  * more than one part. The count waits for an index a REINDEX holds: planning
  * a count opens the table's indexes, and the ACCESS SHARE lock the backup
  * takes on the table before the dump does not cover them. The count then
- * fails as an operator cancels it, or as its lock_timeout ends the wait (which
- * must then not be reported as a wait "before the dump could start").
+ * fails as an operator cancels it, as its lock_timeout ends the wait (which
+ * must then not be reported as a wait "before the dump could start"), or as
+ * its whole session is terminated (an admin's pg_terminate_backend, or a
+ * failover): the server closes the backup's checked-out connection under it,
+ * which must reach runBackup as the count's error, not as an 'error' event no
+ * one listens for (that would kill a real run's process; vitest fails the run
+ * on it, so that case passing shows none escaped).
  */
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -157,6 +162,33 @@ async function withDumpAndCountHeld<T>(
   }
 }
 
+/**
+ * Run the backup until both the count and pg_dump wait for their locks and the dump's multipart
+ * upload is open, then `stop` the count's session (its pid) and take the run's outcome. The locks
+ * are still held then: only the abort a failed count triggers can end the dump.
+ */
+async function stopTheCountMidUpload(
+  options: BackupOptions,
+  observer: Client,
+  stop: (countPid: number) => Promise<void>,
+) {
+  return withDumpAndCountHeld(options, async (run) => {
+    const countPid = await until("the count and pg_dump both waiting for a lock", async () => {
+      const rows = (await observer.query(BACKUP_SESSIONS, [source.name])).rows as Session[];
+      const blocked = rows.filter((r) => r.wait_event_type === "Lock");
+      const count = blocked.find((r) => r.query.startsWith("select count(*)"));
+      return count && blocked.length === 2 ? count.pid : undefined;
+    });
+    // The dump is mid-upload, not merely started.
+    const uploading = await until("the dump's multipart upload", async () => {
+      const found = await multipartUploads(options.location);
+      return found.length > 0 ? found : undefined;
+    });
+    await stop(countPid);
+    return { outcome: await outcomeWithin(run, 15_000), uploading };
+  });
+}
+
 async function assertNothingRecorded(
   before: Awaited<ReturnType<typeof afterAGoodBackup>>,
   observer: Client,
@@ -186,28 +218,53 @@ describe("a row count that fails while the dump runs stops the dump and records 
     const before = await afterAGoodBackup("cancel");
     const observer = await connect("bk-count-observer");
     try {
-      const { outcome, uploading } = await withDumpAndCountHeld(before.options, async (run) => {
-        const countPid = await until("the count and pg_dump both waiting for a lock", async () => {
-          const rows = (await observer.query(BACKUP_SESSIONS, [source.name])).rows as Session[];
-          const blocked = rows.filter((r) => r.wait_event_type === "Lock");
-          const count = blocked.find((r) => r.query.startsWith("select count(*)"));
-          return count && blocked.length === 2 ? count.pid : undefined;
-        });
-        // The dump is mid-upload, not merely started.
-        const uploads = await until("the dump's multipart upload", async () => {
-          const found = await multipartUploads(before.options.location);
-          return found.length > 0 ? found : undefined;
-        });
-        await observer.query("select pg_cancel_backend($1)", [countPid]);
-        // The locks are still held: only the abort can end the dump now.
-        return { outcome: await outcomeWithin(run, 15_000), uploading: uploads };
-      });
+      const { outcome, uploading } = await stopTheCountMidUpload(
+        before.options,
+        observer,
+        async (countPid) => {
+          await observer.query("select pg_cancel_backend($1)", [countPid]);
+        },
+      );
       expect(uploading).toHaveLength(1);
       expect(outcome).toBeInstanceOf(PostgresError);
       expect((outcome as PostgresError).code).toBe("57014");
       expect((outcome as Error).message).toMatch(
         /^back up .*canceling statement due to user request/,
       );
+      await assertNothingRecorded(before, observer);
+    } finally {
+      await observer.end();
+    }
+  });
+
+  it("a count whose session is terminated mid-upload: the dropped connection is its error, the upload aborted", async () => {
+    const before = await afterAGoodBackup("terminate");
+    const observer = await connect("bk-count-observer-terminate");
+    try {
+      // The count's session is the backup's own checked-out connection (the snapshot's), so this
+      // drops it under a running query. Were its socket's close an 'error' event without a
+      // listener, vitest would fail this run as an unhandled error even if every check passed.
+      const { outcome, uploading } = await stopTheCountMidUpload(
+        before.options,
+        observer,
+        async (countPid) => {
+          const { rows } = await observer.query("select pg_terminate_backend($1) as ok", [
+            countPid,
+          ]);
+          expect((rows[0] as { ok: boolean }).ok).toBe(true);
+        },
+      );
+      expect(uploading).toHaveLength(1);
+      expect(outcome).toBeInstanceOf(PostgresError);
+      // admin_shutdown: the server's FATAL reply reaches the count before the socket closes.
+      expect((outcome as PostgresError).code).toBe("57P01");
+      expect((outcome as PostgresError).context).toMatch(/^back up /);
+      expect((outcome as Error).message).toMatch(
+        /^back up .*terminating connection due to administrator command \[SQLSTATE 57P01\]$/,
+      );
+      // What an operator is shown mid-incident names the database, never its password.
+      const password = new URL(source.url).password;
+      if (password) expect((outcome as Error).message).not.toContain(password);
       await assertNothingRecorded(before, observer);
     } finally {
       await observer.end();
