@@ -13,14 +13,18 @@
  * bench/rls/apply.ts measures the provider alone.
  *
  *   npm run bench:rls:engine      (needs the CLI built by `npm run setup`)
+ *   npm run bench:rls:engine -- --profile DIR
+ *                                 also writes the engine's CPU profiles of each
+ *                                 up and destroy to DIR (the CLI's --profiling),
+ *                                 for `go tool pprof -top -cum <cli> DIR/<run>-up.<pid>.cpu`
  *
  * Writes bench/results/rls-engine.json and refreshes bench/results/rls.md.
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { REPO_ROOT } from "../../infra/lib/paths";
@@ -39,6 +43,38 @@ import {
 } from "./workload";
 
 const STACK = "bench";
+
+const argv = process.argv.slice(2);
+const PROFILE_DIR = argv.includes("--profile") ? argv[argv.indexOf("--profile") + 1] : undefined;
+if (argv.includes("--profile") && !PROFILE_DIR) {
+  console.error("[bench:rls:engine] --profile needs a directory: --profile /tmp/rls-profiles");
+  process.exit(2);
+}
+
+/**
+ * The CLI root the Automation API runs for one measured stack. With --profile, a
+ * root of its own whose `pulumi` adds `--profiling DIR/<label>-<command>` to up and
+ * destroy (the Automation API passes no extra flags), and runs the same binary.
+ */
+function cliRoot(root: string, cli: Awaited<ReturnType<typeof ensurePulumiCli>>, label: string) {
+  if (!PROFILE_DIR) return dirname(cli.binDir);
+  mkdirSync(PROFILE_DIR, { recursive: true });
+  const wrapper = join(root, `cli-${label}`);
+  mkdirSync(join(wrapper, "bin"), { recursive: true });
+  const script = join(wrapper, "bin", "pulumi");
+  const prefix = join(PROFILE_DIR, label);
+  writeFileSync(
+    script,
+    [
+      "#!/bin/sh",
+      `case "$1" in up|destroy) exec '${cli.bin}' "$@" --profiling '${prefix}-'"$1" ;; esac`,
+      `exec '${cli.bin}' "$@"`,
+      "",
+    ].join("\n"),
+  );
+  chmodSync(script, 0o755);
+  return wrapper;
+}
 
 async function main() {
   const loadAtStart = loadavg()
@@ -94,7 +130,10 @@ async function main() {
       pulumiHome: home,
       envVars: env,
       secretsProvider: "passphrase",
-      pulumiCommand: await PulumiCommand.get({ root: dirname(cli.binDir), skipVersionCheck: true }),
+      pulumiCommand: await PulumiCommand.get({
+        root: cliRoot(root, cli, "rls"),
+        skipVersionCheck: true,
+      }),
     });
     const stack = await Stack.create(STACK, workspace);
     const configFile = join(workDir, `Pulumi.${STACK}.yaml`);
@@ -167,6 +206,13 @@ async function main() {
     for (const part of [tables[0]?.inputs, tables[0]?.outputs] as Record<string, unknown>[])
       for (const [k, v] of Object.entries(part ?? {}))
         stateBytesByField[k] = (stateBytesByField[k] ?? 0) + JSON.stringify(v).length;
+    // And how many values (each object, array and scalar): the engine's cost per state write
+    // follows these more than bytes (the --profile figures).
+    const stateValuesByField: Record<string, number> = {};
+    for (const part of [tables[0]?.inputs, tables[0]?.outputs] as Record<string, unknown>[])
+      for (const [k, v] of Object.entries(part ?? {}))
+        stateValuesByField[k] = (stateValuesByField[k] ?? 0) + countValues(v);
+    const stateValues = Object.values(stateValuesByField).reduce((a, b) => a + b, 0);
 
     await resetStatementStats(runnerFor(db.url));
     const previewRefresh = await time("pulumi preview --refresh (no-op)", () =>
@@ -232,6 +278,8 @@ async function main() {
         stateBytesPerResource: stateBytes,
         floorStateBytesPerResource: sized.stateBytesPerResource,
         stateBytesByField,
+        stateValuesPerResource: stateValues,
+        stateValuesByField,
       },
       floorSameStateSizeWithSecret: { resources: all.length, ...sizedSecret },
       floorSameShapeWithSecret: { resources: all.length, ...shaped },
@@ -261,6 +309,7 @@ async function main() {
         ratioToSameShapeFloor: destroy.seconds / shaped.destroySeconds,
       },
       goalRatioToFloor: 2,
+      ...(PROFILE_DIR ? { engineProfiles: engineProfiles(PROFILE_DIR, cli.bin) } : {}),
     };
     mkdirSync(join(REPO_ROOT, "bench", "results"), { recursive: true });
     writeFileSync(
@@ -322,7 +371,10 @@ async function engineFloor(
     pulumiHome: env.PULUMI_HOME,
     envVars: env,
     secretsProvider: "passphrase",
-    pulumiCommand: await PulumiCommand.get({ root: dirname(cli.binDir), skipVersionCheck: true }),
+    pulumiCommand: await PulumiCommand.get({
+      root: cliRoot(root, cli, name),
+      skipVersionCheck: true,
+    }),
   });
   const stack = await Stack.create(name, workspace);
   const quiet = { color: "never" as const, suppressProgress: true, showSecrets: false };
@@ -357,6 +409,55 @@ async function engineFloor(
   const destroySeconds = await seconds("pulumi destroy", () => stack.destroy(quiet));
   await stack.workspace.removeStack(name).catch(() => undefined);
   return { upSeconds, upNoOpSeconds, destroySeconds, stateBytesPerResource, providerBytes };
+}
+
+/** Values in a state property as the engine holds them: every object, array and scalar. */
+function countValues(v: unknown): number {
+  if (Array.isArray(v)) return 1 + v.reduce((n: number, x) => n + countValues(x), 0);
+  if (v !== null && typeof v === "object")
+    return 1 + Object.values(v).reduce((n: number, x) => n + countValues(x), 0);
+  return 1;
+}
+
+/** Where the engine's CPU went, by the CLI's CPU profile of each up and destroy. */
+const PROFILE_PARTS = {
+  saveSnapshot: "backend.(*SnapshotManager).saveSnapshot",
+  jsonMarshal: "diy.compactJSONMarshaler.Marshal",
+  serializeDeployment: "backend.(*SnapshotManager).Deployment",
+  md5: "crypto/md5.(*digest).Write",
+  backupCopy: "diy.(*wrappedBucket).Copy",
+};
+
+/**
+ * Seconds per part for each profile in `dir` (`go tool pprof -top -cum`), in the
+ * order the runs happened: per stack, up (create), up (no-op), destroy.
+ */
+function engineProfiles(dir: string, bin: string) {
+  const { readdirSync, statSync } = require("node:fs") as typeof import("node:fs");
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".cpu"))
+    .map((f) => join(dir, f))
+    .sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
+  const seconds = (v: string) => {
+    const n = Number.parseFloat(v);
+    return v.endsWith("ms") ? n / 1000 : n;
+  };
+  return files.map((file) => {
+    const out = spawnSync("go", ["tool", "pprof", "-top", "-cum", "-nodecount=100000", bin, file], {
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (out.status !== 0) return { file, error: `go tool pprof failed: ${out.stderr.trim()}` };
+    const total = /Total samples = ([\d.]+m?s)/.exec(out.stdout)?.[1];
+    const parts: Record<string, number> = {};
+    for (const line of out.stdout.split("\n")) {
+      const cols = line.trim().split(/\s+/);
+      const fn = cols[5];
+      for (const [k, suffix] of Object.entries(PROFILE_PARTS))
+        if (fn?.endsWith(suffix) && parts[k] === undefined) parts[k] = seconds(cols[3]!);
+    }
+    return { run: basename(file), sampledCpuSeconds: total ? seconds(total) : null, ...parts };
+  });
 }
 
 main().catch((error: Error) => {
