@@ -329,6 +329,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
             if (countedResult.status === "rejected") throw countedResult.reason;
             if (streamed.status === "rejected") throw streamed.reason;
             counts = countedResult.value;
+            for (const t of counts.tables.filter((c) => c.note))
+              lockWaits.push(`row count of ${t.schema}.${t.table}: ${t.note}`);
             sent = streamed.value;
             objects = streamed.value.map((r, i) => ({
               key: r.key,

@@ -36,6 +36,8 @@ const tableCountSchema = z.object({
   rows: z.number().int().nonnegative(),
   /** true: count(*) in the dump's snapshot; false: the planner's estimate (reltuples). */
   exact: z.boolean(),
+  /** Why a table below the exact-count threshold has an estimate instead (absent otherwise). */
+  note: z.string().optional(),
 });
 
 export const manifestSchema = z.object({

@@ -11,7 +11,7 @@
  * may queue behind a migration's ACCESS EXCLUSIVE lock for long, because
  * every later query on that table would queue behind us.
  */
-import type { Queryable } from "../postgres/client";
+import { PostgresError, type Queryable } from "../postgres/client";
 import { qualifiedTable } from "../postgres/identifiers";
 import type { TableCount } from "./manifest";
 
@@ -81,7 +81,8 @@ const countedExactly = (t: { estimate: number }, exactCountMaxRows: number) =>
  * table: a migration's ACCESS EXCLUSIVE request that arrives meanwhile would otherwise queue
  * them until the dump ends, and past lock_timeout. A count can still wait for one of the
  * table's indexes, which planning it opens and LOCK TABLE cannot take (a REINDEX holds the
- * index ACCESS EXCLUSIVE while pg_dump reads on); lock_timeout bounds that wait.
+ * index ACCESS EXCLUSIVE while pg_dump reads on); lock_timeout bounds that wait, and
+ * countRows then records the estimate.
  */
 export async function lockTablesToCount(
   client: Queryable,
@@ -95,9 +96,17 @@ export async function lockTablesToCount(
   );
 }
 
+/** SQLSTATE 55P03: a lock wait ran past lock_timeout. */
+const LOCK_NOT_AVAILABLE = "55P03";
+
 /**
  * Rows per table in the snapshot's transaction: exact up to `exactCountMaxRows` (the
  * planner's estimate decides), the estimate above it, and which one each is.
+ *
+ * An exact count that waits past lock_timeout (for one of the table's indexes, see
+ * lockTablesToCount) falls back to the estimate and says why, instead of failing a backup
+ * whose dump is fine: each count runs in a savepoint, so the failed one leaves the snapshot's
+ * transaction usable. Any other error still fails the backup.
  */
 export async function countRows(
   client: Queryable,
@@ -106,16 +115,30 @@ export async function countRows(
 ): Promise<RowCounts> {
   const tables: TableCount[] = [];
   for (const t of facts.estimates) {
-    const exact = countedExactly(t, exactCountMaxRows);
-    const rows = exact
-      ? Number(
-          (
-            (await client.query(`select count(*)::bigint as n from only ${qualifiedTable(t)}`))
-              .rows[0] as { n: string }
-          ).n,
-        )
-      : Math.max(0, Math.round(t.estimate));
-    tables.push({ schema: t.schema, table: t.table, rows, exact });
+    const estimate = Math.max(0, Math.round(t.estimate));
+    if (!countedExactly(t, exactCountMaxRows)) {
+      tables.push({ schema: t.schema, table: t.table, rows: estimate, exact: false });
+      continue;
+    }
+    await client.query("savepoint row_count");
+    try {
+      const result = await client.query(
+        `select count(*)::bigint as n from only ${qualifiedTable(t)}`,
+      );
+      await client.query("release savepoint row_count");
+      const rows = Number((result.rows[0] as { n: string }).n);
+      tables.push({ schema: t.schema, table: t.table, rows, exact: true });
+    } catch (error) {
+      if (!(error instanceof PostgresError) || error.code !== LOCK_NOT_AVAILABLE) throw error;
+      await client.query("rollback to savepoint row_count");
+      tables.push({
+        schema: t.schema,
+        table: t.table,
+        rows: estimate,
+        exact: false,
+        note: "an exact count waited past lock_timeout for a lock (an index being rebuilt?); the planner's estimate instead",
+      });
+    }
   }
   const lo = await client.query("select count(*)::int as n from pg_largeobject_metadata");
   return { tables, largeObjects: (lo.rows[0] as { n: number }).n };
