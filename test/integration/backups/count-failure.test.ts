@@ -29,7 +29,6 @@ import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runBackup, type BackupOptions } from "../../../infra/backups/backup";
 import { latestKey } from "../../../infra/backups/manifest";
-import { readBackupMetric } from "../../../infra/backups/metric";
 import { BackupSetupError } from "../../../infra/backups/pg-tools";
 import { closePools, PostgresError } from "../../../infra/postgres/client";
 import {
@@ -37,6 +36,7 @@ import {
   getText,
   listKeys,
   location,
+  metricCount,
   metricTarget,
   multipartUploads,
   seeded,
@@ -62,16 +62,6 @@ afterAll(async () => {
   await source?.drop();
   await closePools();
 });
-
-async function metricCount(stack: string): Promise<number> {
-  const now = Date.now();
-  const points = await readBackupMetric(
-    metricTarget(stack),
-    new Date(now - 3_600_000),
-    new Date(now + 60_000),
-  );
-  return points.reduce((n, p) => n + p.count, 0);
-}
 
 async function connect(applicationName: string): Promise<Client> {
   const c = new Client({ connectionString: source.url, application_name: applicationName });

@@ -14,7 +14,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { Client } from "pg";
 import type { S3Location } from "../../../infra/backups/s3";
-import type { MetricTarget } from "../../../infra/backups/metric";
+import { readBackupMetric, type MetricTarget } from "../../../infra/backups/metric";
 import { services, sqlDatabase, type SqlDatabase } from "../../support/services";
 
 export function s3(endpoint = services().s3.endpoint): S3Client {
@@ -64,6 +64,17 @@ export function metricTarget(stack: string): MetricTarget {
     endpoint: cw.endpoint,
     credentials: { accessKeyId: cw.accessKeyId, secretAccessKey: cw.secretAccessKey },
   };
+}
+
+/** Freshness data points moto holds for `stack` from the last hour (each good backup adds one). */
+export async function metricCount(stack: string): Promise<number> {
+  const now = Date.now();
+  const points = await readBackupMetric(
+    metricTarget(stack),
+    new Date(now - 3_600_000),
+    new Date(now + 60_000),
+  );
+  return points.reduce((n, p) => n + p.count, 0);
 }
 
 export type Db = SqlDatabase;

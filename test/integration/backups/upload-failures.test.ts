@@ -23,6 +23,7 @@ import {
   getText,
   listKeys,
   location,
+  metricCount,
   metricTarget,
   multipartUploads,
   seeded,
@@ -55,16 +56,6 @@ afterAll(async () => {
 /** A location whose S3 traffic goes through the fault proxy. */
 function proxied(stack: string) {
   return location(BUCKET, { endpoint: proxy.endpoint, prefix: `${stack}/` });
-}
-
-async function metricCount(stack: string): Promise<number> {
-  const now = Date.now();
-  const points = await readBackupMetric(
-    metricTarget(stack),
-    new Date(now - 3_600_000),
-    new Date(now + 60_000),
-  );
-  return points.reduce((n, p) => n + p.count, 0);
 }
 
 /**
