@@ -447,7 +447,13 @@ function engineProfiles(dir: string, bin: string) {
       encoding: "utf8",
       maxBuffer: 64 * 1024 * 1024,
     });
-    if (out.status !== 0) return { file, error: `go tool pprof failed: ${out.stderr.trim()}` };
+    if (out.status !== 0)
+      return {
+        run: basename(file),
+        error: out.error
+          ? `could not run go tool pprof (${out.error.message}): install Go to read the profiles`
+          : `go tool pprof failed: ${(out.stderr ?? "").trim()}`,
+      };
     const total = /Total samples = ([\d.]+m?s)/.exec(out.stdout)?.[1];
     const parts: Record<string, number> = {};
     for (const line of out.stdout.split("\n")) {
