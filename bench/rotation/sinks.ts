@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { deployOnReady, startAppDeployments } from "../../infra/local/app-deployments";
 import { startGitHubFake } from "../../infra/local/fakes/github";
-import { startVercelFake } from "../../infra/local/fakes/vercel";
+import { startVercelFake } from "../../infra/local/fakes/vercel/index";
 import { createRolloutProvider } from "../../infra/rotation/providers/rollout";
 import {
   createGithubSecretsProvider,

@@ -12,7 +12,7 @@
  */
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { startApp, type RunningApp } from "./example-app/server";
-import type { VercelFake } from "./fakes/vercel";
+import type { VercelFake } from "./fakes/vercel/index";
 
 export interface AppDeployments {
   /** The app's public URL (stable across deployments). */

@@ -19,7 +19,7 @@ import { LOCAL_DIR } from "../lib/paths";
 import { deployOnReady, startAppDeployments, type AppDeployments } from "./app-deployments";
 import { startGitHubFake, type GitHubFake } from "./fakes/github";
 import { startSupabaseFake, type SupabaseFake } from "./fakes/supabase";
-import { startVercelFake, type FocusCharge, type VercelFake } from "./fakes/vercel";
+import { startVercelFake, type FocusCharge, type VercelFake } from "./fakes/vercel/index";
 
 export interface LocalSaasInfo {
   vercelUrl: string;

@@ -16,7 +16,7 @@ import {
   startVercelFake,
   type FocusCharge,
   type VercelFake,
-} from "../../../infra/local/fakes/vercel";
+} from "../../../infra/local/fakes/vercel/index";
 import type { Finding } from "../../../infra/lib/findings";
 import { costGuard } from "../../../scripts/cost-guard";
 import { randomFrom } from "../../support/fake-secrets";

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeEach, afterEach, describe, expect, it } from "vitest";
-import { startVercelFake, type VercelFake } from "../../../infra/local/fakes/vercel";
+import { startVercelFake, type VercelFake } from "../../../infra/local/fakes/vercel/index";
 import type { Finding } from "../../../infra/lib/findings";
 import { rollback, type RollbackDeps } from "../../../scripts/rollback";
 import { randomFrom } from "../../support/fake-secrets";

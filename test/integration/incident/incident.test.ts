@@ -14,7 +14,7 @@ import {
   startCostExplorerFake,
   type CostExplorerFake,
 } from "../../../infra/local/fakes/cost-explorer";
-import { startVercelFake, type VercelFake } from "../../../infra/local/fakes/vercel";
+import { startVercelFake, type VercelFake } from "../../../infra/local/fakes/vercel/index";
 import { createTestDatabase } from "../../../infra/local/postgres";
 import type { IncidentSources, LatestBackup, RotationEvent } from "../../../infra/incident/sources";
 import type { Finding } from "../../../infra/lib/findings";

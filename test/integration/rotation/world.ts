@@ -19,7 +19,7 @@ import {
 } from "../../../infra/local/app-deployments";
 import { startGitHubFake, type GitHubFake } from "../../../infra/local/fakes/github";
 import { startSupabaseFake, type SupabaseFake } from "../../../infra/local/fakes/supabase";
-import { startVercelFake, type VercelFake } from "../../../infra/local/fakes/vercel";
+import { startVercelFake, type VercelFake } from "../../../infra/local/fakes/vercel/index";
 import { createTestDatabase } from "../../../infra/local/postgres";
 import { closePools } from "../../../infra/postgres/client";
 import type { AuditLocation } from "../../../infra/rotation/audit";

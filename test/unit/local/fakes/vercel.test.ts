@@ -14,7 +14,7 @@ import {
   startVercelFake,
   type VercelFake,
   type FocusCharge,
-} from "../../../../infra/local/fakes/vercel";
+} from "../../../../infra/local/fakes/vercel/index";
 import { strictly } from "./support/strict-vercel";
 
 const TOKEN = "vcp_test_token_4c1f";
