@@ -8,7 +8,7 @@
  */
 import { randomId } from "../secret-box";
 import type { EnvRecord, ProjectRecord, VercelStore } from "./store";
-import type { EnvTarget, EnvType } from "./types";
+import type { EnvTarget, EnvType, SeedEnv } from "./types";
 
 const ENV_TYPES: readonly EnvType[] = ["system", "encrypted", "plain", "sensitive"];
 const ENV_TARGETS: readonly EnvTarget[] = ["production", "preview", "development"];
@@ -47,14 +47,8 @@ export const conflicts = (
   (a.gitBranch ?? "") === (b.gitBranch ?? "") &&
   a.target.some((t) => b.target.includes(t));
 
-export interface EnvInput {
-  key: string;
-  value: string;
-  type: EnvType;
-  target: EnvTarget[];
-  gitBranch?: string;
-  comment?: string;
-}
+/** One variable to write, from a request or a seed: the same fields either way. */
+export type EnvInput = SeedEnv;
 
 /** Schema checks of one create item; a failure rejects the whole request with 400. */
 export const parseEnvInput = (raw: unknown, where: string): EnvInput | string => {
