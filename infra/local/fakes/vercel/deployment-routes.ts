@@ -8,7 +8,14 @@ import { readJson, type FakeServer } from "../http";
 import { deploymentBody, deploymentListItem, isRollbackCandidate } from "./deployment-bodies";
 import { createDeploymentRecord, startBuild, switchProduction } from "./deployments";
 import type { Ctx } from "./dialect";
-import { badRequest, deploymentNotFound, parseLimit, projectNotFound, vercelError } from "./errors";
+import {
+  badRequest,
+  deploymentNotFound,
+  firstPage,
+  parseLimit,
+  projectNotFound,
+  vercelError,
+} from "./errors";
 import { findDeployment, findProject, type ProjectRecord, type VercelStore } from "./store";
 
 export function registerDeploymentRoutes(server: FakeServer<Ctx>, store: VercelStore) {
@@ -126,17 +133,15 @@ export function registerDeploymentRoutes(server: FakeServer<Ctx>, store: VercelS
       .filter((d) => until === null || d.createdAt < Number(until))
       .filter((d) => since === null || d.createdAt > Number(since))
       .sort((a, b) => b.createdAt - a.createdAt);
-    const page = all.slice(0, limit);
+    const { page, pagination } = firstPage(
+      all,
+      limit,
+      (d) => d.createdAt,
+      until !== null || since !== null,
+    );
     return {
       status: 200,
-      body: {
-        deployments: page.map((d) => deploymentListItem(store, d)),
-        pagination: {
-          count: page.length,
-          next: all.length > page.length ? page[page.length - 1]!.createdAt : null,
-          prev: page.length > 0 && (until !== null || since !== null) ? page[0]!.createdAt : null,
-        },
-      },
+      body: { deployments: page.map((d) => deploymentListItem(store, d)), pagination },
     };
   });
 

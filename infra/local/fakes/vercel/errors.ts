@@ -25,3 +25,25 @@ export function parseLimit(raw: string | null, fallback: number): number | strin
   if (n < 1 || n > LIST_LIMIT_MAX) return `\`limit\` should be between 1 and ${LIST_LIMIT_MAX}.`;
   return n;
 }
+
+/**
+ * The first `limit` items of a newest-first list, with Vercel's `pagination` object:
+ * `next` is the timestamp to pass as `until`/`from` for the following page (null on the
+ * last), `prev` the first item's when the caller asked from a point in time.
+ */
+export function firstPage<T>(
+  all: T[],
+  limit: number,
+  at: (item: T) => number,
+  fromAPoint: boolean,
+) {
+  const page = all.slice(0, limit);
+  return {
+    page,
+    pagination: {
+      count: page.length,
+      next: all.length > page.length ? at(page[page.length - 1]!) : null,
+      prev: fromAPoint && page.length > 0 ? at(page[0]!) : null,
+    },
+  };
+}

@@ -5,7 +5,7 @@
  */
 import type { FakeServer } from "../http";
 import type { Ctx } from "./dialect";
-import { badRequest, parseLimit, projectNotFound } from "./errors";
+import { badRequest, firstPage, parseLimit, projectNotFound } from "./errors";
 import { findProject, type DeploymentRecord, type ProjectRecord, type VercelStore } from "./store";
 import type { ProjectView } from "./types";
 
@@ -99,17 +99,11 @@ export function registerProjectRoutes(server: FakeServer<Ctx>, store: VercelStor
       .filter((p) => !search || p.name.includes(search))
       .filter((p) => !from || p.updatedAt < Number(from))
       .sort((a, b) => b.updatedAt - a.updatedAt);
-    const page = all.slice(0, limit);
+    // Projects report no `prev`, even from a point in time.
+    const { page, pagination } = firstPage(all, limit, (p) => p.updatedAt, false);
     return {
       status: 200,
-      body: {
-        projects: page.map((p) => projectBody(store, p)),
-        pagination: {
-          count: page.length,
-          next: all.length > page.length ? page[page.length - 1]!.updatedAt : null,
-          prev: null,
-        },
-      },
+      body: { projects: page.map((p) => projectBody(store, p)), pagination },
     };
   });
 }
