@@ -344,8 +344,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
         );
       } catch (error) {
         if (error instanceof PostgresError && error.code === "55P03") {
-          // Beside the dump only a count can wait: the tables' locks were taken before it, but not
-          // their indexes' (planning a count opens them; a REINDEX holds one ACCESS EXCLUSIVE).
+          // Beside the dump only the large-object count can get here: a table's count that waits
+          // past lock_timeout records the estimate instead (countRows).
           throw new BackupSetupError(
             dumping
               ? `a row count waited more than ${lockWait} s for a lock while the dump ran, so the backup was stopped: ${scrubPg(error.message, source.connection)}`

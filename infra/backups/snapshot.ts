@@ -96,9 +96,6 @@ export async function lockTablesToCount(
   );
 }
 
-/** SQLSTATE 55P03: a lock wait ran past lock_timeout. */
-const LOCK_NOT_AVAILABLE = "55P03";
-
 /**
  * Rows per table in the snapshot's transaction: exact up to `exactCountMaxRows` (the
  * planner's estimate decides), the estimate above it, and which one each is.
@@ -129,7 +126,8 @@ export async function countRows(
       const rows = Number((result.rows[0] as { n: string }).n);
       tables.push({ schema: t.schema, table: t.table, rows, exact: true });
     } catch (error) {
-      if (!(error instanceof PostgresError) || error.code !== LOCK_NOT_AVAILABLE) throw error;
+      // 55P03, lock_not_available: the wait ran past lock_timeout.
+      if (!(error instanceof PostgresError && error.code === "55P03")) throw error;
       await client.query("rollback to savepoint row_count");
       tables.push({
         schema: t.schema,

@@ -127,45 +127,40 @@ async function afterAGoodBackup(name: string, extra: Partial<BackupOptions> = {}
   return { stack, options, latest, metrics };
 }
 
-/**
- * Start the backup with pg_dump held at pg_largeobject and the count of public.notes at its
- * index, and hand the run to `during`; the locks are released, and the run settled, after it.
- */
-async function withDumpAndCountHeld<T>(
-  options: BackupOptions,
-  during: (run: Promise<unknown>) => Promise<T>,
-): Promise<T> {
-  const reindex = await connect("bk-count-reindex");
-  const largeObjects = await connect("bk-count-lo");
-  let run: Promise<unknown> | undefined;
-  try {
-    await reindex.query("begin");
-    await reindex.query("reindex index public.notes_pkey");
-    await largeObjects.query("begin");
-    await largeObjects.query("lock table pg_catalog.pg_largeobject in share mode");
-    run = runBackup(options);
-    // `during` awaits its outcome; until then a rejection must not be unhandled.
-    run.catch(() => undefined);
-    return await during(run);
-  } finally {
-    await reindex.query("rollback").catch(() => undefined);
-    await largeObjects.query("rollback").catch(() => undefined);
-    await run?.catch(() => undefined);
-    await Promise.all([reindex.end(), largeObjects.end()]);
-  }
+/** A session holding `lock` (run inside its open transaction) until `release` rolls it back. */
+async function holdLock(applicationName: string, lock: string) {
+  const holder = await connect(applicationName);
+  await holder.query("begin");
+  await holder.query(lock);
+  return {
+    release: async () => {
+      await holder.query("rollback").catch(() => undefined);
+      await holder.end();
+    },
+  };
 }
 
 /**
- * Run the backup until both the count and pg_dump wait for their locks and the dump's multipart
- * upload is open, then `stop` the count's session (its pid) and take the run's outcome. The locks
- * are still held then: only the abort a failed count triggers can end the dump.
+ * Start the backup with pg_dump held at pg_largeobject and the count of public.notes at its
+ * index, run it until both wait for their locks and the dump's multipart upload is open, then
+ * `stop` the count's session (its pid) and take the run's outcome. The locks are still held
+ * then: only the abort a failed count triggers can end the dump. They are released, and the
+ * run settled, before this returns.
  */
 async function stopTheCountMidUpload(
   options: BackupOptions,
   observer: Client,
   stop: (countPid: number) => Promise<void>,
 ) {
-  return withDumpAndCountHeld(options, async (run) => {
+  const held = [
+    await holdLock("bk-count-reindex", "reindex index public.notes_pkey"),
+    await holdLock("bk-count-lo", "lock table pg_catalog.pg_largeobject in share mode"),
+  ];
+  let run: Promise<unknown> | undefined;
+  try {
+    run = runBackup(options);
+    // Its outcome is awaited below; until then a rejection must not be unhandled.
+    run.catch(() => undefined);
     const countPid = await until("the count and pg_dump both waiting for a lock", async () => {
       const rows = (await observer.query(BACKUP_SESSIONS, [source.name])).rows as Session[];
       const blocked = rows.filter((r) => r.wait_event_type === "Lock");
@@ -179,7 +174,10 @@ async function stopTheCountMidUpload(
     });
     await stop(countPid);
     return { outcome: await outcomeWithin(run, 15_000), uploading };
-  });
+  } finally {
+    for (const h of held) await h.release();
+    await run?.catch(() => undefined);
+  }
 }
 
 async function assertNothingRecorded(
@@ -266,15 +264,12 @@ describe("row counts beside the dump: a failed one stops it and records nothing,
 
   it("a count that waits for a lock longer than lock_timeout: the backup completes with that table's estimate, and says why", async () => {
     const before = await afterAGoodBackup("locktimeout", { lockWaitTimeoutSeconds: 1 });
-    const reindex = await connect("bk-count-reindex-timeout");
+    const reindex = await holdLock("bk-count-reindex-timeout", "reindex index public.notes_pkey");
     let report: Awaited<ReturnType<typeof runBackup>>;
     try {
-      await reindex.query("begin");
-      await reindex.query("reindex index public.notes_pkey");
       report = await runBackup(before.options);
     } finally {
-      await reindex.query("rollback").catch(() => undefined);
-      await reindex.end();
+      await reindex.release();
     }
     const manifest = JSON.parse(await getText(before.options.location, report.manifestKey)) as {
       id: string;
@@ -303,14 +298,15 @@ describe("row counts beside the dump: a failed one stops it and records nothing,
   it("the large-object count waiting past lock_timeout while pg_dump runs: the error says the dump had started", async () => {
     const before = await afterAGoodBackup("lotimeout", { lockWaitTimeoutSeconds: 1 });
     const observer = await connect("bk-count-observer-lo");
-    const holder = await connect("bk-count-lo-exclusive");
+    // Large objects have no estimate to fall back to: their count's lock timeout fails the
+    // backup. pg_dump waits at the same catalog (its catalog reads have no lock timeout), so
+    // only the count's failure, and the abort it triggers, can end the run.
+    const holder = await holdLock(
+      "bk-count-lo-exclusive",
+      "lock table pg_catalog.pg_largeobject_metadata in access exclusive mode",
+    );
     let run: Promise<unknown> | undefined;
     try {
-      // Large objects have no estimate to fall back to: their count's lock timeout fails the
-      // backup. pg_dump waits at the same catalog (its catalog reads have no lock timeout), so
-      // only the count's failure, and the abort it triggers, can end the run.
-      await holder.query("begin");
-      await holder.query("lock table pg_catalog.pg_largeobject_metadata in access exclusive mode");
       run = runBackup(before.options);
       run.catch(() => undefined);
       const outcome = await outcomeWithin(run, 15_000);
@@ -320,8 +316,7 @@ describe("row counts beside the dump: a failed one stops it and records nothing,
         /^a row count waited more than 1 s for a lock while the dump ran, so the backup was stopped: .*canceling statement due to lock timeout \[SQLSTATE 55P03\] Fix: /,
       );
     } finally {
-      await holder.query("rollback").catch(() => undefined);
-      await holder.end();
+      await holder.release();
       await run?.catch(() => undefined);
     }
     try {
