@@ -22,7 +22,16 @@
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
@@ -201,17 +210,16 @@ async function main() {
       ) / Math.max(1, tables.length),
     );
 
-    // Where those bytes go, field by field, for the first table (inputs and outputs added up).
+    // Where those bytes go, field by field, for the first table (inputs and outputs added up),
+    // and how many values (each object, array and scalar) each holds: the engine's cost per
+    // state write follows these more than bytes (the --profile figures).
     const stateBytesByField: Record<string, number> = {};
-    for (const part of [tables[0]?.inputs, tables[0]?.outputs] as Record<string, unknown>[])
-      for (const [k, v] of Object.entries(part ?? {}))
-        stateBytesByField[k] = (stateBytesByField[k] ?? 0) + JSON.stringify(v).length;
-    // And how many values (each object, array and scalar): the engine's cost per state write
-    // follows these more than bytes (the --profile figures).
     const stateValuesByField: Record<string, number> = {};
     for (const part of [tables[0]?.inputs, tables[0]?.outputs] as Record<string, unknown>[])
-      for (const [k, v] of Object.entries(part ?? {}))
+      for (const [k, v] of Object.entries(part ?? {})) {
+        stateBytesByField[k] = (stateBytesByField[k] ?? 0) + JSON.stringify(v).length;
         stateValuesByField[k] = (stateValuesByField[k] ?? 0) + countValues(v);
+      }
     const stateValues = Object.values(stateValuesByField).reduce((a, b) => a + b, 0);
 
     await resetStatementStats(runnerFor(db.url));
@@ -433,7 +441,6 @@ const PROFILE_PARTS = {
  * order the runs happened: per stack, up (create), up (no-op), destroy.
  */
 function engineProfiles(dir: string, bin: string) {
-  const { readdirSync, statSync } = require("node:fs") as typeof import("node:fs");
   const files = readdirSync(dir)
     .filter((f) => f.endsWith(".cpu"))
     .map((f) => join(dir, f))
