@@ -148,7 +148,7 @@ async function noOpUpdate(url: string, specs: TableSpec[], outs: RlsTableOutputs
   await pool(outs, 8, async (o) => {
     const i = outs.indexOf(o);
     const news = { ...inputs(specs[i]!, url), providerVersion: "bench-2" };
-    const checked = (await provider.check!(o, news)).inputs as RlsTableInputs;
+    const checked = (await provider.check!(news, news)).inputs as RlsTableInputs;
     await provider.update!(`${o.schema}.${o.table}`, o, checked);
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -38,10 +38,12 @@ import {
   type DesiredPolicy,
   type DesiredTable,
   type NormalizedExpressions,
+  textFingerprint,
   type Statement,
   type Step,
 } from "./diff";
 import type { PolicySpec } from "./model";
+import type { PreviousApply } from "./stored";
 import {
   createPolicySql,
   dropPolicySql,
@@ -55,12 +57,6 @@ export interface LockOptions {
   lockTimeoutSeconds: number;
   /** Further attempts after a lock timeout or deadlock. */
   lockRetries: number;
-}
-
-/** What the previous apply declared and left, so unchanged expressions need no re-normalization. */
-export interface PreviousApply {
-  policies: PolicySpec[];
-  expected: LiveTableState;
 }
 
 export interface ApplyResult {
@@ -286,14 +282,11 @@ export function statementAt(
   return undefined;
 }
 
-function sameText(a: PolicySpec, b: PolicySpec): boolean {
-  return (a.using ?? null) === (b.using ?? null) && (a.withCheck ?? null) === (b.withCheck ?? null);
-}
-
 /**
  * Attach normalized expressions we already know: a declared policy whose
- * expression text is what a previous apply declared has the normalization
- * that apply read back.
+ * expression text is what a previous apply declared (by the fingerprint
+ * state keeps of it) has the normalization that apply read back. Its own
+ * name first, then the name it was renamed from, then any other.
  */
 export function knownNormalizations(
   policies: PolicySpec[],
@@ -301,15 +294,13 @@ export function knownNormalizations(
 ): DesiredPolicy[] {
   if (!previous) return policies.map((p) => ({ ...p }));
   const expectedByName = new Map(previous.expected.policies.map((p) => [p.name, p]));
+  const declared = Object.entries(previous.declaredText);
   return policies.map((p) => {
-    const candidates = [
-      previous.policies.find((o) => o.name === p.name),
-      p.renamedFrom ? previous.policies.find((o) => o.name === p.renamedFrom) : undefined,
-      ...previous.policies,
-    ];
-    for (const old of candidates) {
-      if (!old || !sameText(old, p)) continue;
-      const expected = expectedByName.get(old.name);
+    const text = textFingerprint(p);
+    const candidates = [p.name, p.renamedFrom, ...declared.map(([name]) => name)];
+    for (const name of candidates) {
+      if (!name || previous.declaredText[name] !== text) continue;
+      const expected = expectedByName.get(name);
       if (expected)
         return { ...p, normalized: { using: expected.using, withCheck: expected.withCheck } };
     }

@@ -9,11 +9,11 @@
  * live table (the URL is not known yet in preview), what the last refresh saw
  * stands in for it.
  */
-import { knownNormalizations, type PreviousApply } from "./apply";
-import { MISSING_TABLE, type LiveTableState } from "./catalog";
+import { knownNormalizations } from "./apply";
+import type { LiveTableState } from "./catalog";
 import { declaredChanges, describeDrift, describeStep, planTable } from "./diff";
 import type { RlsTableInputs } from "./inputs";
-import type { RlsTableOutputs } from "./provider";
+import { previousApply, previousDeclaration, type RlsTableOutputs } from "./stored";
 
 export interface DiffDecision {
   changes: boolean;
@@ -30,13 +30,14 @@ export function decideDiff(
   const replaces: string[] = [];
   if (olds.schema !== news.schema) replaces.push("schema");
   if (olds.table !== news.table) replaces.push("table");
-  const expected = olds.expected ?? MISSING_TABLE;
+  const previous = previousApply(olds);
+  const { expected } = previous;
   const grantees = Object.keys(news.privileges ?? {});
   // A new providerVersion alone is not a change: code that would write
   // different SQL shows up in the plan, and an update of every table at each
   // release would only take locks. The new version still reaches state (a
   // no-change step keeps new inputs).
-  const declared = declaredChanges(olds, news);
+  const declared = declaredChanges(previousDeclaration(olds), news);
   const reasons: string[] = [];
   if (replaces.length > 0) reasons.push(`${replaces.join(" and ")} changed: a new resource`);
   if (declared.length > 0) reasons.push(`declaration changed (${declared.join(", ")})`);
@@ -47,7 +48,6 @@ export function decideDiff(
 
   if (live && replaces.length === 0) {
     const drift = describeDrift(expected, live, grantees);
-    const previous: PreviousApply = { policies: olds.policies, expected };
     const steps = planTable(
       { ...news, policies: knownNormalizations(news.policies, previous) },
       live,

@@ -13,6 +13,7 @@
  * - table privileges of the declared grantees are granted and revoked to
  *   match, last, in the same transaction (privileges.ts).
  */
+import { createHash } from "node:crypto";
 import type { LivePolicy, LiveTableState } from "./catalog";
 import type { PolicySpec } from "./model";
 import {
@@ -298,23 +299,52 @@ export function describeDrift(
   return out;
 }
 
-/** The declared part of a policy, for comparing old and new inputs. */
-function declaredShape(p: PolicySpec): string {
-  return JSON.stringify([
-    p.name,
-    p.command,
-    p.mode,
-    [...p.roles].sort(),
-    p.using ?? null,
-    p.withCheck ?? null,
-  ]);
+/**
+ * A short fingerprint of a policy's declared USING and WITH CHECK text: what
+ * state keeps of the text an apply normalized (stored.ts). 96 bits of
+ * SHA-256, compared only among one table's few policies.
+ */
+export function textFingerprint(p: Pick<PolicySpec, "using" | "withCheck">): string {
+  return createHash("sha256")
+    .update(JSON.stringify([p.using ?? null, p.withCheck ?? null]))
+    .digest("base64url")
+    .slice(0, 16);
 }
 
-interface Declared {
+/** The declared part of a policy, comparable between an old and a new declaration. */
+export function policyShape(p: {
+  name: string;
+  command: string | null;
+  mode: string | null;
+  roles: readonly string[] | null;
+  text: string;
+}): string {
+  return JSON.stringify([p.name, p.command, p.mode, p.roles ? [...p.roles].sort() : null, p.text]);
+}
+
+function declaredShape(p: PolicySpec): string {
+  return policyShape({ ...p, text: textFingerprint(p) });
+}
+
+/** A declaration as the provider gets it. */
+export interface Declared {
   enabled: boolean;
   force: boolean;
   policies: PolicySpec[];
   privileges?: PrivilegeMap;
+}
+
+/** The previous declaration as state keeps it: its policies as `policyShape`s. */
+export interface PreviousDeclaration {
+  enabled: boolean;
+  force: boolean;
+  policyShapes: string[];
+  privileges?: PrivilegeMap;
+}
+
+/** The shapes of a declaration's policies, as `PreviousDeclaration` holds them. */
+export function policyShapes(policies: PolicySpec[]): string[] {
+  return policies.map(declaredShape);
 }
 
 /**
@@ -322,12 +352,12 @@ interface Declared {
  * count only when both sides declare them: state from before they were
  * managed has none, and there the live comparison decides.
  */
-export function declaredChanges(olds: Declared, news: Declared): string[] {
+export function declaredChanges(olds: PreviousDeclaration, news: Declared): string[] {
   const out: string[] = [];
   if (olds.enabled !== news.enabled) out.push("enabled");
   if (olds.force !== news.force) out.push("force");
-  const a = olds.policies.map(declaredShape).sort();
-  const b = news.policies.map(declaredShape).sort();
+  const a = [...olds.policyShapes].sort();
+  const b = policyShapes(news.policies).sort();
   if (a.length !== b.length || a.some((v, i) => v !== b[i])) out.push("policies");
   if (
     olds.privileges &&

@@ -26,7 +26,7 @@
  * module load or keeps it in a closure.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { applyTable, dropManagedPolicies, type PreviousApply } from "./apply";
+import { applyTable, dropManagedPolicies } from "./apply";
 import { MISSING_TABLE, type LiveTableState } from "./catalog";
 import { catalogFailures } from "./catalog-check";
 import { decideDiff, type DiffDecision } from "./decide";
@@ -34,28 +34,20 @@ import { describeDrift } from "./diff";
 import { UNKNOWN, checkRlsTableInputs, type RlsTableInputs } from "./inputs";
 import { tableKey } from "./model";
 import { recordApplied, sharedSnapshot } from "./snapshot-cache";
+import {
+  appliedOutputs,
+  managedOnly,
+  managedPolicyNames,
+  previousApply,
+  type RlsTableOutputs,
+} from "./stored";
 import type { IdentifiedProvider } from "../lib/dynamic/types";
 
 export type { RlsTableInputs } from "./inputs";
+export type { RlsTableOutputs } from "./stored";
 
 /** The id the serialized loader asks the provider entry for (infra/lib/dynamic/entry.ts). */
 export const RLS_TABLE_PROVIDER_ID = "runbooks:rls:RlsTable";
-
-export interface RlsTableOutputs extends RlsTableInputs {
-  /** The table as the last apply committed it (expressions normalized by Postgres). */
-  expected: LiveTableState;
-  /**
-   * The table as the last refresh saw it, present only when that differed
-   * from `expected` (absent: live matched). Stored only then because every
-   * byte of a resource's state is rewritten by the file backend after every
-   * step of an `up`, and a copy of `expected` on each of 250 tables was a
-   * tenth of the state (bench/rls/engine.ts). State written before holds it
-   * always; both read the same.
-   */
-  live?: LiveTableState;
-  /** Differences between `expected` and `live`, one sentence each; empty when in sync. */
-  drift: string[];
-}
 
 export interface RlsProviderOptions {
   /** Scope of the shared catalog snapshot; one per simulated pulumi command in tests. */
@@ -69,18 +61,22 @@ export interface RlsProviderOptions {
 /** What diff decided, and why: the reasons are what preview and up print. */
 export type RlsDiffResult = DiffDecision & { deleteBeforeReplace: boolean };
 
-function lockOptions(p: RlsTableInputs) {
-  return { lockTimeoutSeconds: p.lockTimeoutSeconds, lockRetries: p.lockRetries };
-}
+/** What reading the catalog needs: inputs and outputs of either form both have it. */
+type CatalogScope = Pick<
+  RlsTableInputs,
+  "connection" | "catalogSchemas" | "schema" | "lockTimeoutSeconds" | "lockRetries"
+>;
 
-function outputs(inputs: RlsTableInputs, live: LiveTableState): RlsTableOutputs {
-  return { ...inputs, expected: live, drift: [] };
+function lockOptions(p: CatalogScope) {
+  return { lockTimeoutSeconds: p.lockTimeoutSeconds, lockRetries: p.lockRetries };
 }
 
 /** What a refresh records: the live table and its drift, or neither when there is none. */
 function refreshed(props: RlsTableOutputs, live: LiveTableState, drift: string[]): RlsTableOutputs {
   const { live: _previous, ...rest } = props;
-  return drift.length > 0 ? { ...rest, live, drift } : { ...rest, drift: [] };
+  return drift.length > 0
+    ? { ...rest, live: managedOnly(live, props.privileges && grantees(props)), drift }
+    : { ...rest, drift: [] };
 }
 
 function known(value: unknown): value is string {
@@ -106,7 +102,7 @@ export function createRlsTableProvider(options: RlsProviderOptions = {}): RlsTab
   const scope = options.cacheScope ?? "rls";
   const maxAgeMs = options.snapshotMaxAgeMs ?? 60_000;
   const report = options.report ?? ((line: string) => console.log(line));
-  const snapshot = (p: RlsTableInputs) =>
+  const snapshot = (p: CatalogScope) =>
     sharedSnapshot(scope, maxAgeMs, p.connection, p.catalogSchemas ?? [p.schema], lockOptions(p));
 
   return {
@@ -148,7 +144,7 @@ export function createRlsTableProvider(options: RlsProviderOptions = {}): RlsTab
     async create(inputs) {
       const result = await applyTable(inputs.connection, inputs, undefined, lockOptions(inputs));
       await recordApplied(scope, inputs.connection, tableKey(inputs), result.live);
-      return { id: tableKey(inputs), outs: outputs(inputs, result.live) };
+      return { id: tableKey(inputs), outs: appliedOutputs(inputs, result.live) };
     },
 
     async read(id, props) {
@@ -169,21 +165,23 @@ export function createRlsTableProvider(options: RlsProviderOptions = {}): RlsTab
     },
 
     async update(_id, olds, news) {
-      const previous: PreviousApply = {
-        policies: olds.policies,
-        expected: olds.expected ?? MISSING_TABLE,
-      };
-      const result = await applyTable(news.connection, news, previous, lockOptions(news));
+      const result = await applyTable(
+        news.connection,
+        news,
+        previousApply(olds),
+        lockOptions(news),
+      );
       await recordApplied(scope, news.connection, tableKey(news), result.live);
-      return { outs: outputs(news, result.live) };
+      return { outs: appliedOutputs(news, result.live) };
     },
 
     async delete(_id, props) {
-      const managed = new Set([
-        ...props.policies.map((p) => p.name),
-        ...(props.expected?.policies ?? []).map((p) => p.name),
-      ]);
-      await dropManagedPolicies(props.connection, props, [...managed], lockOptions(props));
+      await dropManagedPolicies(
+        props.connection,
+        props,
+        managedPolicyNames(props),
+        lockOptions(props),
+      );
     },
   };
 }

@@ -10,6 +10,7 @@ import { applyTable, LockTimeoutError, withLockRetries } from "../../../infra/rl
 import { closePools, withConnection } from "../../../infra/postgres/client";
 import { sharedSnapshot } from "../../../infra/rls/snapshot-cache";
 import { declareTable } from "../../../infra/rls/model";
+import { declaredTextOf } from "../../../infra/rls/stored";
 import {
   appDatabase,
   freshProvider,
@@ -170,7 +171,7 @@ describe("lock_timeout and retries", () => {
       const again = await applyTable(
         db.url,
         spec,
-        { policies: spec.policies, expected: first.live },
+        { expected: first.live, declaredText: declaredTextOf(spec.policies) },
         { lockTimeoutSeconds: 0.2, lockRetries: 0 },
       );
       expect(again).toMatchObject({ attempts: 1, statements: [] });

@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyTable } from "../../../infra/rls/apply";
+import { textFingerprint } from "../../../infra/rls/diff";
+import { previousApply } from "../../../infra/rls/stored";
 import { closePools } from "../../../infra/postgres/client";
 import { declareTable, policy, type TableSpec } from "../../../infra/rls/model";
 import { checkRlsTableInputs } from "../../../infra/rls/inputs";
@@ -145,12 +147,10 @@ describe("no-op", () => {
     });
 
     await resetStatementStats(db.sql);
-    const result = await applyTable(
-      db.url,
-      again,
-      { policies: outs.policies, expected: outs.expected },
-      { lockTimeoutSeconds: 2, lockRetries: 0 },
-    );
+    const result = await applyTable(db.url, again, previousApply(outs), {
+      lockTimeoutSeconds: 2,
+      lockRetries: 0,
+    });
     expect(result.statements).toEqual([]);
     expect((await readStatementStats(db.sql)).ddl).toEqual([]);
   });
@@ -221,7 +221,10 @@ describe("update", () => {
     expect(after!.roles).toEqual(["anon", "authenticated"]);
     expect(after!.qual).toBe("(owner_id = ( SELECT auth.uid() AS uid))");
     expect(after!.with_check).toBe("(owner_id = ( SELECT auth.uid() AS uid))");
-    expect(byName(updated.policies, "rw").using).toBe("owner_id = (select auth.uid())");
+    expect(byName(news.policies, "rw").using).toBe("owner_id = (select auth.uid())");
+    // State records which declared text the apply normalized, not the declaration again.
+    expect(updated.policies).toBeUndefined();
+    expect(updated.declaredText).toEqual({ rw: textFingerprint(byName(news.policies, "rw")) });
   });
 
   it("replaces a policy whose command or mode changes with drop and create in one transaction", async () => {
@@ -246,7 +249,7 @@ describe("update", () => {
     const result = await applyTable(
       db.url,
       await checked(provider, inputsFor(restrictive, db.url), outs),
-      { policies: outs.policies, expected: outs.expected },
+      previousApply(outs),
       { lockTimeoutSeconds: 2, lockRetries: 0 },
     );
     expect(result.steps.map((s) => s.kind)).toEqual(["replace"]);
@@ -281,7 +284,9 @@ describe("update", () => {
       ],
     };
     // Preview reports the missing column; a column dropped after preview fails in up.
-    expect((await provider.check!(outs, inputsFor(broken, db.url))).failures).toEqual([
+    expect(
+      (await provider.check!(inputsFor(base, db.url), inputsFor(broken, db.url))).failures,
+    ).toEqual([
       {
         property: "policies[0].using",
         reason: expect.stringContaining(
@@ -357,12 +362,10 @@ describe("update", () => {
       ],
     };
     const news = await checked(provider, inputsFor(renamed, db.url), outs);
-    const result = await applyTable(
-      db.url,
-      news,
-      { policies: outs.policies, expected: outs.expected },
-      { lockTimeoutSeconds: 2, lockRetries: 0 },
-    );
+    const result = await applyTable(db.url, news, previousApply(outs), {
+      lockTimeoutSeconds: 2,
+      lockRetries: 0,
+    });
     expect(result.statements).toEqual([
       'ALTER POLICY "old_name" ON "public"."rename_me" RENAME TO "new_name"',
     ]);
