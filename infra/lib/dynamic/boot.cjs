@@ -8,7 +8,7 @@
  * EVERY resource's state (inputs and outputs), and the file backend rewrites
  * the whole state after every step, so each byte of it costs the engine once
  * per resource per step. With this code here, the loader is a module of
- * under 700 bytes (bench/rls/engine.ts measures what state size costs).
+ * about 450 bytes (bench/rls/engine.ts measures what state size costs).
  *
  * The path and the `load` contract are part of every stack's state written
  * since: never move this file or change what `load` takes and returns.

@@ -4,7 +4,7 @@
  * provider's code from the checkout in the provider process, instead of the
  * provider captured by value.
  *
- * Why so small: `__provider` is stored in EVERY resource's state, twice
+ * Why so small (and written minified): `__provider` is stored in EVERY resource's state, twice
  * (inputs and outputs), and the file backend rewrites the whole state after
  * every step. By value the RLS provider was ~75 KB, so `pulumi up` of 250
  * tables wrote gigabytes and took 144 s. A loader object serialized by
@@ -39,17 +39,16 @@ export const BOOT_PATH = "infra/lib/dynamic/boot.cjs";
 export function loaderModule(providerId: string, root: string = REPO_ROOT): string {
   const [id, boot, fallback] = [providerId, BOOT_PATH, root].map((v) => JSON.stringify(v));
   // Plain ES2020 CommonJS: the provider host runs it as is, before anything compiles TypeScript.
+  // Written without indentation or spare names: every byte of it is in every resource's state twice.
   return [
-    `// runbooks: loads dynamic provider ${id} from the checkout (${boot}).`,
-    `exports.handler = () => {`,
-    `  const path = require("node:path"), fs = require("node:fs");`,
-    `  const tried = [...new Set([process.cwd(), ${fallback}])].map((d) => path.join(d, ${boot}));`,
-    `  const boot = tried.find((f) => fs.existsSync(f));`,
-    `  if (!boot) throw new Error("the code of dynamic provider " + ${JSON.stringify(`'${providerId}'`)} +`,
-    `    " was not found (looked for " + tried.join(", ") + "). Run pulumi from the runbooks checkout" +`,
-    `    " (the directory with Pulumi.yaml) after 'npm ci'.");`,
-    `  return require(boot).load(${id});`,
-    `};`,
+    `// runbooks: infra/lib/dynamic/stub.ts`,
+    `exports.handler=()=>{` +
+      `const i=${id},p=require("node:path"),f=require("node:fs"),` +
+      `t=[...new Set([process.cwd(),${fallback}])].map((d)=>p.join(d,${boot})),` +
+      `b=t.find((x)=>f.existsSync(x));` +
+      `if(!b)throw new Error("dynamic provider '"+i+"' not found: no "+t.join(" or ")+` +
+      `". Run pulumi in the runbooks checkout (with Pulumi.yaml) after 'npm ci'.");` +
+      `return require(b).load(i)};`,
     ``,
   ].join("\n");
 }

@@ -78,9 +78,9 @@ describe("the serialized provider", () => {
     });
     expect(lost.ok).toBe(false);
     expect(lost.error).toContain(
-      "the code of dynamic provider 'runbooks:rls:RlsTable' was not found (looked for /infra/lib/dynamic/boot.cjs, /nonexistent/checkout/infra/lib/dynamic/boot.cjs)",
+      "dynamic provider 'runbooks:rls:RlsTable' not found: no /infra/lib/dynamic/boot.cjs or /nonexistent/checkout/infra/lib/dynamic/boot.cjs",
     );
-    expect(lost.error).toContain("Run pulumi from the runbooks checkout");
+    expect(lost.error).toContain("Run pulumi in the runbooks checkout");
   });
 
   it("checks (WASM parser included) and creates from a plain node process", () => {

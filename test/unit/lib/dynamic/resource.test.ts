@@ -98,9 +98,9 @@ describe("loaderModule", () => {
   it("names both places and the fix when neither has the code", () => {
     const handler = loaderHandler("runbooks:rls:RlsTable", () => false, "/elsewhere");
     expect(() => handler()).toThrow(
-      "the code of dynamic provider 'runbooks:rls:RlsTable' was not found (looked for " +
-        "/elsewhere/infra/lib/dynamic/boot.cjs, /recorded/checkout/infra/lib/dynamic/boot.cjs). " +
-        "Run pulumi from the runbooks checkout (the directory with Pulumi.yaml) after 'npm ci'.",
+      "dynamic provider 'runbooks:rls:RlsTable' not found: no " +
+        "/elsewhere/infra/lib/dynamic/boot.cjs or /recorded/checkout/infra/lib/dynamic/boot.cjs. " +
+        "Run pulumi in the runbooks checkout (with Pulumi.yaml) after 'npm ci'.",
     );
   });
 });
