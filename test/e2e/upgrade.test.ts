@@ -38,6 +38,15 @@ function withLegacyLoader(resource: Record<string, unknown>): void {
   }
 }
 
+/** Outputs as earlier code wrote them: every input again, the declared policies included. */
+function withEarlierOutputs(resource: Record<string, unknown>): void {
+  const inputs = resource.inputs as Record<string, unknown>;
+  const outputs = resource.outputs as Record<string, unknown>;
+  delete outputs.declaredText;
+  for (const key of ["policies", "tenantColumn", "tenantClaim"])
+    if (key in inputs) outputs[key] = inputs[key];
+}
+
 beforeAll(async () => {
   e = await createE2eStack("upgrade", { backups: false });
   // The engine starts providers in the project directory; in a real checkout that
@@ -52,6 +61,7 @@ beforeAll(async () => {
   const tables = state.deployment.resources.filter((r) => r.type === RLS_TABLE_TYPE);
   expect(tables).toHaveLength(6);
   tables.forEach(withLegacyLoader);
+  tables.forEach(withEarlierOutputs);
   const file = join(e.root, "pre-layout-state.json");
   writeFileSync(file, JSON.stringify(state));
   const imported = await e.cli(["stack", "import", "--file", file, "-s", e.stackName], {
@@ -71,6 +81,10 @@ describe("a stack whose state predates the layout change", () => {
       .filter((r) => r.type === RLS_TABLE_TYPE)
       .map((r) => String(r.outputs?.__provider));
     expect(new Set(providers)).toEqual(new Set([LEGACY_LOADER]));
+    for (const r of resources.filter((r) => r.type === RLS_TABLE_TYPE)) {
+      expect(r.outputs).not.toHaveProperty("declaredText");
+      expect(r.outputs?.policies).toEqual(r.inputs?.policies);
+    }
   });
 
   it("previews and updates with no changes", STEP, async () => {
@@ -139,6 +153,12 @@ describe("a stack whose state predates the layout change", () => {
       expect(truncatable!.n).toBe(0);
       const again = await e.preview();
       expect(again.changeSummary).toEqual({ same: 8 });
+      // The updates wrote today's outputs, which do not repeat the declaration.
+      const updated = [...(await e.rlsResources()).values()].filter(
+        (r) => r.outputs?.declaredText !== undefined,
+      );
+      expect(updated).toHaveLength(6);
+      for (const r of updated) expect(r.outputs).not.toHaveProperty("policies");
     },
   );
 
