@@ -36,6 +36,7 @@ import { tableKey } from "./model";
 import { recordApplied, sharedSnapshot } from "./snapshot-cache";
 import {
   appliedOutputs,
+  committedState,
   managedOnly,
   managedPolicyNames,
   previousApply,
@@ -159,7 +160,7 @@ export function createRlsTableProvider(options: RlsProviderOptions = {}): RlsTab
       // A dropped table takes its policies with it: the resource is gone, and
       // the next `up` says so (check: the table does not exist) instead of pretending.
       if (!live.exists) return {};
-      const drift = describeDrift(props.expected ?? MISSING_TABLE, live, grantees(props));
+      const drift = describeDrift(committedState(props), live, grantees(props));
       if (drift.length > 0) report(`rls ${id}: drift: ${drift.join("; ")}`);
       return { id, props: refreshed(props, live, drift) };
     },

@@ -31,37 +31,42 @@ export class RlsPolicies extends pulumi.ComponentResource {
     super("runbooks:postgres:RlsPolicies", name, {}, opts);
     assertUniqueTables(args.tables);
     const catalogSchemas = [...new Set(args.tables.map((t) => t.schema))].sort();
-    this.children = args.tables.map((t) => this.createTable(name, t, args, catalogSchemas));
+    this.children = this.createTables(name, args, catalogSchemas);
     this.tables = args.tables.map(tableKey).sort();
     this.policyCount = args.tables.reduce((n, t) => n + t.policies.length, 0);
     this.drift = this.collectDrift(args.tables.map(tableKey));
     this.registerOutputs({ tables: this.tables, policyCount: this.policyCount, drift: this.drift });
   }
 
-  private createTable(
-    name: string,
-    t: TableSpec,
-    args: RlsPoliciesArgs,
-    catalogSchemas: string[],
-  ): RlsTable {
-    return new RlsTable(
-      `${name}-${t.schema}-${t.table}`,
-      {
-        schema: t.schema,
-        table: t.table,
-        enabled: t.enabled,
-        force: t.force,
-        policies: t.policies,
-        connection: pulumi.secret(args.connection),
-        lockTimeoutSeconds: args.lockTimeoutSeconds,
-        lockRetries: args.lockRetries,
-        catalogSchemas,
-        privileges: t.privileges,
-        tenantColumn: t.tenantColumn,
-        tenantClaim: t.tenantClaim,
-      },
-      { parent: this },
-    );
+  /**
+   * A plain loop, not `map` and a helper: the SDK stores the stack of every
+   * registration in the resource's state, and each frame is bytes that the
+   * file backend rewrites after every step, for every table.
+   */
+  private createTables(name: string, args: RlsPoliciesArgs, catalogSchemas: string[]): RlsTable[] {
+    const children: RlsTable[] = [];
+    for (const t of args.tables)
+      children.push(
+        new RlsTable(
+          `${name}-${t.schema}-${t.table}`,
+          {
+            schema: t.schema,
+            table: t.table,
+            enabled: t.enabled,
+            force: t.force,
+            policies: t.policies,
+            connection: pulumi.secret(args.connection),
+            lockTimeoutSeconds: args.lockTimeoutSeconds,
+            lockRetries: args.lockRetries,
+            catalogSchemas,
+            privileges: t.privileges,
+            tenantColumn: t.tenantColumn,
+            tenantClaim: t.tenantClaim,
+          },
+          { parent: this },
+        ),
+      );
+    return children;
   }
 
   private collectDrift(keys: string[]): pulumi.Output<Record<string, string[]>> {

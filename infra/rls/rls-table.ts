@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { LoadedDynamicResource } from "../lib/dynamic/resource";
 import { providerVersion } from "../lib/dynamic/version";
 import { RLS_TABLE_PROVIDER_ID } from "./provider";
+import type { AppliedTable } from "./stored";
 
 /** The version of the code behind `RlsTable`: a hash of ./provider.ts's import graph. */
 export function rlsProviderVersion(): string {
@@ -48,9 +49,9 @@ export interface RlsTableArgs {
 }
 
 export class RlsTable extends LoadedDynamicResource {
-  /** The table as the last apply committed it. */
-  declare readonly expected: pulumi.Output<LiveTableState>;
-  /** The table as the last refresh saw it, when that differed from `expected`; else undefined. */
+  /** The table as the last apply committed it, as state keeps it (stored.ts). */
+  declare readonly applied: pulumi.Output<AppliedTable>;
+  /** The table as the last refresh saw it, when that differed from `applied`; else undefined. */
   declare readonly live: pulumi.Output<LiveTableState | undefined>;
   /** Out-of-band changes found by the last refresh. */
   declare readonly drift: pulumi.Output<string[]>;
@@ -64,7 +65,7 @@ export class RlsTable extends LoadedDynamicResource {
         ...args,
         connection: pulumi.secret(args.connection),
         providerVersion: rlsProviderVersion(),
-        expected: undefined,
+        applied: undefined,
         live: undefined,
         drift: undefined,
       },

@@ -10,17 +10,21 @@
  * Of the old declaration, diff, update and delete need only which declared
  * text each committed policy was normalized from, so an unchanged expression
  * needs no new normalization; a fingerprint of that text says it. Command,
- * mode and roles of a committed policy are in `expected`: an apply makes them
- * what was declared.
+ * mode and roles of a committed policy are what was declared: an apply makes
+ * them so.
  *
- * Earlier state holds the declared policies themselves (`policies`) and
- * privileges of every grantee in `expected`; both read the same here, and
- * the next apply writes the compact form.
+ * For the same reason a committed policy is a tuple, not an object: the six
+ * key names of an object were a fifth of the committed table's bytes.
+ *
+ * Earlier state holds the declared policies themselves (`policies`) and the
+ * committed table as objects, with every grantee's privileges (`expected`);
+ * both read the same here, and the next apply writes today's form.
  */
 import { MISSING_TABLE, type LiveTableState } from "./catalog";
 import { policyShape, policyShapes, textFingerprint, type PreviousDeclaration } from "./diff";
 import type { RlsTableInputs } from "./inputs";
-import type { PolicySpec } from "./model";
+import type { PolicySpec, RlsCommand, RlsMode } from "./model";
+import type { PrivilegeMap } from "./privileges";
 
 /** What the previous apply declared and left, so unchanged expressions need no re-normalization. */
 export interface PreviousApply {
@@ -30,25 +34,43 @@ export interface PreviousApply {
   declaredText: Readonly<Record<string, string>>;
 }
 
+/**
+ * A committed policy: [name, command, mode, roles (sorted), USING, WITH CHECK,
+ * `textFingerprint` of the declared text]. Expressions as Postgres prints them.
+ */
+export type StoredPolicy = [
+  name: string,
+  command: RlsCommand,
+  mode: RlsMode,
+  roles: string[],
+  using: string | null,
+  withCheck: string | null,
+  declaredText: string,
+];
+
+/** The table as an apply committed it (it exists: an apply of a missing table fails). */
+export interface AppliedTable {
+  enabled: boolean;
+  force: boolean;
+  /** Sorted by name. */
+  policies: StoredPolicy[];
+  /** Direct grants, only of the grantees the declaration manages. */
+  privileges?: PrivilegeMap;
+}
+
 export interface RlsTableOutputs
   extends Omit<RlsTableInputs, "policies">, Partial<Pick<RlsTableInputs, "policies">> {
-  /**
-   * The table as the last apply committed it (expressions normalized by
-   * Postgres); privileges only of the grantees the declaration manages.
-   */
-  expected: LiveTableState;
-  /**
-   * Policy name → fingerprint of the declared text the last apply normalized
-   * into `expected`. Absent in earlier state, which holds `policies` instead.
-   */
-  declaredText?: Record<string, string>;
+  /** What the last apply committed. Absent in earlier state, which holds `expected`. */
+  applied?: AppliedTable;
+  /** Earlier state: the table as the last apply committed it. */
+  expected?: LiveTableState;
   /**
    * The table as the last refresh saw it, present only when that differed
-   * from `expected` (absent: live matched). Earlier state holds it always;
-   * both read the same.
+   * from what the last apply committed (absent: live matched). Earlier state
+   * holds it always; both read the same.
    */
   live?: LiveTableState;
-  /** Differences between `expected` and `live`, one sentence each; empty when in sync. */
+  /** Differences between the committed table and `live`, one sentence each; empty when in sync. */
   drift: string[];
 }
 
@@ -74,39 +96,65 @@ export function appliedOutputs(inputs: RlsTableInputs, live: LiveTableState): Rl
     ...kept
   } = inputs as RlsTableInputs & { tenantColumn?: unknown; tenantClaim?: unknown };
   const grantees = inputs.privileges ? Object.keys(inputs.privileges) : undefined;
-  return {
-    ...kept,
-    expected: managedOnly(live, grantees),
-    declaredText: declaredTextOf(policies),
-    drift: [],
+  const { privileges } = managedOnly(live, grantees);
+  const declaredText = declaredTextOf(policies);
+  const applied: AppliedTable = {
+    enabled: live.enabled,
+    force: live.force,
+    policies: live.policies.map((p) => [
+      p.name,
+      p.command,
+      p.mode,
+      p.roles,
+      p.using,
+      p.withCheck,
+      declaredText[p.name] ?? "",
+    ]),
   };
+  if (privileges) applied.privileges = privileges;
+  return { ...kept, applied, drift: [] };
+}
+
+/** The table as the last apply committed it, from state of either form. */
+export function committedState(olds: RlsTableOutputs): LiveTableState {
+  const applied = olds.applied;
+  if (!applied) return olds.expected ?? MISSING_TABLE;
+  const state: LiveTableState = {
+    exists: true,
+    enabled: applied.enabled,
+    force: applied.force,
+    policies: applied.policies.map(([name, command, mode, roles, using, withCheck]) => ({
+      name,
+      command,
+      mode,
+      roles,
+      using,
+      withCheck,
+    })),
+  };
+  if (applied.privileges) state.privileges = applied.privileges;
+  return state;
 }
 
 /** What the last apply declared and left, from state of either form. */
 export function previousApply(olds: RlsTableOutputs): PreviousApply {
   return {
-    expected: olds.expected ?? MISSING_TABLE,
-    declaredText: olds.declaredText ?? declaredTextOf(olds.policies ?? []),
+    expected: committedState(olds),
+    declaredText: olds.applied
+      ? Object.fromEntries(olds.applied.policies.map((p) => [p[0], p[6]]))
+      : declaredTextOf(olds.policies ?? []),
   };
 }
 
 /** The declaration the last apply applied, comparable with a new one (`declaredChanges`). */
 export function previousDeclaration(olds: RlsTableOutputs): PreviousDeclaration {
   const base = { enabled: olds.enabled, force: olds.force, privileges: olds.privileges };
-  if (!olds.declaredText) return { ...base, policyShapes: policyShapes(olds.policies ?? []) };
-  const committed = new Map((olds.expected ?? MISSING_TABLE).policies.map((p) => [p.name, p]));
+  if (!olds.applied) return { ...base, policyShapes: policyShapes(olds.policies ?? []) };
   return {
     ...base,
-    policyShapes: Object.entries(olds.declaredText).map(([name, text]) => {
-      const p = committed.get(name);
-      return policyShape({
-        name,
-        command: p?.command ?? null,
-        mode: p?.mode ?? null,
-        roles: p?.roles ?? null,
-        text,
-      });
-    }),
+    policyShapes: olds.applied.policies.map(([name, command, mode, roles, , , text]) =>
+      policyShape({ name, command, mode, roles, text }),
+    ),
   };
 }
 
@@ -114,9 +162,8 @@ export function previousDeclaration(olds: RlsTableOutputs): PreviousDeclaration 
 export function managedPolicyNames(props: RlsTableOutputs): string[] {
   return [
     ...new Set([
-      ...Object.keys(props.declaredText ?? {}),
       ...(props.policies ?? []).map((p: PolicySpec) => p.name),
-      ...(props.expected ?? MISSING_TABLE).policies.map((p) => p.name),
+      ...committedState(props).policies.map((p) => p.name),
     ]),
   ];
 }

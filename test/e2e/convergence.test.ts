@@ -19,6 +19,7 @@ import { Client } from "pg";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importDeclarations } from "../../infra/rls/import";
+import { committedState, type RlsTableOutputs } from "../../infra/rls/stored";
 import { closePools } from "../../infra/postgres/client";
 import { CRM_MIGRATION } from "../integration/rls/fixtures/crm-migration";
 import { createE2eStack, type E2eStack } from "../support/engine";
@@ -176,9 +177,8 @@ describe("up converges to the declaration without a refresh", () => {
       await run.done;
       e.repairAfterKill();
       // The premise: state still holds what the apply before the kill committed.
-      const recorded = (await e.rlsResources()).get("public.audit_log")?.outputs?.expected as {
-        policies: { using: string }[];
-      };
+      const outputs = (await e.rlsResources()).get("public.audit_log")?.outputs;
+      const recorded = committedState(outputs as unknown as RlsTableOutputs);
       expect(recorded.policies[0]!.using).toBe("false");
 
       declareAuditLog("false");

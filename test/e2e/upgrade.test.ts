@@ -17,6 +17,7 @@ import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../infra/lib/paths";
+import { committedState, type RlsTableOutputs } from "../../infra/rls/stored";
 import { RLS_TABLE_TYPE, createE2eStack, rlsState, type E2eStack } from "../support/engine";
 import { readStatementStats, resetStatementStats } from "../support/statement-stats";
 
@@ -38,11 +39,15 @@ function withLegacyLoader(resource: Record<string, unknown>): void {
   }
 }
 
-/** Outputs as earlier code wrote them: every input again, the declared policies included. */
+/**
+ * Outputs as earlier code wrote them: every input again, the declared policies included,
+ * and the committed table as objects (`expected`).
+ */
 function withEarlierOutputs(resource: Record<string, unknown>): void {
   const inputs = resource.inputs as Record<string, unknown>;
   const outputs = resource.outputs as Record<string, unknown>;
-  delete outputs.declaredText;
+  outputs.expected = committedState(outputs as unknown as RlsTableOutputs);
+  delete outputs.applied;
   for (const key of ["policies", "tenantColumn", "tenantClaim"])
     if (key in inputs) outputs[key] = inputs[key];
 }
@@ -82,7 +87,8 @@ describe("a stack whose state predates the layout change", () => {
       .map((r) => String(r.outputs?.__provider));
     expect(new Set(providers)).toEqual(new Set([LEGACY_LOADER]));
     for (const r of resources.filter((r) => r.type === RLS_TABLE_TYPE)) {
-      expect(r.outputs).not.toHaveProperty("declaredText");
+      expect(r.outputs).not.toHaveProperty("applied");
+      expect(r.outputs?.expected).toMatchObject({ exists: true, enabled: true });
       expect(r.outputs?.policies).toEqual(r.inputs?.policies);
     }
   });
@@ -155,10 +161,13 @@ describe("a stack whose state predates the layout change", () => {
       expect(again.changeSummary).toEqual({ same: 8 });
       // The updates wrote today's outputs, which do not repeat the declaration.
       const updated = [...(await e.rlsResources()).values()].filter(
-        (r) => r.outputs?.declaredText !== undefined,
+        (r) => r.outputs?.applied !== undefined,
       );
       expect(updated).toHaveLength(6);
-      for (const r of updated) expect(r.outputs).not.toHaveProperty("policies");
+      for (const r of updated) {
+        expect(r.outputs).not.toHaveProperty("policies");
+        expect(r.outputs).not.toHaveProperty("expected");
+      }
     },
   );
 

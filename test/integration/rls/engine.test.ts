@@ -202,7 +202,8 @@ describe("RLS through the engine", () => {
     STEP,
     async () => {
       const policyBefore = await auditorRead();
-      const stateBefore = (await e.rlsResources()).get("public.audit_log")?.outputs?.expected;
+      const stateBefore = (await e.rlsResources()).get("public.audit_log")?.outputs?.applied;
+      expect(stateBefore).toMatchObject({ enabled: true });
       declareAuditLog(
         { roles: ["service_role"], using: "false" },
         { lockTimeoutSeconds: 0.3, lockRetries: 1 },
@@ -224,7 +225,7 @@ describe("RLS through the engine", () => {
       );
       expect(output).toContain(`pid ${holder.pid} (AccessExclusiveLock on public.audit_log`);
       expect(await auditorRead()).toEqual(policyBefore);
-      expect((await e.rlsResources()).get("public.audit_log")?.outputs?.expected).toEqual(
+      expect((await e.rlsResources()).get("public.audit_log")?.outputs?.applied).toEqual(
         stateBefore,
       );
 

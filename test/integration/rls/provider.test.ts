@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyTable } from "../../../infra/rls/apply";
 import { textFingerprint } from "../../../infra/rls/diff";
-import { previousApply } from "../../../infra/rls/stored";
+import { committedState, previousApply } from "../../../infra/rls/stored";
 import { closePools } from "../../../infra/postgres/client";
 import { declareTable, policy, type TableSpec } from "../../../infra/rls/model";
 import { checkRlsTableInputs } from "../../../infra/rls/inputs";
@@ -69,9 +69,9 @@ describe("create", () => {
     // Live is recorded only when it differs from what the apply left.
     expect(outs.live).toBeUndefined();
     expect(outs.drift).toEqual([]);
-    expect(outs.expected.policies.find((p) => p.name === "tenant_isolation_select")!.using).toBe(
-      select.qual,
-    );
+    expect(
+      committedState(outs).policies.find((p) => p.name === "tenant_isolation_select")!.using,
+    ).toBe(select.qual);
   });
 
   it("refuses a table that does not exist, naming the migration as the fix: at check (preview), and at create", async () => {
@@ -126,7 +126,7 @@ describe("names that need quoting", () => {
     });
     const provider = freshProvider();
     const { outs } = await createTable(provider, inputsFor(spec, db.url));
-    expect(outs.expected.policies.map((p) => p.name)).toEqual(['Odd "name"']);
+    expect(committedState(outs).policies.map((p) => p.name)).toEqual(['Odd "name"']);
     const read = await freshProvider().read!(`public.We'ird\\Name`, outs);
     expect((read.props as RlsTableOutputs).drift).toEqual([]);
     expect((read.props as RlsTableOutputs).live).toBeUndefined();
@@ -224,7 +224,9 @@ describe("update", () => {
     expect(byName(news.policies, "rw").using).toBe("owner_id = (select auth.uid())");
     // State records which declared text the apply normalized, not the declaration again.
     expect(updated.policies).toBeUndefined();
-    expect(updated.declaredText).toEqual({ rw: textFingerprint(byName(news.policies, "rw")) });
+    expect(updated.applied?.policies.map((p) => [p[0], p[6]])).toEqual([
+      ["rw", textFingerprint(byName(news.policies, "rw"))],
+    ]);
   });
 
   it("replaces a policy whose command or mode changes with drop and create in one transaction", async () => {
@@ -422,7 +424,7 @@ describe("privileges and migration-style expressions", () => {
       anon: [],
       authenticated: ["SELECT", "INSERT", "UPDATE", "DELETE"],
     });
-    expect(outs.expected.privileges?.authenticated).toEqual([
+    expect(committedState(outs).privileges?.authenticated).toEqual([
       "SELECT",
       "INSERT",
       "UPDATE",
@@ -499,7 +501,7 @@ describe("drift", () => {
     const props = read.props as RlsTableOutputs;
     expect(read.id).toBe("public.plans");
     expect(props.drift).toEqual(["policy public_read was dropped out of band"]);
-    expect(props.expected).toEqual(outs.expected);
+    expect(props.applied).toEqual(outs.applied);
     // What the refresh saw is recorded beside what the apply left, while they differ.
     expect(props.live?.policies.map((p) => p.name)).toEqual(["service_write"]);
 

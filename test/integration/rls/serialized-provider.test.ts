@@ -22,6 +22,7 @@ import { providerIds } from "../../../infra/lib/dynamic/entry";
 import { BOOT_PATH, loaderModule } from "../../../infra/lib/dynamic/stub";
 import { REPO_ROOT } from "../../../infra/lib/paths";
 import { declareTable } from "../../../infra/rls/model";
+import { committedState } from "../../../infra/rls/stored";
 import {
   RLS_TABLE_PROVIDER_ID,
   type RlsTableInputs,
@@ -93,7 +94,7 @@ describe("the serialized provider", () => {
     expect(created.error).toBeUndefined();
     const { id, outs } = created.results[0] as { id: string; outs: RlsTableOutputs };
     expect(id).toBe("public.agents");
-    expect(outs.expected.policies).toHaveLength(4);
+    expect(committedState(outs).policies).toHaveLength(4);
   });
 
   it("surfaces error messages (the engine reports e.message; a serialized Error subclass must keep it)", () => {

@@ -6,6 +6,7 @@ import type { RlsTableInputs } from "../../../infra/rls/inputs";
 import { policy, type PolicySpec } from "../../../infra/rls/model";
 import {
   appliedOutputs,
+  committedState,
   managedPolicyNames,
   previousApply,
   previousDeclaration,
@@ -86,18 +87,31 @@ const edits: [string, PolicySpec][] = [
 ];
 
 describe("an RlsTable's stored outputs", () => {
-  it("do not repeat the declaration: fingerprints of its text, and only managed grantees", () => {
+  it("do not repeat the declaration: committed policies as tuples with a fingerprint of their text", () => {
     expect(compact.policies).toBeUndefined();
+    expect(compact.expected).toBeUndefined();
     expect(compact).not.toHaveProperty("tenantColumn");
     expect(compact).not.toHaveProperty("tenantClaim");
-    expect(Object.keys(compact.declaredText ?? {})).toEqual(["rw", "sel"]);
-    expect(compact.declaredText!.rw).toMatch(/^[A-Za-z0-9_-]{16}$/);
-    expect(compact.declaredText!.rw).not.toBe(compact.declaredText!.sel);
-    expect(compact.expected.privileges).toEqual({
-      anon: ["SELECT"],
-      authenticated: ["SELECT", "UPDATE"],
+    const [first, second] = compact.applied!.policies;
+    expect(first!.slice(0, 6)).toEqual([
+      "rw",
+      "UPDATE",
+      "PERMISSIVE",
+      ["authenticated"],
+      NORMALIZED,
+      NORMALIZED,
+    ]);
+    expect(first![6]).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect(first![6]).not.toBe(second![6]);
+    expect(JSON.stringify(compact).length).toBeLessThan(JSON.stringify(legacy).length * 0.7);
+  });
+
+  it("read back as the committed table, privileges only of the managed grantees", () => {
+    expect(committedState(compact)).toEqual({
+      ...committed,
+      privileges: { anon: ["SELECT"], authenticated: ["SELECT", "UPDATE"] },
     });
-    expect(JSON.stringify(compact).length).toBeLessThan(JSON.stringify(legacy).length * 0.75);
+    expect(committedState(legacy)).toEqual(committed);
   });
 
   for (const [form, olds] of [
