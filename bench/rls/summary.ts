@@ -60,6 +60,8 @@ interface EngineResult {
     ratioToFloor?: number;
     ratioToSameSizeFloor?: number;
     ratioToSameShapeFloor?: number;
+    /** Each round of the first `up` and the floor's (`--rounds`); `ratioToFloor` is their median. */
+    rounds?: { seconds: number; floorSeconds: number; ratioToFloor: number }[];
   };
   previewRefreshNoOp: {
     seconds: number;
@@ -82,6 +84,19 @@ interface EngineResult {
     ratioToSameSizeFloor?: number;
     ratioToSameShapeFloor?: number;
   };
+}
+
+/** With --rounds, every round of the first `up`: the table's ratio is their median. */
+function roundsLine(r: EngineResult): string {
+  const rounds = r.up.rounds ?? [];
+  if (rounds.length < 2) return "";
+  const each = rounds
+    .map(
+      (x) =>
+        `${x.seconds.toFixed(2)} s / ${x.floorSeconds.toFixed(2)} s = ${ratio(x.ratioToFloor)}`,
+    )
+    .join("; ");
+  return `The first \`up\` against the floor's, in ${rounds.length} rounds (ours first in odd rounds, the floor first in even ones): ${each}. The ratio above is their median, **${ratio(r.up.ratioToFloor)}**.\n\n`;
 }
 
 function ratio(value: number | undefined): string {
@@ -134,11 +149,11 @@ The same floor with each resource carrying ${r.floorSameStateSize?.stateBytesPer
 | \`pulumi up\`, nothing changed | ${r.upNoOp.seconds.toFixed(2)} s | | ${r.floor ? `${r.floor.upNoOpSeconds.toFixed(2)} s` : ""} | ${ratio(r.upNoOp.ratioToFloor)} | ${r.floorSameStateSize ? `${r.floorSameStateSize.upNoOpSeconds.toFixed(2)} s` : ""} | ${ratio(r.upNoOp.ratioToSameSizeFloor)} |
 | \`pulumi destroy\` | ${r.destroy.seconds.toFixed(2)} s | | ${r.floor ? `${r.floor.destroySeconds.toFixed(2)} s` : ""} | ${ratio(r.destroy.ratioToFloor)} | ${r.floorSameStateSize ? `${r.floorSameStateSize.destroySeconds.toFixed(2)} s` : ""} | ${ratio(r.destroy.ratioToSameSizeFloor)} |
 
-${
-  r.floorSameStateSizeWithSecret
-    ? `The same-size floor with a secret input the size of an RlsTable's connection string (encrypted in every checkpoint, as the RlsTable's is): up ${r.floorSameStateSizeWithSecret.upSeconds.toFixed(2)} s, no-op up ${r.floorSameStateSizeWithSecret.upNoOpSeconds.toFixed(2)} s, destroy ${r.floorSameStateSizeWithSecret.destroySeconds.toFixed(2)} s.\n\n`
-    : ""
-}${
+${roundsLine(r)}${
+    r.floorSameStateSizeWithSecret
+      ? `The same-size floor with a secret input the size of an RlsTable's connection string (encrypted in every checkpoint, as the RlsTable's is): up ${r.floorSameStateSizeWithSecret.upSeconds.toFixed(2)} s, no-op up ${r.floorSameStateSizeWithSecret.upNoOpSeconds.toFixed(2)} s, destroy ${r.floorSameStateSizeWithSecret.destroySeconds.toFixed(2)} s.\n\n`
+      : ""
+  }${
     r.floorSameShapeWithSecret
       ? `The same-size floor with the secret and an RlsTable's own inputs and outputs as its state (nested policies and catalog states instead of one string; ${r.floorSameShapeWithSecret.stateBytesPerResource} bytes per resource): up ${r.floorSameShapeWithSecret.upSeconds.toFixed(2)} s (${ratio(r.up.ratioToSameShapeFloor)} of it), no-op up ${r.floorSameShapeWithSecret.upNoOpSeconds.toFixed(2)} s (${ratio(r.upNoOp.ratioToSameShapeFloor)}), destroy ${r.floorSameShapeWithSecret.destroySeconds.toFixed(2)} s (${ratio(r.destroy.ratioToSameShapeFloor)}).\n\n`
       : ""

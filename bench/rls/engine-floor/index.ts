@@ -21,9 +21,9 @@ const PAYLOAD = "x".repeat(Number(process.env.BENCH_FLOOR_PAYLOAD_BYTES ?? 0));
 // URL-shaped value would be what secrets:scan exists to catch.
 const SECRET = process.env.BENCH_FLOOR_SECRET === "1" ? pulumi.secret("s".repeat(70)) : undefined;
 
-// Optional: an RlsTable's inputs and the outputs it adds, as a JSON file, so the state has the same
-// shape too (nested policies and catalog states, not one string): the engine handles state value by
-// value, so shape costs time as well as size.
+// Optional: an RlsTable's inputs, the outputs it adds and the inputs its outputs leave out, as a JSON
+// file, so the state has the same shape too (nested policies and catalog states, not one string): the
+// engine handles state value by value, so shape costs time as well as size.
 const SHAPE = process.env.BENCH_FLOOR_SHAPE_FILE
   ? (JSON.parse(readFileSync(process.env.BENCH_FLOOR_SHAPE_FILE, "utf8")) as {
       inputs: Record<string, unknown>;
@@ -35,8 +35,10 @@ const noop: pulumi.dynamic.ResourceProvider = {
     // Read here, in the provider process, not captured: a captured value would be serialized into
     // every resource's state with the provider and weigh the floor down.
     const file = process.env.BENCH_FLOOR_SHAPE_FILE;
-    const added = file ? JSON.parse(require("node:fs").readFileSync(file, "utf8")).added : {};
-    return { id: String(inputs.name), outs: { ...inputs, ...added } };
+    const shape = file ? JSON.parse(require("node:fs").readFileSync(file, "utf8")) : {};
+    const outs: Record<string, unknown> = { ...inputs, ...(shape.added ?? {}) };
+    for (const key of (shape.omitted ?? []) as string[]) delete outs[key];
+    return { id: String(inputs.name), outs };
   },
   async diff() {
     return { changes: false };
