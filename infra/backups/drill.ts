@@ -16,7 +16,7 @@ import { lintRls, type LintSettings } from "../rls/lints/index";
 import type { TableSpec } from "../rls/model";
 import { runSmoke } from "../rls/smoke";
 import type { ProgressCallback } from "./progress";
-import { runRestore, type RestoreReport } from "./restore";
+import { runRestore, type RestoreReport, type TableComparison } from "./restore";
 import type { S3Location } from "./s3";
 
 export interface DrillOptions {
@@ -29,6 +29,30 @@ export interface DrillOptions {
   rls?: { tables: TableSpec[]; settings: LintSettings };
   onProgress?: ProgressCallback;
   env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * One finding per table whose restored rows differ from the manifest. An
+ * exact count that differs means the backup is not what was dumped; an
+ * estimate may simply have drifted, and when the backup's own count fell
+ * back to one (a lock held it), the manifest's note says why.
+ */
+export function rowCountFindings(tables: readonly TableComparison[]): Finding[] {
+  return tables
+    .filter((t) => !t.matches)
+    .map((t) => ({
+      id: "require-row-counts-to-match-manifest",
+      severity: t.exact ? ("critical" as const) : ("medium" as const),
+      subject: `${t.schema}.${t.table}`,
+      message: `restored ${t.restored} rows; the manifest says ${t.rows} (${
+        t.exact ? "exact count" : t.note ? `estimate: ${t.note}` : "estimate"
+      })`,
+      fix: t.exact
+        ? "the backup does not hold what was dumped: take a new backup and compare"
+        : t.note
+          ? "the backup could not count this table exactly (see the estimate's note): compare with count(*) on the source, and check that the next backup counts it exactly"
+          : "estimates drift with autovacuum; compare with an exact count on the source",
+    }));
 }
 
 export interface DrillReport {
@@ -88,16 +112,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     report.seconds.restore = (Date.now() - restoreStarted) / 1000;
     report.backupId = restored.id;
     report.restore = { tables: restored.tables, bytes: restored.bytes, seconds: restored.seconds };
-    for (const t of restored.tables.filter((x) => !x.matches))
-      findings.push({
-        id: "require-row-counts-to-match-manifest",
-        severity: t.exact ? "critical" : "medium",
-        subject: `${t.schema}.${t.table}`,
-        message: `restored ${t.restored} rows; the manifest says ${t.rows} (${t.exact ? "exact count" : "estimate"})`,
-        fix: t.exact
-          ? "the backup does not hold what was dumped: take a new backup and compare"
-          : "estimates drift with autovacuum; compare with an exact count on the source",
-      });
+    findings.push(...rowCountFindings(restored.tables));
     const checksStarted = Date.now();
     if (!options.rls) {
       report.rls.skipped = "no RLS declarations given (pass --stack to check the stack's tables)";
