@@ -42,6 +42,7 @@ import {
   seeded,
   type Db,
 } from "./helpers";
+import { holdLock } from "../../support/lock-holder";
 
 const BUCKET = "count-failure";
 const MIB = 1024 * 1024;
@@ -127,19 +128,6 @@ async function afterAGoodBackup(name: string, extra: Partial<BackupOptions> = {}
   return { stack, options, latest, metrics };
 }
 
-/** A session holding `lock` (run inside its open transaction) until `release` rolls it back. */
-async function holdLock(applicationName: string, lock: string) {
-  const holder = await connect(applicationName);
-  await holder.query("begin");
-  await holder.query(lock);
-  return {
-    release: async () => {
-      await holder.query("rollback").catch(() => undefined);
-      await holder.end();
-    },
-  };
-}
-
 /**
  * Start the backup with pg_dump held at pg_largeobject and the count of public.notes at its
  * index, run it until both wait for their locks and the dump's multipart upload is open, then
@@ -153,8 +141,8 @@ async function stopTheCountMidUpload(
   stop: (countPid: number) => Promise<void>,
 ) {
   const held = [
-    await holdLock("bk-count-reindex", "reindex index public.notes_pkey"),
-    await holdLock("bk-count-lo", "lock table pg_catalog.pg_largeobject in share mode"),
+    await holdLock(source.url, "reindex index public.notes_pkey", "bk-count-reindex"),
+    await holdLock(source.url, "lock table pg_catalog.pg_largeobject in share mode", "bk-count-lo"),
   ];
   let run: Promise<unknown> | undefined;
   try {
@@ -264,7 +252,11 @@ describe("row counts beside the dump: a failed one stops it and records nothing,
 
   it("a count that waits for a lock longer than lock_timeout: the backup completes with that table's estimate, and says why", async () => {
     const before = await afterAGoodBackup("locktimeout", { lockWaitTimeoutSeconds: 1 });
-    const reindex = await holdLock("bk-count-reindex-timeout", "reindex index public.notes_pkey");
+    const reindex = await holdLock(
+      source.url,
+      "reindex index public.notes_pkey",
+      "bk-count-reindex-timeout",
+    );
     let report: Awaited<ReturnType<typeof runBackup>>;
     try {
       report = await runBackup(before.options);
@@ -302,8 +294,9 @@ describe("row counts beside the dump: a failed one stops it and records nothing,
     // backup. pg_dump waits at the same catalog (its catalog reads have no lock timeout), so
     // only the count's failure, and the abort it triggers, can end the run.
     const holder = await holdLock(
-      "bk-count-lo-exclusive",
+      source.url,
       "lock table pg_catalog.pg_largeobject_metadata in access exclusive mode",
+      "bk-count-lo-exclusive",
     );
     let run: Promise<unknown> | undefined;
     try {

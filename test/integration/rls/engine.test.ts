@@ -13,11 +13,11 @@
  * The lifecycle (create, no-op, drift, repair, destroy) is test/e2e/lifecycle.test.ts.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { Client } from "pg";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createE2eStack, type E2eStack } from "../../support/engine";
 import { readStatementStats, resetStatementStats } from "../../support/statement-stats";
+import { holdLock } from "../../support/lock-holder";
 
 const STEP = { timeout: 300_000 };
 
@@ -69,27 +69,12 @@ async function statementsByStackRole(): Promise<{ catalog: number; ddl: number; 
 }
 
 /** A session holding a lock on audit_log until released. */
-async function holdLock(mode: "ACCESS SHARE" | "ACCESS EXCLUSIVE") {
-  const url = new URL(e.db.url);
-  const holder = new Client({
-    host: url.hostname,
-    port: Number(url.port),
-    database: url.pathname.slice(1),
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-    application_name: "test-backup-like-holder",
-  });
-  await holder.connect();
-  await holder.query("begin");
-  await holder.query(`lock table public.audit_log in ${mode} mode`);
-  const { rows } = await holder.query("select pg_backend_pid() as pid");
-  return {
-    pid: rows[0].pid as number,
-    async release() {
-      await holder.query("commit");
-      await holder.end();
-    },
-  };
+function holdAuditLog(mode: "ACCESS SHARE" | "ACCESS EXCLUSIVE") {
+  return holdLock(
+    e.db.url,
+    `lock table public.audit_log in ${mode} mode`,
+    "test-backup-like-holder",
+  );
 }
 
 /** Resolves once the provider's session is queued behind a lock on audit_log. */
@@ -183,7 +168,7 @@ describe("RLS through the engine", () => {
         },
         { lockTimeoutSeconds: 0.5, lockRetries: 20 },
       );
-      const holder = await holdLock("ACCESS SHARE");
+      const holder = await holdAuditLog("ACCESS SHARE");
       const up = e.up();
       const sawWait = await providerWaitingForLock(120_000);
       await new Promise((r) => setTimeout(r, 1_200));
@@ -208,7 +193,7 @@ describe("RLS through the engine", () => {
         { roles: ["service_role"], using: "false" },
         { lockTimeoutSeconds: 0.3, lockRetries: 1 },
       );
-      const holder = await holdLock("ACCESS EXCLUSIVE");
+      const holder = await holdAuditLog("ACCESS EXCLUSIVE");
       let failure: unknown;
       try {
         await e.up();

@@ -4,7 +4,6 @@
  * apply must wait at most lock_timeout per attempt, retry with backoff, and
  * either succeed once the holder lets go or fail cleanly with the table as it was.
  */
-import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyTable, LockTimeoutError, withLockRetries } from "../../../infra/rls/apply";
 import { closePools, withConnection } from "../../../infra/postgres/client";
@@ -20,6 +19,7 @@ import {
   checked,
   type TestDatabase,
 } from "./helpers";
+import { holdLock } from "../../support/lock-holder";
 
 let db: TestDatabase;
 
@@ -31,25 +31,6 @@ afterAll(async () => {
   await closePools();
   await db?.drop();
 });
-
-/** A session that holds a lock on the table until released. */
-async function holdLock(
-  table: string,
-  statement: string,
-): Promise<{ pid: number; release: () => Promise<void> }> {
-  const holder = new Client({ connectionString: db.url, application_name: "test-lock-holder" });
-  await holder.connect();
-  await holder.query("begin");
-  await holder.query(statement.replace("$table", table));
-  const { rows } = await holder.query("select pg_backend_pid() as pid");
-  return {
-    pid: rows[0].pid as number,
-    release: async () => {
-      await holder.query("commit");
-      await holder.end();
-    },
-  };
-}
 
 describe("lock_timeout and retries", () => {
   it("every attempt runs with SET LOCAL lock_timeout, and the setting ends with its transaction", async () => {
@@ -78,7 +59,7 @@ describe("lock_timeout and retries", () => {
     // pg_get_expr opens a table that has policies, so that is where a read can wait.
     await db.sql(`create table public.migrating (id int primary key);
       create policy p on public.migrating for select using (id > 0);`);
-    const holder = await holdLock("public.migrating", "lock table $table in access exclusive mode");
+    const holder = await holdLock(db.url, "lock table public.migrating in access exclusive mode");
     try {
       const started = Date.now();
       const error = await sharedSnapshot(`locks-${process.pid}`, 0, db.url, ["public"], {
@@ -104,7 +85,7 @@ describe("lock_timeout and retries", () => {
   it("waits behind a backup-like reader, retries with backoff, and succeeds once the reader finishes", async () => {
     const spec = declareTable({ table: "projects", tenant: { column: "tenant_id" } });
     // pg_dump holds ACCESS SHARE for its whole run; policy DDL needs ACCESS EXCLUSIVE.
-    const holder = await holdLock("public.projects", "select count(*) from $table");
+    const holder = await holdLock(db.url, "select count(*) from public.projects");
     const started = Date.now();
     const releaseAfterMs = 1_200;
     const released = new Promise<void>((resolve) =>
@@ -127,7 +108,7 @@ describe("lock_timeout and retries", () => {
       flags: await rlsFlags(db, "agents"),
       policies: await livePolicies(db, "agents"),
     };
-    const holder = await holdLock("public.agents", "lock table $table in access exclusive mode");
+    const holder = await holdLock(db.url, "lock table public.agents in access exclusive mode");
     try {
       const provider = freshProvider();
       const inputs = await checked(
@@ -166,7 +147,7 @@ describe("lock_timeout and retries", () => {
       lockTimeoutSeconds: 2,
       lockRetries: 0,
     });
-    const holder = await holdLock("public.tenant_members", "select count(*) from $table");
+    const holder = await holdLock(db.url, "select count(*) from public.tenant_members");
     try {
       const again = await applyTable(
         db.url,
