@@ -258,7 +258,7 @@ async function main() {
       upRounds.push({ seconds: again.seconds, floorSeconds });
     }
     const roundRatios = upRounds.map((r) => r.seconds / r.floorSeconds);
-    // Outputs repeat the inputs, so half the bytes go in as inputs.
+    // The floor's outputs repeat its inputs, so half the bytes go in as its payload.
     const sized = await engineFloor(root, cli, env, "floor-sized", Math.round(stateBytes / 2));
     // The same size again, part of it a secret as an RlsTable's connection is: what encryption adds.
     const secretBytes = stateBytesByField.connection ?? 0;

@@ -15,7 +15,7 @@ import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 
 const COUNT = Number(process.env.BENCH_FLOOR_RESOURCES ?? 250);
-// Optional: inputs this large, so state weighs what an RlsTable's does (outputs repeat inputs).
+// Optional: inputs this large, so state weighs what an RlsTable's does (the floor's outputs repeat its inputs).
 const PAYLOAD = "x".repeat(Number(process.env.BENCH_FLOOR_PAYLOAD_BYTES ?? 0));
 // As long as a connection string and secret like one, but not one: the floor connects nowhere, and a
 // URL-shaped value would be what secrets:scan exists to catch.
