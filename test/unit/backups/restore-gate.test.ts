@@ -10,7 +10,7 @@ import { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { describe, expect, it } from "vitest";
 import { encryptStream } from "../../../infra/backups/encryption";
-import { gatedArchive } from "../../../infra/backups/restore";
+import { gatedArchive } from "../../../infra/backups/restore-paths";
 import { TAIL_GATE_BYTES, TailGate, TxnStripper } from "../../../infra/backups/restore-gate";
 
 async function strip(text: string, chunk = 7): Promise<string> {
