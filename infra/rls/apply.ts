@@ -294,10 +294,10 @@ export function knownNormalizations(
 ): DesiredPolicy[] {
   if (!previous) return policies.map((p) => ({ ...p }));
   const expectedByName = new Map(previous.expected.policies.map((p) => [p.name, p]));
-  const declared = Object.entries(previous.declaredText);
+  const declaredNames = Object.keys(previous.declaredText);
   return policies.map((p) => {
     const text = textFingerprint(p);
-    const candidates = [p.name, p.renamedFrom, ...declared.map(([name]) => name)];
+    const candidates = [p.name, p.renamedFrom, ...declaredNames];
     for (const name of candidates) {
       if (!name || previous.declaredText[name] !== text) continue;
       const expected = expectedByName.get(name);

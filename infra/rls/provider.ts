@@ -76,7 +76,7 @@ function lockOptions(p: CatalogScope) {
 function refreshed(props: RlsTableOutputs, live: LiveTableState, drift: string[]): RlsTableOutputs {
   const { live: _previous, ...rest } = props;
   return drift.length > 0
-    ? { ...rest, live: managedOnly(live, props.privileges && grantees(props)), drift }
+    ? { ...rest, live: managedOnly(live, props), drift }
     : { ...rest, drift: [] };
 }
 

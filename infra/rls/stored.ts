@@ -74,9 +74,13 @@ export interface RlsTableOutputs
   drift: string[];
 }
 
-/** `state` with privileges only of `grantees` (all of them when the declaration manages none). */
-export function managedOnly(state: LiveTableState, grantees: readonly string[] | undefined) {
-  if (!state.privileges || !grantees) return state;
+/**
+ * `state` with privileges only of the grantees `declared` manages (all of
+ * them when it manages none: state from before privileges were managed).
+ */
+export function managedOnly(state: LiveTableState, declared: { privileges?: PrivilegeMap }) {
+  if (!state.privileges || !declared.privileges) return state;
+  const grantees = Object.keys(declared.privileges);
   const kept = Object.entries(state.privileges).filter(([role]) => grantees.includes(role));
   return { ...state, privileges: Object.fromEntries(kept) };
 }
@@ -95,8 +99,7 @@ export function appliedOutputs(inputs: RlsTableInputs, live: LiveTableState): Rl
     tenantClaim: _claim,
     ...kept
   } = inputs as RlsTableInputs & { tenantColumn?: unknown; tenantClaim?: unknown };
-  const grantees = inputs.privileges ? Object.keys(inputs.privileges) : undefined;
-  const { privileges } = managedOnly(live, grantees);
+  const { privileges } = managedOnly(live, inputs);
   const declaredText = declaredTextOf(policies);
   const applied: AppliedTable = {
     enabled: live.enabled,
@@ -162,7 +165,7 @@ export function previousDeclaration(olds: RlsTableOutputs): PreviousDeclaration 
 export function managedPolicyNames(props: RlsTableOutputs): string[] {
   return [
     ...new Set([
-      ...(props.policies ?? []).map((p: PolicySpec) => p.name),
+      ...(props.policies ?? []).map((p) => p.name),
       ...committedState(props).policies.map((p) => p.name),
     ]),
   ];
