@@ -8,15 +8,20 @@
 import { accountSlug, type DeploymentRecord, type VercelStore } from "./store";
 import type { DeploymentView } from "./types";
 
+/** How its build ended, as every deployment body says it: only the fields that are set. */
+const buildOutcome = (d: DeploymentRecord) => ({
+  ...(d.readySubstate ? { readySubstate: d.readySubstate } : {}),
+  ...(d.errorCode ? { errorCode: d.errorCode } : {}),
+  ...(d.errorMessage ? { errorMessage: d.errorMessage } : {}),
+});
+
 export const deploymentView = (d: DeploymentRecord): DeploymentView => ({
   id: d.id,
   url: d.url,
   projectId: d.projectId,
   target: d.target,
   readyState: d.readyState,
-  ...(d.readySubstate ? { readySubstate: d.readySubstate } : {}),
-  ...(d.errorCode ? { errorCode: d.errorCode } : {}),
-  ...(d.errorMessage ? { errorMessage: d.errorMessage } : {}),
+  ...buildOutcome(d),
   aliasAssigned: d.aliasAssigned,
   createdAt: d.createdAt,
 });
@@ -52,9 +57,7 @@ export const deploymentBody = (store: VercelStore, d: DeploymentRecord) => {
     ...(d.canceledAt !== undefined ? { canceledAt: d.canceledAt } : {}),
     readyState: d.readyState,
     status: d.readyState,
-    ...(d.readySubstate ? { readySubstate: d.readySubstate } : {}),
-    ...(d.errorCode ? { errorCode: d.errorCode } : {}),
-    ...(d.errorMessage ? { errorMessage: d.errorMessage } : {}),
+    ...buildOutcome(d),
     ...(d.errorLink ? { errorLink: d.errorLink } : {}),
     type: "LAMBDAS",
     target: d.target,
@@ -101,9 +104,7 @@ export const deploymentListItem = (store: VercelStore, d: DeploymentRecord) => (
   source: d.source,
   state: d.readyState,
   readyState: d.readyState,
-  ...(d.readySubstate ? { readySubstate: d.readySubstate } : {}),
-  ...(d.errorCode ? { errorCode: d.errorCode } : {}),
-  ...(d.errorMessage ? { errorMessage: d.errorMessage } : {}),
+  ...buildOutcome(d),
   type: "LAMBDAS",
   creator: creator(store),
   meta: d.meta,
