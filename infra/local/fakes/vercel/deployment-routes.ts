@@ -4,7 +4,7 @@
  * requests that move production. Building and ending a deployment is
  * `deployments.ts`'s; these check each request and answer it.
  */
-import { readJson, type FakeServer } from "../http";
+import { readJson, type FakeResponse, type FakeServer } from "../http";
 import { deploymentBody, deploymentListItem, isRollbackCandidate } from "./deployment-bodies";
 import { createDeploymentRecord, startBuild, switchProduction } from "./deployments";
 import type { Ctx } from "./dialect";
@@ -16,10 +16,28 @@ import {
   projectNotFound,
   vercelError,
 } from "./errors";
-import { findDeployment, findProject, type ProjectRecord, type VercelStore } from "./store";
+import {
+  findDeployment,
+  findProject,
+  type DeploymentRecord,
+  type ProjectRecord,
+  type VercelStore,
+} from "./store";
 
 export function registerDeploymentRoutes(server: FakeServer<Ctx>, store: VercelStore) {
   const { projects, deployments, now } = store;
+
+  /** The project and its deployment that a rollback or promote path names, or Vercel's 404. */
+  const projectDeployment = (
+    accountId: string,
+    params: Record<string, string | undefined>,
+  ): { error: FakeResponse } | { p: ProjectRecord; d: DeploymentRecord } => {
+    const p = findProject(store, accountId, params.projectId!);
+    if (!p) return { error: projectNotFound() };
+    const d = findDeployment(store, accountId, params.deploymentId!);
+    if (!d || d.projectId !== p.id) return { error: deploymentNotFound() };
+    return { p, d };
+  };
 
   server.on("POST", "/v13/deployments", (req, ctx) => {
     const body = readJson(req);
@@ -167,10 +185,9 @@ export function registerDeploymentRoutes(server: FakeServer<Ctx>, store: VercelS
   // turns off automatic promotion of new production deployments until the
   // next promote.
   server.on("POST", "/v1/projects/{projectId}/rollback/{deploymentId}", (req, ctx) => {
-    const p = findProject(store, ctx.accountId, req.params.projectId!);
-    if (!p) return projectNotFound();
-    const d = findDeployment(store, ctx.accountId, req.params.deploymentId!);
-    if (!d || d.projectId !== p.id) return deploymentNotFound();
+    const target = projectDeployment(ctx.accountId, req.params);
+    if ("error" in target) return target.error;
+    const { p, d } = target;
     if (d.target !== "production" || d.readyState !== "READY")
       return vercelError(
         400,
@@ -190,10 +207,9 @@ export function registerDeploymentRoutes(server: FakeServer<Ctx>, store: VercelS
   });
 
   server.on("POST", "/v10/projects/{projectId}/promote/{deploymentId}", (req, ctx) => {
-    const p = findProject(store, ctx.accountId, req.params.projectId!);
-    if (!p) return projectNotFound();
-    const d = findDeployment(store, ctx.accountId, req.params.deploymentId!);
-    if (!d || d.projectId !== p.id) return deploymentNotFound();
+    const target = projectDeployment(ctx.accountId, req.params);
+    if ("error" in target) return target.error;
+    const { p, d } = target;
     if (d.readyState !== "READY")
       return vercelError(
         400,

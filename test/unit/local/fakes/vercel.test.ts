@@ -607,6 +607,22 @@ describe("rollback and promote", () => {
     expect(toPreview.status).toBe(400);
     expect(fake.project("web").productionDeploymentId).toBe(production.id);
   });
+
+  it("answers 404 for a deployment of another project, on rollback and on promote", async () => {
+    const { project, production } = seedWeb();
+    fake.addProject({ name: "docs" });
+    const foreign = fake.addDeployment("docs", { target: "production" });
+    for (const request of [
+      () => vercel.projects.requestRollback({ projectId: project.id, deploymentId: foreign.id }),
+      () => vercel.projects.requestPromote({ projectId: project.id, deploymentId: foreign.id }),
+    ]) {
+      const refused = errorBody(await caught(request()));
+      expect(refused.status).toBe(404);
+      expect(refused.body.error).toMatchObject({ code: "not_found" });
+    }
+    expect(fake.project("web").productionDeploymentId).toBe(production.id);
+    expect(fake.project("docs").productionDeploymentId).toBe(foreign.id);
+  });
 });
 
 describe("rate limits and faults", () => {
