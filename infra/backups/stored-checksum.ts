@@ -21,7 +21,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { HashingStream } from "./checksum";
 import { explainS3Error, type S3Location } from "./s3";
 
-/** What the backup hashed of one object: its size, SHA-256, and CRC32s (HashingStream.crc32). */
+/** What the backup hashed of one object: its size, SHA-256, and CRC32s (StreamDigest.crc32). */
 export interface SentObject {
   key: string;
   size: number;

@@ -1,18 +1,18 @@
 /**
- * One dump stream into one S3 object: pg_dump's stdout → (AES-256-GCM) →
- * SHA-256 → a multipart upload, with no temp file and memory bounded by the
- * upload's part buffers (partSize × queueSize), whatever the database size.
+ * One dump stream into one S3 object: pg_dump's stdout → (AES-256-GCM) → a
+ * multipart upload that hashes each chunk as it copies it into a part, with
+ * no temp file and memory bounded by the upload's part buffers
+ * (partSize × queueSize), whatever the database size.
  *
- * The upload's body ends only after pg_dump EXITED WITH 0: pg_dump closes its
- * stdout normally when it fails, so ending the body on end-of-stream would
- * complete a truncated object. On any failure — pg_dump's exit code, an S3
- * error, a cancel — the child is killed and every multipart upload of the key
- * is aborted, so nothing half-written remains.
+ * The upload completes only after pg_dump EXITED WITH 0: pg_dump closes its
+ * stdout normally when it fails, so completing on end-of-stream would store
+ * a truncated object. On any failure — pg_dump's exit code, an S3 error, a
+ * cancel — the child is killed and every multipart upload of the key is
+ * aborted, so nothing half-written remains.
  */
 import { spawn } from "node:child_process";
-import { PassThrough, pipeline, type Readable } from "node:stream";
+import { pipeline, type Readable } from "node:stream";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { HashingStream } from "./checksum";
 import { encryptStream } from "./encryption";
 import { abortUploadsOf } from "./lease";
 import { uploadStream } from "./multipart";
@@ -37,9 +37,9 @@ export interface StreamUploadOptions {
   onStderr?: (line: string) => void;
   /**
    * Nothing is uploaded until this resolves (the bucket checked, the lease
-   * held): the program starts at once and waits in the pipe meanwhile, its
-   * output bounded by the pipe's and the streams' buffers. If it rejects, the
-   * program is killed and its error is thrown as it is.
+   * held): the program starts at once, its output is read meanwhile up to one
+   * part, and then it waits in the pipe. If it rejects, the program is killed
+   * and its error is thrown as it is.
    */
   gate?: Promise<unknown>;
 }
@@ -75,72 +75,67 @@ export async function streamToObject(options: StreamUploadOptions): Promise<Sent
   });
   exited.catch(() => undefined);
 
-  // The upload's part size, so the CRC32s match what S3 computes of the parts (stored-checksum.ts).
-  const hasher = new HashingStream(undefined, options.partSizeBytes);
-  const body = new PassThrough();
-  // The failure is reported through `failed`; before the gate opens the body has no reader,
-  // and an 'error' nobody listens to would crash the process.
-  body.on("error", () => undefined);
-  const stages: (Readable | NodeJS.ReadWriteStream)[] = [child.stdout];
-  if (options.encryptionKey) stages.push(encryptStream(options.encryptionKey));
-  stages.push(hasher);
+  let source: Readable = child.stdout;
   let failed: Error | undefined;
   const fail = (error: Error) => {
     if (failed) return;
     failed = error;
     child.kill("SIGKILL");
-    body.destroy(error);
-    // Tear the chain down too, not only the body. Destroying the body unpipes
-    // the hasher, and unpiping its last destination pauses it: once the
-    // uploader stopped reading mid-stream, the hasher's and pg_dump's stdout
-    // buffers stay full, stdout never reads the EOF the kill causes, so the
-    // child never emits 'close' and `await exited` below hung forever (an
-    // upload that failed part-way while pg_dump was still writing). Destroying
-    // the hasher makes the pipeline destroy every stage, stdout included.
-    hasher.destroy();
+    // Destroyed, not only left unread: stdout must see the EOF the kill causes for the child to
+    // emit 'close', which `await exited` below waits for. Without an error: before the upload
+    // starts nothing listens for one, and the cause is `failed`.
+    source.destroy();
     child.stdout.destroy();
   };
-  pipeline(stages as unknown as [Readable, ...NodeJS.ReadWriteStream[]], (error) => {
-    if (error) fail(error);
-  });
-  hasher.pipe(body, { end: false });
-  hasher.on("data", (chunk: Buffer) => options.onBytes?.(chunk.length));
-  const streamEnded = new Promise<void>((resolve) => hasher.once("end", resolve));
-  Promise.all([streamEnded, exited]).then(
-    ([, code]) => {
-      if (code === 0) body.end();
-      else
-        fail(
-          new DumpFailedError(
-            `${options.program.split("/").pop()} exited with code ${code}: ${scrubPg(stderr.trim(), connection) || "(no message)"}`,
-            scrubPg(stderr, connection),
-          ),
-        );
+  if (options.encryptionKey) {
+    const encrypt = encryptStream(options.encryptionKey);
+    pipeline(child.stdout, encrypt, (error) => {
+      if (error) fail(error);
+    });
+    source = encrypt;
+  }
+  // The bytes are whole only once pg_dump has exited with 0; it is also failed at once if it
+  // exits otherwise, so a dump that fails before the gate opens is not left waiting.
+  const dumped = exited.then(
+    (code) => {
+      if (code === 0) return;
+      throw new DumpFailedError(
+        `${options.program.split("/").pop()} exited with code ${code}: ${scrubPg(stderr.trim(), connection) || "(no message)"}`,
+        scrubPg(stderr, connection),
+      );
     },
-    (error: Error) =>
-      fail(new DumpFailedError(`could not run ${options.program}: ${error.message}`, "")),
+    (error: Error) => {
+      throw new DumpFailedError(`could not run ${options.program}: ${error.message}`, "");
+    },
   );
+  dumped.catch(fail);
   const onAbort = () => fail(new Error("the backup was cancelled (signal received)"));
   options.signal?.addEventListener("abort", onAbort, { once: true });
 
   let gateFailed = false;
   try {
-    if (options.gate)
-      await options.gate.catch((error: unknown) => {
-        gateFailed = true;
-        throw error;
-      });
-    if (failed) throw failed;
-    await uploadStream({
+    // Read from the start (a child's unread output is discarded when it exits), sent once the gate opens.
+    const sent = await uploadStream({
       s3,
       location,
       key,
-      body,
+      body: source,
       partSizeBytes: options.partSizeBytes,
       queueSize: options.queueSize,
+      beforeComplete: dumped,
+      onFailure: fail,
+      ...(options.gate
+        ? {
+            gate: options.gate.catch((error: unknown) => {
+              gateFailed = true;
+              throw error;
+            }),
+          }
+        : {}),
+      ...(options.onBytes ? { onBytes: options.onBytes } : {}),
     });
     if (failed) throw failed;
-    return { key, size: hasher.size, sha256: hasher.sha256, crc32: hasher.crc32 };
+    return { key, ...sent };
   } catch (error) {
     const cause = failed ?? (error as Error);
     fail(cause);
