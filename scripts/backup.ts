@@ -61,7 +61,9 @@ function backupDefinition(name: string, description: string) {
       if (ctx.args["lock-wait-timeout"] > 0)
         settings.lockWaitTimeoutSeconds = ctx.args["lock-wait-timeout"];
       return toResult(
-        await withIo(ctx.progress, (io) => backupCommand(settings, { ...io, env: ctx.env })),
+        await withIo(ctx.progress, (io) =>
+          backupCommand(settings, { ...io, env: ctx.env, yieldCpu: ctx.ownsProcess }),
+        ),
       );
     },
   });

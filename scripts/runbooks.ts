@@ -100,5 +100,6 @@ export function main(argv: readonly string[]): Promise<ExitCode> {
     env: process.env,
     isTTY: process.stdout.isTTY === true,
     stderrStream: process.stderr,
+    ownsProcess: true,
   });
 }

@@ -12,6 +12,7 @@
  * any failure as a missing success.
  */
 import { randomBytes } from "node:crypto";
+import { getPriority, setPriority } from "node:os";
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { PostgresError, withTransaction } from "../postgres/client";
 import { quoteIdent } from "../postgres/identifiers";
@@ -86,6 +87,11 @@ export interface BackupOptions {
   env?: NodeJS.ProcessEnv;
   /** How long S3 may keep a request waiting (default DEFAULT_S3_TIMEOUTS). */
   s3Timeouts?: S3Timeouts;
+  /**
+   * Once pg_dump has started, lower this process's main thread to nice 10 (yieldCpuToDump).
+   * Only for a process that exits after the backup: without privilege it cannot be undone.
+   */
+  yieldCpu?: boolean;
 }
 
 export interface BackupReport {
@@ -107,6 +113,26 @@ export interface BackupReport {
 }
 
 const MIB = 1024 * 1024;
+
+/** The nice value the uploader yields to: below pg_dump's, high enough to stop preempting it. */
+export const UPLOADER_NICE = 10;
+
+/**
+ * pg_dump (its compression) and, on the database's own host, the server are the backup's
+ * critical path; this process only moves and hashes bytes, a fraction of a core. At the same
+ * priority the scheduler lets it preempt pg_dump on every chunk it wakes for; at nice 10 it runs
+ * in the gaps, and reads the pipe in fewer, larger chunks. In the benchmark (2 cores, Postgres on
+ * the same machine, both busy) this took the backup from 1.12–1.14× the bare pg_dump to the
+ * figures in the README. Linux sets the nice of the calling thread only, so pg_dump, already
+ * spawned at the normal priority, keeps it, and so do V8's and libuv's existing threads.
+ */
+export function yieldCpuToDump(): void {
+  try {
+    if (getPriority() < UPLOADER_NICE) setPriority(UPLOADER_NICE);
+  } catch {
+    // A platform that refuses only costs the speed-up.
+  }
+}
 
 function partSizeFor(databaseBytes: number): number {
   // 9,000 parts leaves headroom under S3's 10,000; a dump is rarely bigger than the database.
@@ -317,6 +343,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupReport> {
                 }),
               ),
             );
+            // Every pg_dump has been spawned (above, synchronously) at the normal priority.
+            if (options.yieldCpu) yieldCpuToDump();
             // The lease names the keys before the first part, so a sweep can abort them if we die.
             openGate(startS3Side().then((ready) => ready.held.announce(keys)));
             // The counts share the snapshot and run while pg_dump does; their locks are held.

@@ -34,6 +34,8 @@ export interface CommandIo {
   onProgress?: ProgressCallback;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
+  /** The process exits after this command: it may yield the CPU to pg_dump (BackupOptions.yieldCpu). */
+  yieldCpu?: boolean;
 }
 
 /** An error as a finding: setup errors carry their own id and fix. */
@@ -85,6 +87,7 @@ export async function backupCommand(
       onProgress: io.onProgress,
       signal: io.signal,
       env: io.env,
+      yieldCpu: io.yieldCpu,
     });
     const m = report.manifest;
     const findings: Finding[] = [

@@ -84,6 +84,8 @@ export interface CommandContext<A extends ArgSpecs, D> {
   root: string;
   /** Stand-ins for the outside world (fetch, sleep, thresholds), for tests. */
   deps: Partial<D>;
+  /** The process exits after this command (RunIo.ownsProcess). */
+  ownsProcess: boolean;
   progress: Progress;
   /** Values that must never be printed (a credential found in a flag): masked in every output. */
   redactAlso(...values: (string | undefined)[]): void;

@@ -67,6 +67,11 @@ export interface RunIo<D = unknown> {
   /** Repository root: where stacks/ and .local/ are read. */
   root: string;
   deps: Partial<D>;
+  /**
+   * This run is its process's whole job (the CLI's entry), so a command may change what lasts
+   * for the process, such as its CPU priority. False in-process (tests, other commands).
+   */
+  ownsProcess?: boolean;
 }
 
 /** A value nested anywhere in `value`, with every string redacted (before JSON.stringify, so escaping cannot hide one). */
@@ -192,6 +197,7 @@ export async function runCommand<D>(
       env,
       root,
       deps: io.deps ?? {},
+      ownsProcess: io.ownsProcess === true,
       progress: createProgress({
         mode: json ? "silent" : io.stderrStream?.isTTY ? "tty" : "lines",
         write: err,
