@@ -21,7 +21,7 @@ async function main() {
       ? {}
       : job.kind === "backup"
         ? // As `npm run backup` runs it: the process exits after, so it may yield the CPU to pg_dump.
-          await runBackup({ ...job.options, yieldCpu: true })
+          await runBackup({ yieldCpu: true, ...job.options })
         : await runRestore(job.options);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const used = process.cpuUsage(cpu);

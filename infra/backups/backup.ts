@@ -121,10 +121,10 @@ export const UPLOADER_NICE = 10;
  * pg_dump (its compression) and, on the database's own host, the server are the backup's
  * critical path; this process only moves and hashes bytes, a fraction of a core. At the same
  * priority the scheduler lets it preempt pg_dump on every chunk it wakes for; at nice 10 it runs
- * in the gaps, and reads the pipe in fewer, larger chunks. In the benchmark (2 cores, Postgres on
- * the same machine, both busy) this took the backup from 1.12–1.14× the bare pg_dump to the
- * figures in the README. Linux sets the nice of the calling thread only, so pg_dump, already
- * spawned at the normal priority, keeps it, and so do V8's and libuv's existing threads.
+ * in the gaps, and reads the pipe in fewer, larger chunks (bench/backups measures the backup both
+ * ways, on 2 cores that pg_dump and Postgres keep busy). Linux sets the nice of the calling thread
+ * only, so pg_dump, already spawned at the normal priority, keeps it, and so do V8's and libuv's
+ * existing threads.
  */
 export function yieldCpuToDump(): void {
   try {

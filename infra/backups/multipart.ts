@@ -7,9 +7,9 @@
  * Each chunk is hashed (SHA-256, CRC32s) in the same pass that copies it into
  * its part, and each part is sent with the CRC32 already computed, so the SDK
  * does not read the part again for it and S3 checks it on arrival. There is
- * no stream stage between the source and the parts: in the benchmark, the
- * hashing Transform and the PassThrough this replaced were a quarter of this
- * process's CPU time during a dump, time taken from pg_dump on a busy machine.
+ * no stream stage between the source and the parts: each stage costs per
+ * chunk, and pg_dump writes small chunks, so on a busy machine the hashing
+ * Transform and the PassThrough this replaced took CPU time from pg_dump.
  *
  * Why not @aws-sdk/lib-storage's `Upload`: when one part fails it keeps
  * reading and uploading the rest of the source with its other workers and
