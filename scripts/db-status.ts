@@ -1,13 +1,15 @@
 /** `db:status` — the runbook's "database status" step. Read-only, safe on production. */
 import {
-  assessDbStatus,
   DEFAULT_API_ROLES,
-  DEFAULT_DB_STATUS_THRESHOLDS as DEFAULTS,
   DEFAULT_EXPOSED_SCHEMAS,
   readDbStatus,
+} from "../infra/checks/db-status";
+import {
+  assessDbStatus,
+  DEFAULT_DB_STATUS_THRESHOLDS as DEFAULTS,
   renderDbStatusHeader,
   type DbStatusThresholds,
-} from "../infra/checks/db-status";
+} from "../infra/checks/db-status-findings";
 import { runReadOnlyCheck } from "../infra/checks/read-only-check";
 import type { StackFileConfig } from "../infra/config/stack-file";
 import { exitCodeFor } from "../infra/lib/findings-render";

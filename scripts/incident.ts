@@ -7,11 +7,8 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import {
-  assessDbStatus,
-  DEFAULT_DB_STATUS_THRESHOLDS,
-  readDbStatus,
-} from "../infra/checks/db-status";
+import { readDbStatus } from "../infra/checks/db-status";
+import { assessDbStatus, DEFAULT_DB_STATUS_THRESHOLDS } from "../infra/checks/db-status-findings";
 import {
   assessPerformance,
   DEFAULT_PERFORMANCE_THRESHOLDS,

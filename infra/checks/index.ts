@@ -1,5 +1,6 @@
 export * from "./db-performance";
 export * from "./db-status";
+export * from "./db-status-findings";
 export * from "./health";
 export * from "./query-text";
 export * from "./read-only-check";

@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
+import type { DbStatusSnapshot, SessionInfo } from "../../../infra/checks/db-status";
 import {
   assessDbStatus,
   DEFAULT_DB_STATUS_THRESHOLDS,
   renderDbStatusHeader,
-  type DbStatusSnapshot,
-  type SessionInfo,
-} from "../../../infra/checks/db-status";
+} from "../../../infra/checks/db-status-findings";
 import type { Finding } from "../../../infra/lib/findings";
 import { exitCodeFor } from "../../../infra/lib/findings-render";
 import { renderHuman } from "../../../scripts/lib/runner";
