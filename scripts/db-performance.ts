@@ -1,11 +1,11 @@
 /** `db:performance` — slow queries and cache health. Read-only: it never resets statistics. */
+import { readPerformance } from "../infra/checks/db-performance";
 import {
   assessPerformance,
   DEFAULT_PERFORMANCE_THRESHOLDS,
-  readPerformance,
   renderPerformanceHeader,
   type PerformanceThresholds,
-} from "../infra/checks/db-performance";
+} from "../infra/checks/db-performance-findings";
 import { runReadOnlyCheck } from "../infra/checks/read-only-check";
 import { defineCommand, type ArgSpecs } from "./lib/command";
 import { runAsMain } from "./lib/main";

@@ -9,11 +9,11 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { readDbStatus } from "../infra/checks/db-status";
 import { assessDbStatus, DEFAULT_DB_STATUS_THRESHOLDS } from "../infra/checks/db-status-findings";
+import { readPerformance } from "../infra/checks/db-performance";
 import {
   assessPerformance,
   DEFAULT_PERFORMANCE_THRESHOLDS,
-  readPerformance,
-} from "../infra/checks/db-performance";
+} from "../infra/checks/db-performance-findings";
 import type { FetchLike } from "../infra/checks/health";
 import { runHealthCheck } from "../infra/checks/health-run";
 import { CostInputError, runCostGuard } from "../infra/cost/guard";

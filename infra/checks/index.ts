@@ -1,4 +1,5 @@
 export * from "./db-performance";
+export * from "./db-performance-findings";
 export * from "./db-status";
 export * from "./db-status-findings";
 export * from "./health";

@@ -1,16 +1,18 @@
 import { describe, expect, it } from "vitest";
 import {
+  versionAtLeast,
+  type PerformanceSnapshot,
+  type StatementStats,
+  type TableScanStats,
+} from "../../../infra/checks/db-performance";
+import {
   assessPerformance,
   cacheHitRatio,
   DEFAULT_PERFORMANCE_THRESHOLDS,
   enableStatementsHint,
   missingIndexCandidates,
   renderPerformanceHeader,
-  versionAtLeast,
-  type PerformanceSnapshot,
-  type StatementStats,
-  type TableScanStats,
-} from "../../../infra/checks/db-performance";
+} from "../../../infra/checks/db-performance-findings";
 import type { Finding } from "../../../infra/lib/findings";
 import { exitCodeFor } from "../../../infra/lib/findings-render";
 import { renderHuman } from "../../../scripts/lib/runner";
