@@ -5,7 +5,7 @@
  * instead of adding a new one on every push.
  */
 import type { Severity } from "@pulumi/policy";
-import { POLICY_REVIEW_MARKER } from "../../infra/github/workflows";
+import { POLICY_REVIEW_MARKER } from "../../infra/github/policy-review-workflows";
 import type { Violation } from "./evaluate";
 import type { ReviewResult } from "./review";
 
