@@ -9,7 +9,7 @@
  * discounts, credits or reservations, so the five cost metrics coincide;
  * usage metrics are refused rather than invented.
  */
-import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import {
   FakeServer,
   readJson,
@@ -20,6 +20,17 @@ import {
   type RateLimitOptions,
   type RequestLogEntry,
 } from "./http";
+import { awsError, missing, validation, verifySigV4 } from "./aws-json";
+import {
+  buckets,
+  DAY_MS,
+  parseDate,
+  parseFilter,
+  parseTimePeriod,
+  ymd,
+  type Filter,
+  type Period,
+} from "./cost-explorer-requests";
 
 const TARGET_PREFIX = "AWSInsightsIndexService.";
 const COST_METRICS = [
@@ -37,10 +48,6 @@ const FORECAST_METRICS = [
   "NET_UNBLENDED_COST",
   "UNBLENDED_COST",
 ];
-const DAY_MS = 86_400_000;
-/** AWS's signing clock tolerance. */
-const MAX_SKEW_MS = 15 * 60_000;
-
 export interface CostExplorerFakeOptions {
   accessKeyId: string;
   secretAccessKey: string;
@@ -75,105 +82,6 @@ export interface CostExplorerFake extends FakeServerHandle {
 
 interface Ctx {
   accessKeyId: string;
-}
-
-const awsError = (status: number, type: string, message: string): FakeResponse => ({
-  status,
-  headers: { "content-type": "application/x-amz-json-1.1" },
-  body: { __type: type, message },
-});
-
-const validation = (message: string) => awsError(400, "ValidationException", message);
-
-const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
-const hmac = (key: Buffer | string, data: string) =>
-  createHmac("sha256", key).update(data).digest();
-
-/** Checks a SigV4 `Authorization` header against the request, as AWS does. */
-function verifySigV4(
-  req: FakeRequest,
-  accessKeyId: string,
-  secret: string,
-  region: string,
-): FakeResponse | undefined {
-  const header = req.headers.authorization;
-  if (!header)
-    return awsError(403, "MissingAuthenticationTokenException", "Missing Authentication Token");
-  const m =
-    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request,\s*SignedHeaders=([^,]+),\s*Signature=([0-9a-f]{64})$/.exec(
-      header,
-    );
-  if (!m)
-    return awsError(
-      400,
-      "IncompleteSignatureException",
-      "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature'.",
-    );
-  const [, keyId, date, scopeRegion, service, signedHeaders, signature] = m as unknown as string[];
-  if (keyId !== accessKeyId)
-    return awsError(
-      400,
-      "UnrecognizedClientException",
-      "The security token included in the request is invalid.",
-    );
-  const amzDate = String(req.headers["x-amz-date"] ?? "");
-  const when = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
-  if (!when || !amzDate.startsWith(date!))
-    return awsError(
-      400,
-      "IncompleteSignatureException",
-      "X-Amz-Date must be a basic ISO 8601 timestamp matching the credential scope date.",
-    );
-  const signedAt = Date.UTC(+when[1]!, +when[2]! - 1, +when[3]!, +when[4]!, +when[5]!, +when[6]!);
-  if (Math.abs(Date.now() - signedAt) > MAX_SKEW_MS)
-    return awsError(
-      400,
-      "InvalidSignatureException",
-      `Signature expired: ${amzDate} is now earlier or later than 15 minutes from the current time.`,
-    );
-  if (scopeRegion !== region || service !== "ce")
-    return awsError(
-      400,
-      "InvalidSignatureException",
-      `Credential should be scoped to a valid region and service: expected ${region}/ce, got ${scopeRegion}/${service}.`,
-    );
-  const names = signedHeaders!.split(";");
-  const canonicalHeaders = names
-    .map(
-      (n) =>
-        `${n}:${String(req.headers[n] ?? "")
-          .trim()
-          .replace(/\s+/g, " ")}\n`,
-    )
-    .join("");
-  const query = [...req.query.entries()]
-    .map(([k, v]) => [encodeURIComponent(k), encodeURIComponent(v)])
-    .sort(([a], [b]) => (a! < b! ? -1 : a! > b! ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`)
-    .join("&");
-  const canonicalRequest = [
-    req.method,
-    req.path,
-    query,
-    canonicalHeaders,
-    signedHeaders,
-    sha256(req.rawBody),
-  ].join("\n");
-  const scope = `${date}/${scopeRegion}/${service}/aws4_request`;
-  const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256(canonicalRequest)].join("\n");
-  const key = hmac(
-    hmac(hmac(hmac(`AWS4${secret}`, date!), scopeRegion!), service!),
-    "aws4_request",
-  );
-  const expected = createHmac("sha256", key).update(stringToSign).digest();
-  const given = Buffer.from(signature!, "hex");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected))
-    return awsError(
-      400,
-      "InvalidSignatureException",
-      "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
-    );
-  return undefined;
 }
 
 const dialect = (opts: {
@@ -212,90 +120,6 @@ const dialect = (opts: {
   badJson: () =>
     awsError(400, "SerializationException", "Start of structure or map found where not expected."),
 });
-
-interface Period {
-  start: number;
-  end: number;
-}
-
-const ymd = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-
-function parseDate(value: unknown, field: string): number | string {
-  if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(value))
-    return `Invalid date format for ${field}: expected YYYY-MM-DD, got ${JSON.stringify(value ?? null)}.`;
-  const ms = Date.parse(`${value}T00:00:00Z`);
-  if (Number.isNaN(ms) || ymd(ms) !== value) return `Invalid date for ${field}: ${value}.`;
-  return ms;
-}
-
-/** The Coral-style message AWS sends for a missing required member. */
-const missing = (member: string) =>
-  validation(
-    `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`,
-  );
-
-function parseTimePeriod(raw: unknown): Period | FakeResponse {
-  if (typeof raw !== "object" || raw === null) return missing("timePeriod");
-  const { Start, End } = raw as Record<string, unknown>;
-  if (Start === undefined) return missing("timePeriod.start");
-  if (End === undefined) return missing("timePeriod.end");
-  const start = parseDate(Start, "Start");
-  if (typeof start === "string") return validation(start);
-  const end = parseDate(End, "End");
-  if (typeof end === "string") return validation(end);
-  if (start >= end) return validation("Start date (and hour) should be before end date (and hour)");
-  return { start, end };
-}
-
-/** Splits a period into DAILY days or MONTHLY calendar-month pieces. */
-function buckets(p: Period, granularity: "DAILY" | "MONTHLY"): Period[] {
-  const out: Period[] = [];
-  let t = p.start;
-  while (t < p.end) {
-    let next: number;
-    if (granularity === "DAILY") next = t + DAY_MS;
-    else {
-      const d = new Date(t);
-      next = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
-    }
-    out.push({ start: t, end: Math.min(next, p.end) });
-    t = next;
-  }
-  return out;
-}
-
-type Filter = (service: string) => boolean;
-
-/** Supports Dimensions on SERVICE with And / Or / Not; anything else is refused by name. */
-function parseFilter(raw: unknown): Filter | string {
-  if (typeof raw !== "object" || raw === null) return "Filter must be an Expression object.";
-  const e = raw as Record<string, unknown>;
-  const keys = Object.keys(e);
-  if (keys.length !== 1)
-    return "Filter expression must have exactly one of And, Or, Not, Dimensions, Tags, CostCategories.";
-  if (Array.isArray(e.And) || Array.isArray(e.Or)) {
-    const parts = ((e.And ?? e.Or) as unknown[]).map(parseFilter);
-    const bad = parts.find((p) => typeof p === "string");
-    if (bad) return bad;
-    const fns = parts as Filter[];
-    if (fns.length < 2) return "And and Or expressions need at least two operands.";
-    return e.And ? (s) => fns.every((f) => f(s)) : (s) => fns.some((f) => f(s));
-  }
-  if (e.Not !== undefined) {
-    const inner = parseFilter(e.Not);
-    return typeof inner === "string" ? inner : (s) => !inner(s);
-  }
-  if (typeof e.Dimensions === "object" && e.Dimensions !== null) {
-    const { Key, Values } = e.Dimensions as Record<string, unknown>;
-    if (Key !== "SERVICE")
-      return `This Cost Explorer stand-in filters on the SERVICE dimension only, not ${String(Key)}.`;
-    if (!Array.isArray(Values) || Values.some((v) => typeof v !== "string"))
-      return "Dimensions.Values must be a list of strings.";
-    const set = new Set(Values as string[]);
-    return (s) => set.has(s);
-  }
-  return `This Cost Explorer stand-in supports Dimensions (SERVICE), And, Or and Not filters, not ${keys[0]}.`;
-}
 
 /** Amounts as AWS prints them: a decimal string, unit alongside. */
 const amount = (n: number) => String(Math.round(n * 1e10) / 1e10);
