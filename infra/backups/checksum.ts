@@ -22,6 +22,13 @@ export class ChecksumMismatchError extends Error {
   }
 }
 
+/** A CRC32 as S3 writes it (x-amz-checksum-crc32): its four big-endian bytes, in base64. */
+export function crc32Base64(crc: number): string {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(crc >>> 0);
+  return b.toString("base64");
+}
+
 /**
  * The SHA-256, size and CRC32s of a byte stream, fed chunk by chunk. With a
  * part size it also keeps the CRC32 of each `partSizeBytes` window: what S3

@@ -27,7 +27,7 @@ import {
   type CompletedPart,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { StreamDigest } from "./checksum";
+import { crc32Base64, StreamDigest } from "./checksum";
 import type { S3Location } from "./s3";
 
 export interface MultipartOptions {
@@ -73,12 +73,6 @@ function tooLarge(partSize: number): Error {
   );
 }
 
-const base64Crc = (crc: number) => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(crc >>> 0);
-  return b.toString("base64");
-};
-
 /** Upload `body` to `key`; resolves only after S3 completed the object. */
 export async function uploadStream(options: MultipartOptions): Promise<UploadedStream> {
   const { s3, location, key, body, partSizeBytes: partSize, queueSize } = options;
@@ -117,7 +111,7 @@ export async function uploadStream(options: MultipartOptions): Promise<UploadedS
           UploadId: uploadId,
           PartNumber: number,
           Body: data,
-          ChecksumCRC32: base64Crc(digest.partCrc32(number)),
+          ChecksumCRC32: crc32Base64(digest.partCrc32(number)),
         }),
       )
       .then((out) => {
@@ -227,7 +221,7 @@ export async function uploadStream(options: MultipartOptions): Promise<UploadedS
           Key: key,
           Body: last,
           ContentType: "application/octet-stream",
-          ChecksumCRC32: base64Crc(digest.crc32.whole),
+          ChecksumCRC32: crc32Base64(digest.crc32.whole),
           ...sse,
         }),
       );

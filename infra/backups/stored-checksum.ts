@@ -18,7 +18,7 @@
 import { pipeline, type Readable } from "node:stream";
 import { crc32 } from "node:zlib";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { HashingStream } from "./checksum";
+import { crc32Base64, HashingStream } from "./checksum";
 import { explainS3Error, type S3Location } from "./s3";
 
 /** What the backup hashed of one object: its size, SHA-256, and CRC32s (StreamDigest.crc32). */
@@ -29,17 +29,11 @@ export interface SentObject {
   crc32: { whole: number; parts: number[] };
 }
 
-const base64 = (crc: number) => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(crc >>> 0);
-  return b.toString("base64");
-};
-
 /** S3's COMPOSITE CRC32 of an object uploaded in parts: the CRC32 of the parts' CRC32s, then `-N`. */
 export function compositeCrc32(parts: readonly number[]): string {
   const all = Buffer.alloc(4 * parts.length);
   parts.forEach((p, i) => all.writeUInt32BE(p >>> 0, 4 * i));
-  return `${base64(crc32(all))}-${parts.length}`;
+  return `${crc32Base64(crc32(all))}-${parts.length}`;
 }
 
 /**
@@ -49,7 +43,7 @@ export function compositeCrc32(parts: readonly number[]): string {
  */
 export function acceptedChecksums(sent: SentObject["crc32"]): string[] {
   const composite = compositeCrc32(sent.parts);
-  return [base64(sent.whole), composite, composite.replace(/-\d+$/, "")];
+  return [crc32Base64(sent.whole), composite, composite.replace(/-\d+$/, "")];
 }
 
 export class StoredObjectMismatchError extends Error {
