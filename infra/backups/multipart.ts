@@ -89,7 +89,8 @@ export async function uploadStream(options: MultipartOptions): Promise<UploadedS
   let part: Buffer | undefined;
   let filled = 0;
   let partNumber = 0;
-  let ended = false;
+  // The body has ended (or failed): nothing more to pause or resume.
+  let bodyDone = false;
   // Wakes the reader (or the final drain) when the pump made progress or something failed.
   let wake: () => void = () => undefined;
   let gateOpen = options.gate === undefined;
@@ -151,7 +152,7 @@ export async function uploadStream(options: MultipartOptions): Promise<UploadedS
       const next = ready.shift()!;
       sendPart(next.data, next.number);
     }
-    if (!ended) {
+    if (!bodyDone) {
       if (ready.length > 0) body.pause();
       else body.resume();
     }
@@ -199,7 +200,6 @@ export async function uploadStream(options: MultipartOptions): Promise<UploadedS
   }, fail);
 
   try {
-    let bodyDone = false;
     finished(body, { writable: false }, (error) => {
       bodyDone = true;
       if (error) fail(error);
@@ -207,7 +207,6 @@ export async function uploadStream(options: MultipartOptions): Promise<UploadedS
     });
     body.on("data", onData);
     await until(() => bodyDone);
-    ended = true;
     body.off("data", onData);
     if (options.beforeComplete) await Promise.race([options.beforeComplete, until(() => false)]);
     const sha256 = digest.finish();
